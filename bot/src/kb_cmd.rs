@@ -1,0 +1,190 @@
+//! `frontline kb …`: the knowledge base from the command line.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Subcommand, ValueEnum};
+use frontline_kb::{Article, Decision, KnowledgeBase, Lang, LoadReport};
+
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// Search the knowledge base and show the decision and the top hits with scores.
+    Search {
+        /// What a user would ask.
+        text: String,
+        /// The user's language, used when the text itself does not tell.
+        #[arg(long, value_enum)]
+        lang: Option<LangArg>,
+        /// How many hits to list.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+    },
+    /// Measure answer quality and speed on labelled questions, with the bot's exact decision logic.
+    Eval {
+        /// Articles: a folder of Markdown files, a Markdown file, or a JSONL file.
+        #[arg(long, required = true)]
+        articles: Vec<PathBuf>,
+        /// Labelled questions (JSONL: id, query, expected slug or null). Repeatable.
+        #[arg(long, required = true)]
+        queries: Vec<PathBuf>,
+        /// End with one JSON line of the figures.
+        #[arg(long)]
+        json: bool,
+        /// Write every question's outcome and features to this JSONL file (for calibration).
+        #[arg(long)]
+        dump: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Ru,
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Ru => Lang::Ru,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+pub fn run(command: KbCommand, data_dir: &Path) -> anyhow::Result<()> {
+    match command {
+        KbCommand::Search { text, lang, top } => search(data_dir, &text, lang.map(Lang::from), top),
+        KbCommand::Eval {
+            articles,
+            queries,
+            json,
+            dump,
+        } => eval(&articles, &queries, json, dump.as_deref()),
+    }
+}
+
+/// The data dir's index, filled with the bundled sample articles when it is empty.
+pub fn open_index(data_dir: &Path) -> anyhow::Result<KnowledgeBase> {
+    let dir = data_dir.join("kb-index");
+    let kb = KnowledgeBase::open(&dir).with_context(|| format!("opening {}", dir.display()))?;
+    if kb.is_empty() {
+        let sample = frontline_kb::sample::articles();
+        kb.rebuild(&sample.articles, true)?;
+    }
+    Ok(kb)
+}
+
+fn search(data_dir: &Path, text: &str, lang: Option<Lang>, top: usize) -> anyhow::Result<()> {
+    let kb = open_index(data_dir)?;
+    let outcome = kb.search(text, lang)?;
+    match &outcome.decision {
+        Decision::Answer {
+            article,
+            confidence,
+            snippet,
+        } => {
+            println!(
+                "decision: answer {} [{}] \"{}\" (confidence {confidence:.2})",
+                article.slug,
+                article.lang,
+                article.display_title()
+            );
+            for line in snippet.lines() {
+                println!("  {line}");
+            }
+        }
+        Decision::Suggest {
+            articles,
+            confidence,
+        } => {
+            println!("decision: suggest (confidence {confidence:.2})");
+            for a in articles {
+                println!("  - {} [{}] \"{}\"", a.slug, a.lang, a.display_title());
+            }
+        }
+        Decision::NoMatch { reason } => println!("decision: no match: {reason}"),
+    }
+    if let Some(f) = &outcome.features {
+        println!(
+            "evidence: coverage {:.2}, strength {:.2}, margin {:.2}",
+            f.coverage, f.strength, f.margin
+        );
+    }
+    println!("query language: {}", outcome.lang);
+    println!("top hits:");
+    if outcome.hits.is_empty() {
+        println!("  (none)");
+    }
+    for (i, hit) in outcome.hits.iter().take(top).enumerate() {
+        let title = kb
+            .get(&hit.slug, hit.lang)?
+            .map(|a| a.display_title().to_string())
+            .unwrap_or_default();
+        println!(
+            "  {}. {:>7.3}  {} [{}] {title}",
+            i + 1,
+            hit.score,
+            hit.slug,
+            hit.lang
+        );
+    }
+    Ok(())
+}
+
+fn load_articles(paths: &[PathBuf]) -> anyhow::Result<Vec<Article>> {
+    let mut all = LoadReport::default();
+    for p in paths {
+        let r = frontline_kb::load_path(p)?;
+        all.articles.extend(r.articles);
+        all.problems.extend(r.problems);
+    }
+    for p in &all.problems {
+        eprintln!("skipped {p}");
+    }
+    if all.articles.is_empty() {
+        bail!("no articles could be read");
+    }
+    Ok(all.articles)
+}
+
+fn eval(
+    articles: &[PathBuf],
+    queries: &[PathBuf],
+    json: bool,
+    dump: Option<&Path>,
+) -> anyhow::Result<()> {
+    let articles = load_articles(articles)?;
+    let mut all = Vec::new();
+    for q in queries {
+        all.extend(frontline_kb::load_queries(q)?);
+    }
+    let kb = KnowledgeBase::in_ram()?;
+    let started = Instant::now();
+    kb.rebuild(&articles, false)?;
+    let build_ms = started.elapsed().as_millis() as u64;
+    let (report, rows) = frontline_kb::evaluate(&kb, &all, build_ms)?;
+    if let Some(path) = dump {
+        let mut out = String::new();
+        for row in &rows {
+            out.push_str(&serde_json::to_string(row)?);
+            out.push('\n');
+        }
+        std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let r = &report;
+    println!("articles: {}", articles.len());
+    println!("questions: {} in scope, {} out of scope", r.in_scope, r.out_of_scope);
+    println!("ranking (in scope): top-1 {:.3}, recall@3 {:.3}, MRR {:.3}", r.top1, r.recall3, r.mrr);
+    println!(
+        "decisions (in scope): answered right {:.3}, answered wrong {:.3}, declined {:.3}",
+        r.answered_right, r.answered_wrong, r.declined
+    );
+    println!("out of scope answered: {:.3}", r.oos_answered);
+    println!("search latency: p50 {} µs, p99 {} µs", r.p50_us, r.p99_us);
+    println!("index build: {} ms", r.build_ms);
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    }
+    Ok(())
+}

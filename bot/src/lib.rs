@@ -1,0 +1,8 @@
+//! frontline-bot: the `frontline` binary's library — CLI, configuration and chat channels.
+//!
+//! # Layout
+//! - [`cli`]: the clap command tree and dispatch; `anyhow` lives only here, at the edge.
+//! - [`kb_cmd`]: `frontline kb …`: search, eval and the synthetic-corpus benchmark.
+
+pub mod cli;
+pub mod kb_cmd;

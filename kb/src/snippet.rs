@@ -1,0 +1,73 @@
+//! The passage of an article that answers a question, cut to fit one chat message.
+
+use crate::text;
+
+/// Longest snippet, in characters: one chat message with room for buttons and a header.
+pub const MAX_SNIPPET_CHARS: usize = 1_000;
+
+/// Picks the passage of `markdown` that holds most of the query's `terms` (stemmed, as
+/// analyzed), or the opening when none does, and cuts it at a sentence or line within
+/// [`MAX_SNIPPET_CHARS`].
+pub fn snippet(markdown: &str, terms: &[&str]) -> String {
+    let blocks = text::markdown_blocks(markdown);
+    if blocks.is_empty() {
+        return String::new();
+    }
+    let mut analyzer = text::analyzer();
+    // (block, sentence start byte) of the best sentence, and its count of distinct terms.
+    let mut best: Option<((usize, usize), usize)> = None;
+    for (bi, block) in blocks.iter().enumerate() {
+        for sentence in text::sentences(block) {
+            let found = text::terms(&mut analyzer, sentence);
+            let hits = terms.iter().filter(|t| found.iter().any(|f| f == *t)).count();
+            if hits > best.map_or(0, |(_, h)| h) {
+                let start = sentence.as_ptr() as usize - block.as_ptr() as usize;
+                best = Some(((bi, start), hits));
+            }
+        }
+    }
+    let (block, start) = match best {
+        // Start at the block's beginning when the sentence is near it, so the passage reads
+        // from where its paragraph does.
+        Some(((bi, start), _)) if start < MAX_SNIPPET_CHARS / 3 => (bi, 0),
+        Some(((bi, start), _)) => (bi, start),
+        None => (0, 0),
+    };
+    let mut passage = blocks[block][start..].to_string();
+    for next in &blocks[block + 1..] {
+        if passage.chars().count() >= MAX_SNIPPET_CHARS {
+            break;
+        }
+        passage.push('\n');
+        passage.push_str(next);
+    }
+    text::cut_at_sentence(&passage, MAX_SNIPPET_CHARS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_passage_with_the_query_words_is_chosen() {
+        let md = "# Printers\n\nGeneral words about the office.\n\nTo add a printer, open Settings and press Add.\n\nOther text.";
+        let terms = text::terms(&mut text::analyzer(), "add printer");
+        let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
+        let s = snippet(md, &refs);
+        assert!(s.starts_with("To add a printer"), "{s}");
+    }
+
+    #[test]
+    fn without_matches_the_opening_is_given_and_long_text_is_cut() {
+        let long = "A sentence that goes on. ".repeat(100);
+        let s = snippet(&long, &["zzz"]);
+        assert!(s.starts_with("A sentence"));
+        assert!(s.chars().count() <= MAX_SNIPPET_CHARS);
+        assert!(s.ends_with('.'), "cut at a sentence: {s}");
+    }
+
+    #[test]
+    fn empty_body_gives_empty_snippet() {
+        assert_eq!(snippet("", &["x"]), "");
+    }
+}

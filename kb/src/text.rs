@@ -1,0 +1,304 @@
+//! Text analysis shared by indexing and search: one analyzer for both languages, Markdown to
+//! plain text, and sentence cutting for snippets.
+//!
+//! Why one analyzer and not one per language: users mix scripts ("не работает VPN"), and
+//! Russian articles name English products. Each token is stemmed by the stemmer of its own
+//! script — Snowball Russian for Cyrillic, Snowball English for Latin — so a Latin word in a
+//! Russian article matches the same word in an English query, and a query never has to be
+//! routed to the "right" field before we know what it is.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock};
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use tantivy::tokenizer::{
+    LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,
+    Tokenizer,
+};
+
+/// The name the analyzer is registered under in the index.
+pub const ANALYZER: &str = "desk";
+
+/// Longest token kept; longer "words" are hashes, URLs or keyboard mashing.
+const MAX_TOKEN_BYTES: usize = 60;
+
+pub fn is_cyrillic(c: char) -> bool {
+    matches!(c, '\u{0400}'..='\u{04FF}')
+}
+
+/// Function words of both languages: they carry no topic, and leaving them in would let
+/// chit-chat ("what are you doing?") look like it matches something. Particles that change a
+/// help request's meaning (on, off, up, out, not, не, нет) are deliberately kept.
+static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    const EN: &str = "a about above after again against am an and any are aren as at be because \
+        been before being below between both but by can could couldn did didn do does doesn doing \
+        don during each for from further had hadn has hasn have haven having he her here hers \
+        herself him himself his how i if in into is isn it its itself just let ll me might mine \
+        my myself nor now of once only or other our ours ourselves own re s same shall she should \
+        so some such t than that the their theirs them themselves then there these they this \
+        those through to too until ve very was wasn we were weren what when where which while who \
+        whom why will with would you your yours yourself yourselves";
+    const RU: &str = "а без более бы был была были было быть в вам вас ведь весь во вот все \
+        всего всех вы где да даже для до его ее ей ему если есть еще же за здесь и из или им их \
+        к как какая какой когда кто ли либо меня мне мной мы на над наш него нее ней неё ним них \
+        но ну о об однако он она они оно от перед по под после при про с сам свой себе себя со \
+        так также такой там тебе тебя тем то того тоже той только том ты у уж уже хоть чего чей \
+        чем что чтоб чтобы чье чья эта эти это этого этой этом этот эту я";
+    EN.split_whitespace().chain(RU.split_whitespace()).collect()
+});
+
+/// Builds the desk analyzer: words, lower case, `ё`→`е`, stop words out, stemmed by script.
+pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(ScriptStemmer::default())
+        .build()
+}
+
+/// Analyzes `text` into its terms, in order, with positions.
+pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(t) = stream.next() {
+        out.push(t.text.clone());
+    }
+    out
+}
+
+/// Stop words out, then Snowball stemming chosen by the token's script.
+#[derive(Clone)]
+pub struct ScriptStemmer {
+    ru: Arc<frostem::Stemmer>,
+    en: Arc<frostem::Stemmer>,
+}
+
+impl Default for ScriptStemmer {
+    fn default() -> Self {
+        ScriptStemmer {
+            ru: Arc::new(frostem::Stemmer::new(frostem::Algorithm::Russian)),
+            en: Arc::new(frostem::Stemmer::new(frostem::Algorithm::English)),
+        }
+    }
+}
+
+impl TokenFilter for ScriptStemmer {
+    type Tokenizer<T: Tokenizer> = ScriptStemmerFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> ScriptStemmerFilter<T> {
+        ScriptStemmerFilter {
+            stemmer: self,
+            inner: tokenizer,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ScriptStemmerFilter<T> {
+    stemmer: ScriptStemmer,
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for ScriptStemmerFilter<T> {
+    type TokenStream<'a> = ScriptStemmerStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        ScriptStemmerStream {
+            tail: self.inner.token_stream(text),
+            stemmer: &self.stemmer,
+        }
+    }
+}
+
+pub struct ScriptStemmerStream<'a, T> {
+    tail: T,
+    stemmer: &'a ScriptStemmer,
+}
+
+impl<T: TokenStream> TokenStream for ScriptStemmerStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        loop {
+            if !self.tail.advance() {
+                return false;
+            }
+            let token = self.tail.token_mut();
+            if token.text.contains('ё') {
+                token.text = token.text.replace('ё', "е");
+            }
+            if STOP_WORDS.contains(token.text.as_str()) {
+                continue;
+            }
+            let stemmer = if token.text.chars().any(is_cyrillic) {
+                &self.stemmer.ru
+            } else if token.text.bytes().any(|b| b.is_ascii_alphabetic()) {
+                &self.stemmer.en
+            } else {
+                return true;
+            };
+            if let Cow::Owned(stemmed) = stemmer.stem(&token.text) {
+                token.text = stemmed;
+            }
+            return true;
+        }
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+/// The plain text of each block of a Markdown document: paragraphs, headings, list items,
+/// code blocks, table cells; inline markup is dropped, link and image text kept.
+pub fn markdown_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current = String::new();
+    let flush = |current: &mut String, blocks: &mut Vec<String>| {
+        let text = current.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !text.is_empty() {
+            blocks.push(text);
+        }
+        current.clear();
+    };
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Text(t) | Event::Code(t) => current.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => current.push(' '),
+            Event::Start(Tag::Item | Tag::Paragraph | Tag::Heading { .. } | Tag::CodeBlock(_)) => {
+                flush(&mut current, &mut blocks)
+            }
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell
+                | TagEnd::BlockQuote(_),
+            ) => flush(&mut current, &mut blocks),
+            Event::End(TagEnd::TableRow) => flush(&mut current, &mut blocks),
+            // Raw HTML is shown as written in chat, but it is markup, not words to search.
+            Event::Html(_) | Event::InlineHtml(_) => {}
+            _ => {}
+        }
+    }
+    flush(&mut current, &mut blocks);
+    blocks
+}
+
+/// The whole Markdown document as plain text, a block a line.
+pub fn markdown_to_plain(markdown: &str) -> String {
+    markdown_blocks(markdown).join("\n")
+}
+
+/// Splits plain text into sentences, keeping each sentence's closing punctuation.
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let ends = matches!(c, '.' | '!' | '?' | '…' | '\n')
+            && chars.peek().is_none_or(|&(_, n)| n.is_whitespace());
+        if ends {
+            let end = i + c.len_utf8();
+            let s = text[start..end].trim();
+            if !s.is_empty() {
+                out.push(s);
+            }
+            start = end;
+        }
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+/// Cuts `text` to at most `max` characters, at the last sentence end or line break that fits,
+/// else at a word boundary with an ellipsis.
+pub fn cut_at_sentence(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let byte_max = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+    let head = &text[..byte_max];
+    let sentence_end = head
+        .char_indices()
+        .filter(|&(i, c)| {
+            matches!(c, '.' | '!' | '?' | '…' | '\n')
+                && head[i + c.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_none_or(char::is_whitespace)
+        })
+        .map(|(i, c)| i + c.len_utf8())
+        .last();
+    match sentence_end {
+        // A cut that keeps less than a third reads worse than a word cut with an ellipsis.
+        Some(end) if end * 3 >= head.len() => head[..end].trim_end().to_string(),
+        _ => {
+            let word_end = head.rfind(char::is_whitespace).unwrap_or(head.len());
+            format!("{}…", head[..word_end].trim_end())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyze(text: &str) -> Vec<String> {
+        terms(&mut analyzer(), text)
+    }
+
+    #[test]
+    fn russian_forms_share_a_stem() {
+        let forms = analyze("заявка заявки заявкой заявку");
+        assert_eq!(forms.len(), 4);
+        assert!(forms.iter().all(|f| f == &forms[0]), "{forms:?}");
+        let forms = analyze("обращения обращение обращений");
+        assert!(forms.iter().all(|f| f == &forms[0]), "{forms:?}");
+    }
+
+    #[test]
+    fn english_forms_share_a_stem() {
+        assert_eq!(analyze("password passwords"), vec!["password", "password"]);
+        assert_eq!(analyze("printing printers")[0], analyze("print")[0]);
+    }
+
+    #[test]
+    fn each_script_gets_its_own_stemmer_and_yo_is_e() {
+        let t = analyze("Не подключается VPN connections ёлка");
+        assert_eq!(t, vec!["не", "подключа", "vpn", "connect", "елк"]);
+    }
+
+    #[test]
+    fn stop_words_are_dropped_in_both_languages() {
+        assert!(analyze("what are you doing and what is this").iter().all(|t| t == "do"));
+        assert!(analyze("что это и как").is_empty());
+    }
+
+    #[test]
+    fn markdown_becomes_blocks_of_plain_text() {
+        let md = "# Title\n\nSome *bold* [link](http://x) text\nwrapped.\n\n- one\n- two\n\n```\ncode here\n```\n<b>html</b>";
+        let blocks = markdown_blocks(md);
+        assert_eq!(
+            blocks,
+            vec!["Title", "Some bold link text wrapped.", "one", "two", "code here"]
+        );
+    }
+
+    #[test]
+    fn sentences_and_cuts() {
+        assert_eq!(sentences("One. Two! Three? v1.2 four"), vec!["One.", "Two!", "Three?", "v1.2 four"]);
+        let text = "First sentence here. Second sentence is longer than that.";
+        assert_eq!(cut_at_sentence(text, 30), "First sentence here.");
+        assert_eq!(cut_at_sentence("word word word word", 12), "word word…");
+        assert_eq!(cut_at_sentence("short", 100), "short");
+    }
+}
