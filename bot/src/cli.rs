@@ -8,10 +8,19 @@ use clap::{Parser, Subcommand};
 use crate::kb_cmd::{self, KbCommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "frontline", version, about = "A support desk that lives in chat")]
+#[command(
+    name = "frontline",
+    version,
+    about = "A support desk that lives in chat"
+)]
 pub struct Cli {
     /// Where Frontline keeps its database and search index.
-    #[arg(long, global = true, env = "FRONTLINE_DATA_DIR", default_value = "./data")]
+    #[arg(
+        long,
+        global = true,
+        env = "FRONTLINE_DATA_DIR",
+        default_value = "./data"
+    )]
     pub data_dir: PathBuf,
 
     #[command(subcommand)]

@@ -107,8 +107,8 @@ fn search(data_dir: &Path, text: &str, lang: Option<Lang>, top: usize) -> anyhow
     }
     if let Some(f) = &outcome.features {
         println!(
-            "evidence: coverage {:.2}, strength {:.2}, margin {:.2}",
-            f.coverage, f.strength, f.margin
+            "evidence: covers {:.2} of the question ({} of {} terms), title coverage {:.2}, margin {:.2}",
+            f.coverage, f.matched, f.terms, f.title_coverage, f.margin
         );
     }
     println!("query language: {}", outcome.lang);
@@ -174,8 +174,14 @@ fn eval(
     }
     let r = &report;
     println!("articles: {}", articles.len());
-    println!("questions: {} in scope, {} out of scope", r.in_scope, r.out_of_scope);
-    println!("ranking (in scope): top-1 {:.3}, recall@3 {:.3}, MRR {:.3}", r.top1, r.recall3, r.mrr);
+    println!(
+        "questions: {} in scope, {} out of scope",
+        r.in_scope, r.out_of_scope
+    );
+    println!(
+        "ranking (in scope): top-1 {:.3}, recall@3 {:.3}, MRR {:.3}",
+        r.top1, r.recall3, r.mrr
+    );
     println!(
         "decisions (in scope): answered right {:.3}, answered wrong {:.3}, declined {:.3}",
         r.answered_right, r.answered_wrong, r.declined

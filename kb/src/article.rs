@@ -110,8 +110,7 @@ impl Slug {
             return Err(ArticleError::MissingSlug);
         }
         let ok = s.chars().count() <= 100
-            && s
-                .chars()
+            && s.chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
         if !ok {
             return Err(ArticleError::BadSlug(s.to_string()));
@@ -206,7 +205,8 @@ impl Article {
         let fm: FrontMatter = if yaml.trim().is_empty() {
             return Err(ArticleError::MissingSlug);
         } else {
-            serde_yaml_ng::from_str(&yaml).map_err(|e| ArticleError::BadFrontMatter(e.to_string()))?
+            serde_yaml_ng::from_str(&yaml)
+                .map_err(|e| ArticleError::BadFrontMatter(e.to_string()))?
         };
         let slug = Slug::parse(fm.slug.as_deref().unwrap_or(""))?;
         let lang = match (fm.lang.as_deref(), default_lang) {
@@ -222,7 +222,10 @@ impl Article {
         )
         .map(|a| Article {
             tags: clean_list(fm.tags),
-            category: fm.category.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
+            category: fm
+                .category
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty()),
             questions: clean_list(fm.questions),
             ..a
         })
@@ -496,7 +499,10 @@ mod tests {
         let cases = [
             ("no front matter", ArticleError::MissingFrontMatter),
             ("---\nslug: x\n", ArticleError::UnclosedFrontMatter),
-            ("---\ntitle: x\nlang: en\n---\nbody", ArticleError::MissingSlug),
+            (
+                "---\ntitle: x\nlang: en\n---\nbody",
+                ArticleError::MissingSlug,
+            ),
             (
                 "---\nslug: a b\nlang: en\n---\nbody",
                 ArticleError::BadSlug("a b".into()),
@@ -517,13 +523,17 @@ mod tests {
     #[test]
     fn folder_with_broken_files_loads_the_good_ones_and_names_the_bad() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write");
+        let write =
+            |name: &str, text: &str| std::fs::write(dir.path().join(name), text).expect("write");
         write("good.md", GOOD);
         write("dup.md", GOOD);
         write("noslug.md", "---\ntitle: t\nlang: en\n---\nbody");
         write("badlang.md", "---\nslug: other\nlang: fr\n---\nbody");
         write("yaml.md", "---\nslug: [\n---\nbody");
-        write("ru.md", "---\nslug: vpn-connect\nlang: ru\ntitle: VPN\n---\nПодключение");
+        write(
+            "ru.md",
+            "---\nslug: vpn-connect\nlang: ru\ntitle: VPN\n---\nПодключение",
+        );
         write("notes.txt", "ignored: not an article");
         let report = load_path(dir.path()).expect("folder reads");
         let slugs: Vec<_> = report
@@ -537,10 +547,12 @@ mod tests {
         for bad in ["noslug.md", "badlang.md", "yaml.md"] {
             assert!(named(bad), "{bad} not reported: {:?}", report.problems);
         }
-        assert!(report
-            .problems
-            .iter()
-            .any(|p| matches!(p.error, ArticleError::DuplicateSlug { .. })));
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| matches!(p.error, ArticleError::DuplicateSlug { .. }))
+        );
     }
 
     #[test]

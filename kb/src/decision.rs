@@ -9,24 +9,35 @@
 use serde::Serialize;
 
 use crate::article::Article;
-use crate::search::{BM25_K1, Candidate as ScoredCandidate};
+use crate::search::Candidate;
 
-/// The calibrated thresholds. Every figure the decision uses is here.
+/// The calibrated decision model. Every figure the decision uses is here.
+///
+/// Confidence is a logistic function of three pieces of evidence about the best article:
+/// how much of the question it covers, how much of its title (or one of its questions) the
+/// question covers, and how far it leads the runner-up. The weights were fitted on the
+/// development data (English and Russian together; each language alone gives the other
+/// nearly the same figures) and rounded; see docs/BENCHMARKS.md, "Calibration".
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Thresholds {
-    /// Confidence at or above which the best article is given as the answer…
+    pub weight_coverage: f32,
+    pub weight_title_coverage: f32,
+    pub weight_margin: f32,
+    pub bias: f32,
+    /// Confidence at or above which the best article is given as the answer.
     pub answer: f32,
-    /// …provided it leads the runner-up by at least this share of its score.
-    pub answer_margin: f32,
-    /// Confidence at or above which the best few articles are offered.
-    pub suggest: f32,
+    /// Below `answer`, the best few are offered when the best covers this share of the query.
+    pub suggest_coverage: f32,
 }
 
-/// The thresholds in force. See docs/BENCHMARKS.md, "Calibration".
+/// The model in force.
 pub const THRESHOLDS: Thresholds = Thresholds {
-    answer: 0.55,
-    answer_margin: 0.15,
-    suggest: 0.35,
+    weight_coverage: 4.3,
+    weight_title_coverage: 4.6,
+    weight_margin: 2.0,
+    bias: -5.5,
+    answer: 0.74,
+    suggest_coverage: 0.5,
 };
 
 /// Suggestions offered at most.
@@ -37,43 +48,46 @@ pub const MAX_SUGGESTIONS: usize = 3;
 pub struct Features {
     /// Share of the query's information (IDF-weighted terms) that the best article contains.
     pub coverage: f32,
-    /// The best article's score as a share of the most a perfect article could score.
-    pub strength: f32,
+    /// Share of the best article's title — or of its closest listed question — that the query
+    /// contains.
+    pub title_coverage: f32,
     /// How far the best leads the runner-up: 1 − second/best (1 when there is no runner-up).
     pub margin: f32,
     /// The combined confidence in [0, 1].
     pub confidence: f32,
+    /// Distinct searchable terms in the query, and how many the best article contains.
+    pub terms: usize,
+    pub matched: usize,
 }
 
 impl Features {
-    pub(crate) fn new(idfs: &[f32], best: &ScoredCandidate, second: Option<&ScoredCandidate>) -> Self {
+    pub(crate) fn new(idfs: &[f32], best: &Candidate, second: Option<&Candidate>) -> Self {
         let total: f32 = idfs.iter().sum::<f32>().max(f32::EPSILON);
         let covered: f32 = idfs
             .iter()
-            .zip(best.tfw())
+            .zip(&best.tfw)
             .filter(|&(_, &tfw)| tfw > 0.0)
             .map(|(idf, _)| idf)
             .sum();
         let coverage = covered / total;
-        let strength = (best.score() / (total * (BM25_K1 + 1.0))).clamp(0.0, 1.0);
         let margin = match second {
-            Some(s) if best.score() > 0.0 => (1.0f32 - s.score() / best.score()).clamp(0.0, 1.0),
+            Some(s) if best.score > 0.0 => (1.0f32 - s.score / best.score).clamp(0.0, 1.0),
             _ => 1.0,
         };
-        let confidence = confidence(coverage, strength);
+        let t = THRESHOLDS;
+        let z = t.weight_coverage * coverage
+            + t.weight_title_coverage * best.title_coverage
+            + t.weight_margin * margin
+            + t.bias;
         Features {
             coverage,
-            strength,
+            title_coverage: best.title_coverage,
             margin,
-            confidence,
+            confidence: 1.0 / (1.0 + (-z).exp()),
+            terms: idfs.len(),
+            matched: best.tfw.iter().filter(|&&w| w > 0.0).count(),
         }
     }
-}
-
-/// Coverage says whether the article is about the whole question; strength whether it says
-/// so emphatically (title, repeated terms). Their geometric mean is low when either is.
-fn confidence(coverage: f32, strength: f32) -> f32 {
-    (coverage * strength).sqrt().clamp(0.0, 1.0)
 }
 
 /// Why no article is offered.
@@ -111,7 +125,10 @@ pub enum Decision {
         snippet: String,
     },
     /// Offer these articles (best first), none decisive.
-    Suggest { articles: Vec<Article>, confidence: f32 },
+    Suggest {
+        articles: Vec<Article>,
+        confidence: f32,
+    },
     /// Offer nothing.
     NoMatch { reason: NoMatchReason },
 }
@@ -127,35 +144,37 @@ impl Decision {
     }
 }
 
+/// What to do, before any article is read: [`crate::KnowledgeBase::search`] fetches only
+/// what the verdict will show.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Verdict {
+    Answer { confidence: f32 },
+    Suggest { confidence: f32 },
+    NoMatch { reason: NoMatchReason },
+}
+
 /// Applies [`THRESHOLDS`] to the best hit's features.
-pub(crate) fn decide(
-    features: Option<&Features>,
-    mut articles: Vec<Article>,
-    snippet: &dyn Fn(&str) -> String,
-) -> Decision {
+pub(crate) fn judge(no_words: bool, features: Option<&Features>) -> Verdict {
     let Some(f) = features else {
-        return Decision::NoMatch {
-            reason: NoMatchReason::NothingFound,
+        let reason = if no_words {
+            NoMatchReason::NoWords
+        } else {
+            NoMatchReason::NothingFound
         };
+        return Verdict::NoMatch { reason };
     };
     let t = THRESHOLDS;
-    if f.confidence >= t.answer && f.margin >= t.answer_margin && !articles.is_empty() {
-        let article = articles.swap_remove(0);
-        let snippet = snippet(&article.body);
-        return Decision::Answer {
-            article: Box::new(article),
-            confidence: f.confidence,
-            snippet,
-        };
-    }
-    if f.confidence >= t.suggest && !articles.is_empty() {
-        articles.truncate(MAX_SUGGESTIONS);
-        return Decision::Suggest {
-            articles,
+    if f.confidence >= t.answer {
+        return Verdict::Answer {
             confidence: f.confidence,
         };
     }
-    Decision::NoMatch {
+    if f.coverage >= t.suggest_coverage {
+        return Verdict::Suggest {
+            confidence: f.confidence,
+        };
+    }
+    Verdict::NoMatch {
         reason: NoMatchReason::TooWeak {
             confidence: f.confidence,
         },

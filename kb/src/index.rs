@@ -322,7 +322,10 @@ impl KnowledgeBase {
             Term::from_field_text(self.fields.key, &key(slug, lang)),
             IndexRecordOption::Basic,
         );
-        let top = searcher.search(&q, &tantivy::collector::TopDocs::with_limit(1).order_by_score())?;
+        let top = searcher.search(
+            &q,
+            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+        )?;
         match top.first() {
             Some((_, addr)) => self.article_at(&searcher, *addr).map(Some),
             None => Ok(None),

@@ -8,7 +8,10 @@ use crate::article::{Lang, LoadReport};
 static SAMPLE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/sample");
 
 fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
-    out.extend(dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "md")));
+    out.extend(
+        dir.files()
+            .filter(|f| f.path().extension().is_some_and(|e| e == "md")),
+    );
     for d in dir.dirs() {
         collect(d, out);
     }

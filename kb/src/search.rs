@@ -1,22 +1,25 @@
 //! Search: from what a user typed to ranked hits with the evidence for a decision.
 //!
-//! Two stages. tantivy finds candidates with a weighted BM25 over all fields (fast, top-k).
-//! Then the candidates are scored again with BM25F — term frequencies of all fields combined
-//! before saturation, so a word said in the title and again in the body is not counted as two
-//! independent pieces of evidence — plus a bonus for query words that stand next to each other
-//! in the article. The second stage also measures how much of the query an article covers,
-//! which is what tells a real question from chit-chat that happens to share a word.
+//! Scoring is BM25F computed straight from tantivy's postings: term frequencies of all
+//! fields are combined before saturation, so a word said in the title and again in the body
+//! is not counted as two independent pieces of evidence (tantivy's own BM25 scores each
+//! field apart and adds them up). A bonus follows for a title the question covers. (A bonus
+//! for query words next to each other in the article was tried and dropped: it moved top-1
+//! by under half a point and cost a postings read per candidate.) The same pass measures how much of the query each article covers, which is what tells a
+//! real question from chit-chat that happens to share a word.
+//!
+//! Every article that shares a word with the query is scored, term at a time, into scratch
+//! arrays reused between searches; there is no first-stage cut that could lose the answer.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::HashSet;
 
-use tantivy::collector::TopDocs;
 use tantivy::postings::Postings;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Searcher, TERMINATED, Term};
 
 use crate::article::{Lang, Slug};
-use crate::decision::{self, Decision, Features};
+use crate::decision::{self, Decision, Features, Verdict};
 use crate::error::KbError;
 use crate::index::{KnowledgeBase, TextField};
 use crate::text;
@@ -25,19 +28,20 @@ use crate::text;
 const MAX_QUERY_CHARS: usize = 4_000;
 /// Distinct query terms used; past this a query is a document, not a question.
 const MAX_QUERY_TERMS: usize = 48;
-/// Candidates the first stage hands to the second.
-const CANDIDATES: usize = 30;
+/// Articles kept for the decision and the hit list.
+const TOP_K: usize = 20;
 
-/// Per-field weights and length normalisation (BM25F). Title and the questions users ask for
+/// Per-field weight and length normalisation (BM25F). Title and the questions users ask for
 /// an article are the strongest evidence; the lead says what the page is for.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct FieldWeight {
-    pub field: TextField,
-    pub weight: f32,
-    pub b: f32,
+struct FieldWeight {
+    field: TextField,
+    weight: f32,
+    b: f32,
 }
 
-pub(crate) const FIELD_WEIGHTS: [FieldWeight; 5] = [
+#[rustfmt::skip]
+const FIELD_WEIGHTS: [FieldWeight; 5] = [
     FieldWeight { field: TextField::Title, weight: 3.0, b: 0.5 },
     FieldWeight { field: TextField::Questions, weight: 3.0, b: 0.5 },
     FieldWeight { field: TextField::Lead, weight: 1.5, b: 0.5 },
@@ -45,8 +49,12 @@ pub(crate) const FIELD_WEIGHTS: [FieldWeight; 5] = [
     FieldWeight { field: TextField::Meta, weight: 2.0, b: 0.3 },
 ];
 
-/// BM25 saturation: how fast repeated words stop adding evidence.
-const K1: f32 = 1.2;
+/// BM25F saturation. Larger than the textbook 1.2 because the weighted frequencies of five
+/// fields add up: with 1.2 every matched term saturates and repetition stops counting.
+pub(crate) const K1: f32 = 6.0;
+/// Bonus for a title the question covers, in units of the query's mean IDF. Titles are
+/// short and say what a page is for; a question that contains the whole title asks for it.
+const TITLE_COVERAGE_WEIGHT: f32 = 2.0;
 /// An article only in the other language is worth this share of its score: found when
 /// nothing in the user's language matches, never ahead of a comparable native article.
 pub(crate) const OTHER_LANG_FACTOR: f32 = 0.6;
@@ -71,9 +79,9 @@ pub struct SearchOutcome {
     pub features: Option<Features>,
 }
 
-struct QueryTerm {
-    text: String,
-    idf: f32,
+pub(crate) struct QueryTerm {
+    pub text: String,
+    pub idf: f32,
 }
 
 pub(crate) struct Candidate {
@@ -81,10 +89,10 @@ pub(crate) struct Candidate {
     lang: Lang,
     slug: String,
     /// Weighted, length-normalised frequency of each query term over all fields.
-    tfw: Vec<f32>,
-    /// Positions of each query term in the title and body, for adjacency.
-    positions: Vec<Vec<u32>>,
-    score: f32,
+    pub tfw: Vec<f32>,
+    /// Share of the article's title words that the query contains.
+    pub title_coverage: f32,
+    pub score: f32,
 }
 
 impl KnowledgeBase {
@@ -100,22 +108,43 @@ impl KnowledgeBase {
     pub fn search(&self, text: &str, lang: Option<Lang>) -> Result<SearchOutcome, KbError> {
         let qlang = Lang::detect(text).or(lang).unwrap_or(Lang::En);
         let searcher = self.reader.searcher();
-        let terms = self.query_terms(&searcher, text)?;
-        if terms.is_empty() {
-            return Ok(SearchOutcome {
-                decision: Decision::NoMatch {
-                    reason: decision::NoMatchReason::NoWords,
-                },
-                hits: Vec::new(),
-                lang: qlang,
-                features: None,
-            });
+        let mut terms = Self::query_terms(text);
+        let mut candidates = self.score(&searcher, &mut terms, qlang)?;
+        if let Some(best) = candidates.first_mut() {
+            best.title_coverage = best
+                .title_coverage
+                .max(self.question_coverage(&searcher, best.addr, &terms)?);
         }
-        let mut candidates = self.candidates(&searcher, &terms)?;
-        self.score(&searcher, &terms, qlang, &mut candidates)?;
-        let features = candidates
-            .first()
-            .map(|best| Features::new(&terms.iter().map(|t| t.idf).collect::<Vec<_>>(), best, candidates.get(1)));
+        let features = candidates.first().map(|best| {
+            let idfs: Vec<f32> = terms.iter().map(|t| t.idf).collect();
+            Features::new(&idfs, best, candidates.get(1))
+        });
+        let verdict = decision::judge(terms.is_empty(), features.as_ref());
+        // Articles are read from the store only for what will be shown.
+        let fetch = |n: usize| -> Result<Vec<_>, KbError> {
+            candidates
+                .iter()
+                .take(n)
+                .map(|c| self.article_at(&searcher, c.addr))
+                .collect()
+        };
+        let decision = match verdict {
+            Verdict::Answer { confidence } => {
+                let article = fetch(1)?.swap_remove(0);
+                let stems: Vec<&str> = terms.iter().map(|t| t.text.as_str()).collect();
+                let snippet = crate::snippet::snippet(&article.body, &stems);
+                Decision::Answer {
+                    article: Box::new(article),
+                    confidence,
+                    snippet,
+                }
+            }
+            Verdict::Suggest { confidence } => Decision::Suggest {
+                articles: fetch(decision::MAX_SUGGESTIONS)?,
+                confidence,
+            },
+            Verdict::NoMatch { reason } => Decision::NoMatch { reason },
+        };
         let hits = candidates
             .iter()
             .filter_map(|c| {
@@ -126,14 +155,6 @@ impl KnowledgeBase {
                 })
             })
             .collect();
-        let articles = candidates
-            .iter()
-            .take(decision::MAX_SUGGESTIONS)
-            .map(|c| self.article_at(&searcher, c.addr))
-            .collect::<Result<Vec<_>, _>>()?;
-        let decision = decision::decide(features.as_ref(), articles, &|body: &str| {
-            crate::snippet::snippet(body, &terms.iter().map(|t| t.text.as_str()).collect::<Vec<_>>())
-        });
         Ok(SearchOutcome {
             decision,
             hits,
@@ -142,182 +163,285 @@ impl KnowledgeBase {
         })
     }
 
-    /// The query's distinct terms with their IDF, at most [`MAX_QUERY_TERMS`].
-    fn query_terms(&self, searcher: &Searcher, text: &str) -> Result<Vec<QueryTerm>, KbError> {
+    /// The largest share of one of the article's listed questions that the query contains; 0
+    /// for an article without questions (known from the field's length, without reading it).
+    fn question_coverage(
+        &self,
+        searcher: &Searcher,
+        addr: DocAddress,
+        terms: &[QueryTerm],
+    ) -> Result<f32, KbError> {
+        let norms = searcher
+            .segment_reader(addr.segment_ord)
+            .get_fieldnorms_reader(self.fields.questions)?;
+        if norms.fieldnorm(addr.doc_id) == 0 {
+            return Ok(0.0);
+        }
+        let article = self.article_at(searcher, addr)?;
+        let mut analyzer = text::analyzer();
+        let best = article
+            .questions
+            .iter()
+            .map(|q| {
+                let words = text::terms(&mut analyzer, q);
+                let hits = words
+                    .iter()
+                    .filter(|w| terms.iter().any(|t| &t.text == *w))
+                    .count();
+                hits as f32 / words.len().max(1) as f32
+            })
+            .fold(0.0, f32::max);
+        Ok(best)
+    }
+
+    /// The query's distinct terms, at most [`MAX_QUERY_TERMS`]; IDFs are filled in by
+    /// [`Self::score`], which looks each term up once.
+    fn query_terms(text: &str) -> Vec<QueryTerm> {
         let cut = text
             .char_indices()
             .nth(MAX_QUERY_CHARS)
             .map_or(text, |(i, _)| &text[..i]);
-        let mut analyzer = text::analyzer();
-        let n = searcher.num_docs().max(1) as f32;
         let mut out: Vec<QueryTerm> = Vec::new();
-        for t in text::terms(&mut analyzer, cut) {
+        for t in text::terms(&mut text::analyzer(), cut) {
             if out.len() == MAX_QUERY_TERMS {
                 break;
             }
-            if out.iter().any(|q| q.text == t) {
-                continue;
-            }
-            let mut df = 0u64;
-            for fw in FIELD_WEIGHTS {
-                let term = Term::from_field_text(self.fields.text(fw.field), &t);
-                df = df.max(searcher.doc_freq(&term)?);
-            }
-            let df = (df as f32).min(n);
-            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-            out.push(QueryTerm { text: t, idf });
-        }
-        Ok(out)
-    }
-
-    /// First stage: tantivy's BM25 over every field, weighted, top [`CANDIDATES`].
-    fn candidates(&self, searcher: &Searcher, terms: &[QueryTerm]) -> Result<Vec<Candidate>, KbError> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for t in terms {
-            for fw in FIELD_WEIGHTS {
-                let term = Term::from_field_text(self.fields.text(fw.field), &t.text);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
-                        fw.weight,
-                    )),
-                ));
+            if !out.iter().any(|q| q.text == t) {
+                out.push(QueryTerm { text: t, idf: 0.0 });
             }
         }
-        let query = BooleanQuery::new(clauses);
-        let top = searcher.search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
-        Ok(top
-            .into_iter()
-            .map(|(_, addr)| Candidate {
-                addr,
-                lang: Lang::En,
-                slug: String::new(),
-                tfw: vec![0.0; terms.len()],
-                positions: vec![Vec::new(); terms.len()],
-                score: 0.0,
-            })
-            .collect())
+        out
     }
 
-    /// Second stage: BM25F with adjacency, language preference, one hit per slug; sorts best
-    /// first.
+    /// Scores every article sharing a word with the query; returns the best [`TOP_K`], best
+    /// first, one per slug.
     fn score(
         &self,
         searcher: &Searcher,
-        terms: &[QueryTerm],
+        terms: &mut [QueryTerm],
         qlang: Lang,
-        candidates: &mut Vec<Candidate>,
-    ) -> Result<(), KbError> {
-        let mut by_segment: HashMap<u32, Vec<usize>> = HashMap::new();
-        for (i, c) in candidates.iter().enumerate() {
-            by_segment.entry(c.addr.segment_ord).or_default().push(i);
+    ) -> Result<Vec<Candidate>, KbError> {
+        if terms.is_empty() {
+            return Ok(Vec::new());
         }
-        for (segment_ord, mut idxs) in by_segment {
-            let reader = searcher.segment_reader(segment_ord);
-            idxs.sort_by_key(|&i| candidates[i].addr.doc_id);
-            let lang_col = reader.fast_fields().u64("lang_id")?;
-            let slug_col = reader.fast_fields().str("slug")?;
-            for &i in &idxs {
-                let doc = candidates[i].addr.doc_id;
-                let c = &mut candidates[i];
-                c.lang = lang_col.first(doc).and_then(Lang::from_id).unwrap_or(Lang::En);
-                if let Some(col) = &slug_col
-                    && let Some(ord) = col.term_ords(doc).next()
-                {
-                    col.ord_to_str(ord, &mut c.slug)
-                        .map_err(tantivy::TantivyError::from)?;
-                }
-            }
-            for fw in FIELD_WEIGHTS {
+        // Look every (segment, field, term) up once: its document frequency gives the IDF,
+        // and its term info opens the postings below.
+        let segments = searcher.segment_readers();
+        let mut infos = Vec::with_capacity(segments.len());
+        let mut df = vec![[0u64; FIELD_WEIGHTS.len()]; terms.len()];
+        // Field lengths are averaged over the whole index, not per segment, so a score does
+        // not depend on how the writer happened to split documents into segments.
+        let mut tokens = [0u64; FIELD_WEIGHTS.len()];
+        let max_doc: u64 = segments.iter().map(|r| r.max_doc() as u64).sum();
+        for reader in segments {
+            let mut per_field = Vec::with_capacity(FIELD_WEIGHTS.len());
+            for (fi, fw) in FIELD_WEIGHTS.iter().enumerate() {
                 let field = self.fields.text(fw.field);
                 let inverted = reader.inverted_index(field)?;
-                let norms = reader.get_fieldnorms_reader(field)?;
-                let avg_len = (inverted.total_num_tokens() as f32 / reader.max_doc().max(1) as f32).max(1.0);
-                let keep_positions = matches!(fw.field, TextField::Title | TextField::Body);
-                let option = if keep_positions {
-                    IndexRecordOption::WithFreqsAndPositions
-                } else {
-                    IndexRecordOption::WithFreqs
-                };
+                tokens[fi] += inverted.total_num_tokens();
+                let mut per_term = Vec::with_capacity(terms.len());
+                // A field nobody filled in (no questions, no tags) costs no look-ups.
+                let empty = inverted.total_num_tokens() == 0;
                 for (ti, t) in terms.iter().enumerate() {
-                    let term = Term::from_field_text(field, &t.text);
-                    let Some(mut postings) = inverted
-                        .read_postings(&term, option)
-                        .map_err(tantivy::TantivyError::from)?
-                    else {
+                    if empty {
+                        per_term.push(None);
                         continue;
-                    };
-                    for &i in &idxs {
-                        let doc: DocId = candidates[i].addr.doc_id;
-                        if postings.doc() == TERMINATED {
-                            break;
-                        }
-                        if postings.seek(doc) != doc {
-                            continue;
-                        }
-                        let len = norms.fieldnorm(doc) as f32;
-                        let tf = postings.term_freq() as f32;
-                        candidates[i].tfw[ti] +=
-                            fw.weight * tf / (1.0 - fw.b + fw.b * len / avg_len);
-                        if keep_positions {
-                            // Title and body positions share one space; the offset keeps a
-                            // title word from looking adjacent to the body's first word.
-                            let offset = if fw.field == TextField::Title { 0 } else { 1_000 };
-                            postings.append_positions_with_offset(
-                                offset,
-                                &mut candidates[i].positions[ti],
-                            );
+                    }
+                    let info = inverted
+                        .get_term_info(&Term::from_field_text(field, &t.text))
+                        .map_err(tantivy::TantivyError::from)?;
+                    df[ti][fi] += info.as_ref().map_or(0, |i| i.doc_freq as u64);
+                    per_term.push(info);
+                }
+                per_field.push((inverted, per_term));
+            }
+            infos.push(per_field);
+        }
+        let n = searcher.num_docs().max(1) as f32;
+        for (t, df) in terms.iter_mut().zip(&df) {
+            // A term is as common as in the field where it is most common: a word frequent in
+            // bodies is common even if it is rare in titles.
+            let df = (*df.iter().max().unwrap_or(&0) as f32).min(n);
+            t.idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+        }
+        let terms = &*terms;
+        let mean_idf = terms.iter().map(|t| t.idf).sum::<f32>() / terms.len() as f32;
+        let mut top: Vec<Candidate> = Vec::new();
+        SCRATCH.with_borrow_mut(|scratch| -> Result<(), KbError> {
+            for (segment_ord, (reader, per_field)) in segments.iter().zip(&infos).enumerate() {
+                scratch.reset(reader.max_doc() as usize, terms.len());
+                for (fi, (fw, (inverted, per_term))) in
+                    FIELD_WEIGHTS.iter().zip(per_field).enumerate()
+                {
+                    let norms = reader.get_fieldnorms_reader(self.fields.text(fw.field))?;
+                    let avg_len = (tokens[fi] as f32 / max_doc.max(1) as f32).max(1.0);
+                    for (ti, info) in per_term.iter().enumerate() {
+                        let Some(info) = info else { continue };
+                        let mut postings = inverted
+                            .read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)
+                            .map_err(tantivy::TantivyError::from)?;
+                        let mut doc = postings.doc();
+                        while doc != TERMINATED {
+                            let len = norms.fieldnorm(doc) as f32;
+                            let tf = postings.term_freq() as f32;
+                            let w = fw.weight * tf / (1.0 - fw.b + fw.b * len / avg_len);
+                            scratch.add(doc, ti, w);
+                            if fw.field == TextField::Title {
+                                scratch.title(doc, tf, len);
+                            }
+                            doc = postings.advance();
                         }
                     }
                 }
+                let alive = reader.alive_bitset();
+                let mut scored: Vec<(f32, f32, DocId)> = Vec::with_capacity(scratch.touched.len());
+                for &doc in &scratch.touched {
+                    if alive.is_some_and(|a| a.is_deleted(doc)) {
+                        continue;
+                    }
+                    let bm25f: f32 = terms
+                        .iter()
+                        .zip(scratch.tfw(doc))
+                        .map(|(t, &w)| t.idf * w * (K1 + 1.0) / (K1 + w))
+                        .sum();
+                    let (hits, len) = scratch.titles[doc as usize];
+                    let title_coverage = if len > 0.0 {
+                        (hits / len).min(1.0)
+                    } else {
+                        0.0
+                    };
+                    scored.push((
+                        bm25f + TITLE_COVERAGE_WEIGHT * title_coverage * mean_idf,
+                        title_coverage,
+                        doc,
+                    ));
+                }
+                // Only the best can matter; more than one per slug is kept, since the
+                // language preference may still reorder them.
+                let keep = TOP_K * 2;
+                if scored.len() > keep {
+                    scored.select_nth_unstable_by(keep, |a, b| {
+                        b.0.total_cmp(&a.0).then(a.2.cmp(&b.2))
+                    });
+                    scored.truncate(keep);
+                }
+                top.extend(
+                    scored
+                        .into_iter()
+                        .map(|(score, title_coverage, doc)| Candidate {
+                            addr: DocAddress::new(segment_ord as u32, doc),
+                            lang: Lang::En,
+                            slug: String::new(),
+                            tfw: scratch.tfw(doc).to_vec(),
+                            title_coverage,
+                            score,
+                        }),
+                );
+            }
+            Ok(())
+        })?;
+        top.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.addr.cmp(&b.addr)));
+        top.truncate(TOP_K * 2);
+        self.finish(searcher, qlang, &mut top)?;
+        Ok(top)
+    }
+
+    /// Language and slug for the leading candidates, the language preference, and one hit
+    /// per slug.
+    fn finish(
+        &self,
+        searcher: &Searcher,
+        qlang: Lang,
+        top: &mut Vec<Candidate>,
+    ) -> Result<(), KbError> {
+        top.sort_by_key(|c| c.addr);
+        let mut columns = None;
+        for c in top.iter_mut() {
+            let segment = c.addr.segment_ord;
+            if columns.as_ref().is_none_or(|(s, _, _)| *s != segment) {
+                let fast = searcher.segment_reader(segment).fast_fields();
+                columns = Some((segment, fast.u64("lang_id")?, fast.str("slug")?));
+            }
+            let Some((_, lang_col, slug_col)) = &columns else {
+                continue;
+            };
+            let doc = c.addr.doc_id;
+            c.lang = lang_col
+                .first(doc)
+                .and_then(Lang::from_id)
+                .unwrap_or(Lang::En);
+            if let Some(col) = slug_col
+                && let Some(ord) = col.term_ords(doc).next()
+            {
+                col.ord_to_str(ord, &mut c.slug)
+                    .map_err(tantivy::TantivyError::from)?;
+            }
+            if c.lang != qlang {
+                c.score *= OTHER_LANG_FACTOR;
             }
         }
-        for c in candidates.iter_mut() {
-            let bm25f: f32 = terms
-                .iter()
-                .zip(&c.tfw)
-                .map(|(t, &tfw)| t.idf * tfw * (K1 + 1.0) / (K1 + tfw))
-                .sum();
-            let lang_factor = if c.lang == qlang { 1.0 } else { OTHER_LANG_FACTOR };
-            c.score = (bm25f + adjacency_bonus(terms, &c.positions)) * lang_factor;
-        }
-        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-        // One hit per article: the best-scored language version stands for it.
-        let mut seen = std::collections::HashSet::new();
-        candidates.retain(|c| seen.insert(c.slug.clone()));
+        top.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.addr.cmp(&b.addr)));
+        let mut seen = HashSet::new();
+        top.retain(|c| seen.insert(c.slug.clone()));
+        top.truncate(TOP_K);
         Ok(())
     }
 }
 
-/// Bonus for consecutive query terms found next to each other (within two words), weighted by
-/// the rarer of the two: "bounce keys" next to each other says more than both somewhere.
-fn adjacency_bonus(terms: &[QueryTerm], positions: &[Vec<u32>]) -> f32 {
-    const WINDOW: u32 = 2;
-    const WEIGHT: f32 = 0.5;
-    let mut bonus = 0.0;
-    for i in 1..terms.len() {
-        let (a, b) = (&positions[i - 1], &positions[i]);
-        if a.is_empty() || b.is_empty() {
-            continue;
-        }
-        let near = a
-            .iter()
-            .any(|&pa| b.iter().any(|&pb| pb != pa && pb.abs_diff(pa) <= WINDOW));
-        if near {
-            bonus += WEIGHT * terms[i - 1].idf.min(terms[i].idf);
-        }
-    }
-    bonus
+/// Per-thread scratch space for scoring one segment: dense arrays indexed by doc id, cleared
+/// through the list of docs touched, so a search costs what its postings cost and not what
+/// the index's size costs.
+#[derive(Default)]
+struct Scratch {
+    /// `tfw[doc * terms + term]`: weighted, length-normalised frequency over all fields.
+    tfw: Vec<f32>,
+    /// `(title words matched, title length)` per doc.
+    titles: Vec<(f32, f32)>,
+    seen: Vec<bool>,
+    touched: Vec<DocId>,
+    terms: usize,
 }
 
-impl Candidate {
-    pub(crate) fn tfw(&self) -> &[f32] {
-        &self.tfw
+impl Scratch {
+    fn reset(&mut self, max_doc: usize, terms: usize) {
+        for &d in &self.touched {
+            let d = d as usize;
+            self.seen[d] = false;
+            self.titles[d] = (0.0, 0.0);
+            self.tfw[d * self.terms..(d + 1) * self.terms].fill(0.0);
+        }
+        self.touched.clear();
+        self.terms = terms;
+        if self.seen.len() < max_doc {
+            self.seen.resize(max_doc, false);
+            self.titles.resize(max_doc, (0.0, 0.0));
+        }
+        if self.tfw.len() < max_doc * terms {
+            self.tfw.resize(max_doc * terms, 0.0);
+        }
     }
-    pub(crate) fn score(&self) -> f32 {
-        self.score
+
+    fn add(&mut self, doc: DocId, term: usize, w: f32) {
+        let d = doc as usize;
+        if !self.seen[d] {
+            self.seen[d] = true;
+            self.touched.push(doc);
+        }
+        self.tfw[d * self.terms + term] += w;
+    }
+
+    fn tfw(&self, doc: DocId) -> &[f32] {
+        let d = doc as usize;
+        &self.tfw[d * self.terms..(d + 1) * self.terms]
+    }
+
+    fn title(&mut self, doc: DocId, tf: f32, len: f32) {
+        let t = &mut self.titles[doc as usize];
+        t.0 += tf;
+        t.1 = len;
     }
 }
 
-pub(crate) const BM25_K1: f32 = K1;
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}

@@ -5,6 +5,49 @@ use crate::text;
 /// Longest snippet, in characters: one chat message with room for buttons and a header.
 pub const MAX_SNIPPET_CHARS: usize = 1_000;
 
+/// How many of the query's stems a sentence contains. A word counts when it starts with a
+/// stem: Snowball stems are prefixes of their words in all but a few forms, and this is
+/// several times cheaper than running the analyzer over the whole article on every answer.
+fn stems_in(sentence: &str, stems: &[&str]) -> usize {
+    let words: Vec<&str> = sentence
+        .split(|c: char| !is_word_char(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    stems
+        .iter()
+        .filter(|s| words.iter().any(|w| folded_starts_with(w, s)))
+        .count()
+}
+
+/// Whether `word`, lower-cased with `ё` as `е` (as the analyzer does), starts with `stem`.
+fn folded_starts_with(word: &str, stem: &str) -> bool {
+    let mut chars = word.chars().map(fold);
+    stem.chars().all(|s| chars.next() == Some(s))
+}
+
+fn fold(c: char) -> char {
+    match c {
+        'A'..='Z' => c.to_ascii_lowercase(),
+        'А'..='Я' => char::from_u32(c as u32 + 0x20).unwrap_or(c),
+        'Ё' | 'ё' => 'е',
+        c if c.is_ascii() || ('а'..='я').contains(&c) => c,
+        c => c.to_lowercase().next().unwrap_or(c),
+    }
+}
+
+/// A cheap word-character test: `char::is_alphanumeric` searches Unicode tables for every
+/// non-ASCII letter, which made snippets of Russian articles the slowest part of a search.
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        !matches!(
+            c,
+            '«' | '»' | '—' | '–' | '“' | '”' | '„' | '‘' | '’' | '…' | '\u{a0}' | '№'
+        )
+    }
+}
+
 /// Picks the passage of `markdown` that holds most of the query's `terms` (stemmed, as
 /// analyzed), or the opening when none does, and cuts it at a sentence or line within
 /// [`MAX_SNIPPET_CHARS`].
@@ -13,16 +56,17 @@ pub fn snippet(markdown: &str, terms: &[&str]) -> String {
     if blocks.is_empty() {
         return String::new();
     }
-    let mut analyzer = text::analyzer();
     // (block, sentence start byte) of the best sentence, and its count of distinct terms.
     let mut best: Option<((usize, usize), usize)> = None;
-    for (bi, block) in blocks.iter().enumerate() {
+    'scan: for (bi, block) in blocks.iter().enumerate() {
         for sentence in text::sentences(block) {
-            let found = text::terms(&mut analyzer, sentence);
-            let hits = terms.iter().filter(|t| found.iter().any(|f| f == *t)).count();
+            let hits = stems_in(sentence, terms);
             if hits > best.map_or(0, |(_, h)| h) {
                 let start = sentence.as_ptr() as usize - block.as_ptr() as usize;
                 best = Some(((bi, start), hits));
+            }
+            if hits == terms.len() {
+                break 'scan;
             }
         }
     }

@@ -129,6 +129,7 @@ impl<T: TokenStream> TokenStream for ScriptStemmerStream<'_, T> {
             if STOP_WORDS.contains(token.text.as_str()) {
                 continue;
             }
+
             let stemmer = if token.text.chars().any(is_cyrillic) {
                 &self.stemmer.ru
             } else if token.text.bytes().any(|b| b.is_ascii_alphabetic()) {
@@ -164,7 +165,8 @@ pub fn markdown_blocks(markdown: &str) -> Vec<String> {
         }
         current.clear();
     };
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     for event in Parser::new_ext(markdown, options) {
         match event {
             Event::Text(t) | Event::Code(t) => current.push_str(&t),
@@ -279,7 +281,11 @@ mod tests {
 
     #[test]
     fn stop_words_are_dropped_in_both_languages() {
-        assert!(analyze("what are you doing and what is this").iter().all(|t| t == "do"));
+        assert!(
+            analyze("what are you doing and what is this")
+                .iter()
+                .all(|t| t == "do")
+        );
         assert!(analyze("что это и как").is_empty());
     }
 
@@ -289,13 +295,22 @@ mod tests {
         let blocks = markdown_blocks(md);
         assert_eq!(
             blocks,
-            vec!["Title", "Some bold link text wrapped.", "one", "two", "code here"]
+            vec![
+                "Title",
+                "Some bold link text wrapped.",
+                "one",
+                "two",
+                "code here"
+            ]
         );
     }
 
     #[test]
     fn sentences_and_cuts() {
-        assert_eq!(sentences("One. Two! Three? v1.2 four"), vec!["One.", "Two!", "Three?", "v1.2 four"]);
+        assert_eq!(
+            sentences("One. Two! Three? v1.2 four"),
+            vec!["One.", "Two!", "Three?", "v1.2 four"]
+        );
         let text = "First sentence here. Second sentence is longer than that.";
         assert_eq!(cut_at_sentence(text, 30), "First sentence here.");
         assert_eq!(cut_at_sentence("word word word word", 12), "word word…");
