@@ -1,5 +1,6 @@
 //! `frontline kb …`: the knowledge base from the command line.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -77,6 +78,7 @@ pub fn open_index(data_dir: &Path) -> anyhow::Result<KnowledgeBase> {
 
 fn search(data_dir: &Path, text: &str, lang: Option<Lang>, top: usize) -> anyhow::Result<()> {
     let kb = open_index(data_dir)?;
+    let mut out = std::io::stdout().lock();
     let outcome = kb.search(text, lang)?;
     match &outcome.decision {
         Decision::Answer {
@@ -84,50 +86,53 @@ fn search(data_dir: &Path, text: &str, lang: Option<Lang>, top: usize) -> anyhow
             confidence,
             snippet,
         } => {
-            println!(
+            writeln!(
+                out,
                 "decision: answer {} [{}] \"{}\" (confidence {confidence:.2})",
                 article.slug,
                 article.lang,
                 article.display_title()
-            );
+            )?;
             for line in snippet.lines() {
-                println!("  {line}");
+                writeln!(out, "  {line}")?;
             }
         }
         Decision::Suggest {
             articles,
             confidence,
         } => {
-            println!("decision: suggest (confidence {confidence:.2})");
+            writeln!(out, "decision: suggest (confidence {confidence:.2})")?;
             for a in articles {
-                println!("  - {} [{}] \"{}\"", a.slug, a.lang, a.display_title());
+                writeln!(out, "  - {} [{}] \"{}\"", a.slug, a.lang, a.display_title())?;
             }
         }
-        Decision::NoMatch { reason } => println!("decision: no match: {reason}"),
+        Decision::NoMatch { reason } => writeln!(out, "decision: no match: {reason}")?,
     }
     if let Some(f) = &outcome.features {
-        println!(
+        writeln!(
+            out,
             "evidence: covers {:.2} of the question ({} of {} terms), title coverage {:.2}, margin {:.2}",
             f.coverage, f.matched, f.terms, f.title_coverage, f.margin
-        );
+        )?;
     }
-    println!("query language: {}", outcome.lang);
-    println!("top hits:");
+    writeln!(out, "query language: {}", outcome.lang)?;
+    writeln!(out, "top hits:")?;
     if outcome.hits.is_empty() {
-        println!("  (none)");
+        writeln!(out, "  (none)")?;
     }
     for (i, hit) in outcome.hits.iter().take(top).enumerate() {
         let title = kb
             .get(&hit.slug, hit.lang)?
             .map(|a| a.display_title().to_string())
             .unwrap_or_default();
-        println!(
+        writeln!(
+            out,
             "  {}. {:>7.3}  {} [{}] {title}",
             i + 1,
             hit.score,
             hit.slug,
             hit.lang
-        );
+        )?;
     }
     Ok(())
 }
@@ -173,24 +178,32 @@ fn eval(
         std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?;
     }
     let r = &report;
-    println!("articles: {}", articles.len());
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "articles: {}", articles.len())?;
+    writeln!(
+        out,
         "questions: {} in scope, {} out of scope",
         r.in_scope, r.out_of_scope
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "ranking (in scope): top-1 {:.3}, recall@3 {:.3}, MRR {:.3}",
         r.top1, r.recall3, r.mrr
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "decisions (in scope): answered right {:.3}, answered wrong {:.3}, declined {:.3}",
         r.answered_right, r.answered_wrong, r.declined
-    );
-    println!("out of scope answered: {:.3}", r.oos_answered);
-    println!("search latency: p50 {} µs, p99 {} µs", r.p50_us, r.p99_us);
-    println!("index build: {} ms", r.build_ms);
+    )?;
+    writeln!(out, "out of scope answered: {:.3}", r.oos_answered)?;
+    writeln!(
+        out,
+        "search latency: p50 {} µs, p99 {} µs",
+        r.p50_us, r.p99_us
+    )?;
+    writeln!(out, "index build: {} ms", r.build_ms)?;
     if json {
-        println!("{}", serde_json::to_string(&report)?);
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
     }
     Ok(())
 }

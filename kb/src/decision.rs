@@ -26,8 +26,10 @@ pub struct Thresholds {
     pub bias: f32,
     /// Confidence at or above which the best article is given as the answer.
     pub answer: f32,
-    /// Below `answer`, the best few are offered when the best covers this share of the query.
+    /// Below `answer`, the best few are offered when the best covers this share of the query…
     pub suggest_coverage: f32,
+    /// …and the confidence is at least this.
+    pub suggest: f32,
 }
 
 /// The model in force.
@@ -38,6 +40,7 @@ pub const THRESHOLDS: Thresholds = Thresholds {
     bias: -5.5,
     answer: 0.74,
     suggest_coverage: 0.5,
+    suggest: 0.3,
 };
 
 /// Suggestions offered at most.
@@ -169,7 +172,7 @@ pub(crate) fn judge(no_words: bool, features: Option<&Features>) -> Verdict {
             confidence: f.confidence,
         };
     }
-    if f.coverage >= t.suggest_coverage {
+    if f.coverage >= t.suggest_coverage && f.confidence >= t.suggest {
         return Verdict::Suggest {
             confidence: f.confidence,
         };

@@ -132,7 +132,7 @@ impl KnowledgeBase {
             Verdict::Answer { confidence } => {
                 let article = fetch(1)?.swap_remove(0);
                 let stems: Vec<&str> = terms.iter().map(|t| t.text.as_str()).collect();
-                let snippet = crate::snippet::snippet(&article.body, &stems);
+                let snippet = crate::snippet::snippet(&article.body, &article.title, &stems);
                 Decision::Answer {
                     article: Box::new(article),
                     confidence,

@@ -19,10 +19,12 @@ fn stems_in(sentence: &str, stems: &[&str]) -> usize {
         .count()
 }
 
-/// Whether `word`, lower-cased with `ё` as `е` (as the analyzer does), starts with `stem`.
+/// Whether `word`, lower-cased with `ё` as `е` (as the analyzer does), starts with `stem`;
+/// a stem shorter than three letters must be the whole word, or "не" would match "несколько".
 fn folded_starts_with(word: &str, stem: &str) -> bool {
     let mut chars = word.chars().map(fold);
-    stem.chars().all(|s| chars.next() == Some(s))
+    let prefix = stem.chars().all(|s| chars.next() == Some(s));
+    prefix && (stem.chars().count() >= 3 || chars.next().is_none())
 }
 
 fn fold(c: char) -> char {
@@ -51,8 +53,15 @@ fn is_word_char(c: char) -> bool {
 /// Picks the passage of `markdown` that holds most of the query's `terms` (stemmed, as
 /// analyzed), or the opening when none does, and cuts it at a sentence or line within
 /// [`MAX_SNIPPET_CHARS`].
-pub fn snippet(markdown: &str, terms: &[&str]) -> String {
-    let blocks = text::markdown_blocks(markdown);
+pub fn snippet(markdown: &str, title: &str, terms: &[&str]) -> String {
+    let mut blocks = text::markdown_blocks(markdown);
+    // A first heading that repeats the title says nothing the answer's header does not.
+    if blocks
+        .first()
+        .is_some_and(|b| b.eq_ignore_ascii_case(title.trim()))
+    {
+        blocks.remove(0);
+    }
     if blocks.is_empty() {
         return String::new();
     }
@@ -97,14 +106,14 @@ mod tests {
         let md = "# Printers\n\nGeneral words about the office.\n\nTo add a printer, open Settings and press Add.\n\nOther text.";
         let terms = text::terms(&mut text::analyzer(), "add printer");
         let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
-        let s = snippet(md, &refs);
+        let s = snippet(md, "Printers", &refs);
         assert!(s.starts_with("To add a printer"), "{s}");
     }
 
     #[test]
     fn without_matches_the_opening_is_given_and_long_text_is_cut() {
         let long = "A sentence that goes on. ".repeat(100);
-        let s = snippet(&long, &["zzz"]);
+        let s = snippet(&long, "", &["zzz"]);
         assert!(s.starts_with("A sentence"));
         assert!(s.chars().count() <= MAX_SNIPPET_CHARS);
         assert!(s.ends_with('.'), "cut at a sentence: {s}");
@@ -112,6 +121,7 @@ mod tests {
 
     #[test]
     fn empty_body_gives_empty_snippet() {
-        assert_eq!(snippet("", &["x"]), "");
+        assert_eq!(snippet("", "", &["x"]), "");
+        assert_eq!(snippet("# Title\n\nBody.", "Title", &["x"]), "Body.");
     }
 }

@@ -153,11 +153,15 @@ impl<T: TokenStream> TokenStream for ScriptStemmerStream<'_, T> {
     }
 }
 
-/// The plain text of each block of a Markdown document: paragraphs, headings, list items,
-/// code blocks, table cells; inline markup is dropped, link and image text kept.
+/// The plain text of each block of a Markdown document: paragraphs, headings, list items
+/// (with their bullet or number), code blocks, table rows (cells joined by ` | `); inline
+/// markup is dropped, link and image text kept.
 pub fn markdown_blocks(markdown: &str) -> Vec<String> {
     let mut blocks = Vec::new();
     let mut current = String::new();
+    // Ordered-list counters, innermost last; `None` for a bulleted list.
+    let mut lists: Vec<Option<u64>> = Vec::new();
+    let mut marker: Option<String> = None;
     let flush = |current: &mut String, blocks: &mut Vec<String>| {
         let text = current.split_whitespace().collect::<Vec<_>>().join(" ");
         if !text.is_empty() {
@@ -169,22 +173,44 @@ pub fn markdown_blocks(markdown: &str) -> Vec<String> {
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     for event in Parser::new_ext(markdown, options) {
         match event {
-            Event::Text(t) | Event::Code(t) => current.push_str(&t),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(m) = marker.take() {
+                    current.push_str(&m);
+                }
+                current.push_str(&t);
+            }
             Event::SoftBreak | Event::HardBreak => current.push(' '),
-            Event::Start(Tag::Item | Tag::Paragraph | Tag::Heading { .. } | Tag::CodeBlock(_)) => {
+            Event::Start(Tag::List(start)) => lists.push(start),
+            Event::End(TagEnd::List(_)) => {
+                lists.pop();
+            }
+            Event::Start(Tag::Item) => {
+                flush(&mut current, &mut blocks);
+                marker = Some(match lists.last_mut() {
+                    Some(Some(n)) => {
+                        *n += 1;
+                        format!("{}. ", *n - 1)
+                    }
+                    _ => "• ".to_string(),
+                });
+            }
+            Event::Start(Tag::Paragraph | Tag::Heading { .. } | Tag::CodeBlock(_)) => {
                 flush(&mut current, &mut blocks)
+            }
+            Event::End(TagEnd::TableCell) => current.push_str(" | "),
+            Event::End(TagEnd::TableRow | TagEnd::TableHead) => {
+                let row = current.trim_end().trim_end_matches('|').to_string();
+                current = row;
+                flush(&mut current, &mut blocks);
             }
             Event::End(
                 TagEnd::Paragraph
                 | TagEnd::Heading(_)
                 | TagEnd::Item
                 | TagEnd::CodeBlock
-                | TagEnd::TableCell
                 | TagEnd::BlockQuote(_),
             ) => flush(&mut current, &mut blocks),
-            Event::End(TagEnd::TableRow) => flush(&mut current, &mut blocks),
             // Raw HTML is shown as written in chat, but it is markup, not words to search.
-            Event::Html(_) | Event::InlineHtml(_) => {}
             _ => {}
         }
     }
@@ -298,10 +324,20 @@ mod tests {
             vec![
                 "Title",
                 "Some bold link text wrapped.",
-                "one",
-                "two",
-                "code here"
+                "• one",
+                "• two",
+                "code here",
+                "html"
             ]
+        );
+    }
+
+    #[test]
+    fn numbered_lists_and_tables_read_as_lines() {
+        let md = "1. first\n2. second\n\n| a | b |\n|---|---|\n| x | y |\n";
+        assert_eq!(
+            markdown_blocks(md),
+            vec!["1. first", "2. second", "a | b", "x | y"]
         );
     }
 
