@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::bench_cmd::{self, BenchCommand};
 use crate::kb_cmd::{self, KbCommand};
 
 #[derive(Debug, Parser)]
@@ -34,6 +35,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KbCommand,
     },
+    /// Load benchmarks that print figures.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
 }
 
 /// Parses the arguments, runs the command, and turns any error into a message and exit code.
@@ -42,6 +48,7 @@ pub fn run() -> ExitCode {
     init_tracing();
     let result = match cli.command {
         Command::Kb { command } => kb_cmd::run(command, &cli.data_dir),
+        Command::Bench { command } => bench_cmd::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -167,3 +167,112 @@ pub fn summarize(rows: &[EvalRow], build_ms: u64) -> EvalReport {
         build_ms,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Article, Lang, Slug};
+
+    fn row(
+        expected: Option<&str>,
+        rank: Option<usize>,
+        top: &str,
+        decision: &'static str,
+    ) -> EvalRow {
+        EvalRow {
+            id: String::new(),
+            expected: expected.map(String::from),
+            rank,
+            top: Some(top.to_string()),
+            decision,
+            features: None,
+            micros: 0,
+        }
+    }
+
+    #[test]
+    fn figures_from_rows_made_by_hand() {
+        let mut rows = vec![
+            row(Some("a"), Some(1), "a", "answer"),  // right
+            row(Some("b"), Some(2), "x", "answer"),  // wrong, rank 2
+            row(Some("c"), Some(3), "x", "suggest"), // declined, rank 3
+            row(Some("d"), None, "x", "no_match"),   // declined, not found
+            row(None, None, "x", "answer"),          // out of scope, answered
+            row(None, None, "x", "no_match"),        // out of scope, declined
+        ];
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.micros = (i as u64 + 1) * 10; // 10..60
+        }
+        let r = summarize(&rows, 7);
+        assert_eq!((r.in_scope, r.out_of_scope), (4, 2));
+        assert_eq!(r.top1, 0.25);
+        assert_eq!(r.recall3, 0.75);
+        // (1 + 1/2 + 1/3 + 0) / 4
+        assert!((r.mrr - (1.0 + 0.5 + 1.0 / 3.0) / 4.0).abs() < 1e-12);
+        assert_eq!(
+            (r.answered_right, r.answered_wrong, r.declined),
+            (0.25, 0.25, 0.5)
+        );
+        assert_eq!(r.oos_answered, 0.5);
+        assert_eq!((r.p50_us, r.p99_us, r.build_ms), (30, 60, 7));
+    }
+
+    #[test]
+    fn a_tiny_knowledge_base_is_evaluated_end_to_end() {
+        let kb = KnowledgeBase::in_ram().expect("index");
+        let a = |slug: &str, title: &str, body: &str| {
+            Article::new(
+                Slug::parse(slug).expect("slug"),
+                Lang::En,
+                title.into(),
+                body.into(),
+            )
+            .expect("article")
+        };
+        kb.rebuild(
+            &[
+                a(
+                    "vpn",
+                    "Connect to the VPN",
+                    "Install the VPN client and press connect.",
+                ),
+                a(
+                    "printer",
+                    "Add a printer",
+                    "Open settings, printers, and press add.",
+                ),
+                a(
+                    "mail",
+                    "Set up mail in Outlook",
+                    "Open Outlook and enter your address.",
+                ),
+            ],
+            false,
+        )
+        .expect("rebuild");
+        let q = |query: &str, expected: Option<&str>| EvalQuery {
+            id: query.into(),
+            query: query.into(),
+            expected: expected.map(String::from),
+        };
+        let queries = [
+            q("connect to the vpn client", Some("vpn")),
+            q("add a printer in settings", Some("printer")),
+            // Labelled with an article that shares no word with it: ranked nowhere.
+            q("outlook address", Some("vpn")),
+            q("zebra giraffe", None),
+        ];
+        let (report, rows) = evaluate(&kb, &queries, 3).expect("eval");
+        assert_eq!((report.in_scope, report.out_of_scope), (3, 1));
+        assert_eq!(rows[0].rank, Some(1));
+        assert_eq!(rows[1].rank, Some(1));
+        assert_eq!(rows[2].rank, None);
+        assert!((report.top1 - 2.0 / 3.0).abs() < 1e-12);
+        assert!((report.recall3 - 2.0 / 3.0).abs() < 1e-12);
+        assert!((report.mrr - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(report.oos_answered, 0.0, "no word of it is in the index");
+        assert_eq!(report.build_ms, 3);
+        let shares = report.answered_right + report.answered_wrong + report.declined;
+        assert!((shares - 1.0).abs() < 1e-12);
+    }
+}

@@ -49,6 +49,7 @@ pub(crate) struct Fields {
     pub slug: Field,
     pub lang: Field,
     pub lang_id: Field,
+    pub slug_key: Field,
     pub title: Field,
     pub questions: Field,
     pub lead: Field,
@@ -81,6 +82,7 @@ fn schema() -> (Schema, Fields) {
         slug: b.add_text_field("slug", STRING | FAST),
         lang: b.add_text_field("lang", STRING),
         lang_id: b.add_u64_field("lang_id", INDEXED | FAST),
+        slug_key: b.add_u64_field("slug_key", FAST),
         title: b.add_text_field("title", text.clone()),
         questions: b.add_text_field("questions", text.clone()),
         lead: b.add_text_field("lead", text.clone()),
@@ -94,6 +96,14 @@ fn schema() -> (Schema, Fields) {
 /// The unique key of one article in one language.
 fn key(slug: &Slug, lang: Lang) -> String {
     format!("{}\u{1f}{}", slug.as_str(), lang.code())
+}
+
+/// A 64-bit key of a slug (FNV-1a), so search can tell the languages of one article apart
+/// from other articles without reading the slug's text.
+pub(crate) fn slug_key(slug: &Slug) -> u64 {
+    slug.as_str().bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The opening of an article's text: help pages open with what the page is for, which is how
@@ -216,6 +226,7 @@ impl KnowledgeBase {
         doc.add_text(f.slug, article.slug.as_str());
         doc.add_text(f.lang, article.lang.code());
         doc.add_u64(f.lang_id, article.lang.id());
+        doc.add_u64(f.slug_key, slug_key(&article.slug));
         doc.add_text(f.title, &article.title);
         for q in &article.questions {
             doc.add_text(f.questions, q);
@@ -283,14 +294,33 @@ impl KnowledgeBase {
 
     /// Replaces the whole index with `articles`, in one commit.
     ///
-    /// With `progress`, draws a progress bar on stderr when stderr is a terminal.
+    /// With `progress`, draws a progress bar on stderr (indicatif hides it when stderr is not
+    /// a terminal).
     ///
     /// # Errors
     /// [`KbError::Index`] when the index cannot be written.
-    #[tracing::instrument(skip_all, fields(articles = articles.len()))]
     pub fn rebuild(&self, articles: &[Article], progress: bool) -> Result<(), KbError> {
+        self.rebuild_from(
+            articles.iter().cloned(),
+            Some(articles.len() as u64),
+            progress,
+        )
+    }
+
+    /// [`Self::rebuild`] from a stream, so a large knowledge base never has to be held in
+    /// memory whole. `total`, when known, sizes the progress bar.
+    ///
+    /// # Errors
+    /// [`KbError::Index`] when the index cannot be written.
+    #[tracing::instrument(skip_all, fields(total))]
+    pub fn rebuild_from(
+        &self,
+        articles: impl IntoIterator<Item = Article>,
+        total: Option<u64>,
+        progress: bool,
+    ) -> Result<(), KbError> {
         let bar = if progress {
-            ProgressBar::with_draw_target(Some(articles.len() as u64), ProgressDrawTarget::stderr())
+            ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr())
         } else {
             ProgressBar::hidden()
         };
@@ -300,15 +330,26 @@ impl KnowledgeBase {
         );
         let mut w = self.writer();
         w.delete_all_documents()?;
-        for (i, article) in articles.iter().enumerate() {
-            w.add_document(self.document(article))?;
-            if i % 256 == 0 {
-                bar.set_position(i as u64);
+        let mut count = 0u64;
+        for article in articles {
+            w.add_document(self.document(&article))?;
+            count += 1;
+            if count.is_multiple_of(256) {
+                bar.set_position(count);
             }
         }
-        bar.set_position(articles.len() as u64);
-        self.commit(&mut w)?;
+        bar.set_position(count);
+        w.commit()?;
+        // A full rebuild ends in one segment: a search then looks each term up once instead
+        // of once per segment, which is most of its cost in a large index.
+        let segments = w.index().searchable_segment_ids()?;
+        if segments.len() > 1 {
+            bar.set_message("merging");
+            w.merge(&segments).wait()?;
+        }
+        self.reader.reload()?;
         bar.finish_and_clear();
+        tracing::info!(count, "index rebuilt");
         Ok(())
     }
 

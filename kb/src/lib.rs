@@ -21,6 +21,7 @@ pub mod index;
 pub mod sample;
 pub mod search;
 pub mod snippet;
+pub mod synth;
 pub mod text;
 
 pub use article::{Article, Lang, LoadProblem, LoadReport, Slug, load_path, parse_jsonl};

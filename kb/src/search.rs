@@ -14,6 +14,7 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 
+use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Searcher, TERMINATED, Term};
@@ -28,8 +29,13 @@ use crate::text;
 const MAX_QUERY_CHARS: usize = 4_000;
 /// Distinct query terms used; past this a query is a document, not a question.
 const MAX_QUERY_TERMS: usize = 48;
+/// A term in at least this many articles (and 5% of them) counts as common, for pruning.
+const COMMON_TERM_MIN_DF: u64 = 5_000;
+/// Skipping to each of `n` articles beats reading a postings list whole when the list is
+/// longer than `n` times this.
+const SEEK_RATIO: u64 = 8;
 /// Articles kept for the decision and the hit list.
-const TOP_K: usize = 20;
+const TOP_K: usize = 10;
 
 /// Per-field weight and length normalisation (BM25F). Title and the questions users ask for
 /// an article are the strongest evidence; the lead says what the page is for.
@@ -178,12 +184,11 @@ impl KnowledgeBase {
             return Ok(0.0);
         }
         let article = self.article_at(searcher, addr)?;
-        let mut analyzer = text::analyzer();
         let best = article
             .questions
             .iter()
             .map(|q| {
-                let words = text::terms(&mut analyzer, q);
+                let words = text::analyze(q);
                 let hits = words
                     .iter()
                     .filter(|w| terms.iter().any(|t| &t.text == *w))
@@ -202,7 +207,7 @@ impl KnowledgeBase {
             .nth(MAX_QUERY_CHARS)
             .map_or(text, |(i, _)| &text[..i]);
         let mut out: Vec<QueryTerm> = Vec::new();
-        for t in text::terms(&mut text::analyzer(), cut) {
+        for t in text::analyze(cut) {
             if out.len() == MAX_QUERY_TERMS {
                 break;
             }
@@ -265,31 +270,84 @@ impl KnowledgeBase {
             t.idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
         }
         let terms = &*terms;
+        // Rarest first; in a large index, terms in more than this many articles are only
+        // looked up for articles a rarer term already found (see the loop below). A small
+        // index is always scored exhaustively.
+        let common_df = (n as u64 / 20).max(COMMON_TERM_MIN_DF);
+        let max_df: Vec<u64> = df
+            .iter()
+            .map(|d| d.iter().copied().max().unwrap_or(0))
+            .collect();
+        let common: Vec<bool> = max_df.iter().map(|&d| d > common_df).collect();
+        let mut order: Vec<usize> = (0..terms.len()).collect();
+        order.sort_by_key(|&ti| max_df[ti]);
         let mean_idf = terms.iter().map(|t| t.idf).sum::<f32>() / terms.len() as f32;
+        // tantivy stores a field's length as one of 256 codes, so the BM25F length
+        // normalisation `weight / (1 - b + b·len/avg)` is one table per field.
+        let factors: Vec<[f32; 256]> = FIELD_WEIGHTS
+            .iter()
+            .enumerate()
+            .map(|(fi, fw)| {
+                let avg_len = (tokens[fi] as f32 / max_doc.max(1) as f32).max(1.0);
+                std::array::from_fn(|id| {
+                    let len = FieldNormReader::id_to_fieldnorm(id as u8) as f32;
+                    fw.weight / (1.0 - fw.b + fw.b * len / avg_len)
+                })
+            })
+            .collect();
         let mut top: Vec<Candidate> = Vec::new();
         SCRATCH.with_borrow_mut(|scratch| -> Result<(), KbError> {
             for (segment_ord, (reader, per_field)) in segments.iter().zip(&infos).enumerate() {
                 scratch.reset(reader.max_doc() as usize, terms.len());
-                for (fi, (fw, (inverted, per_term))) in
-                    FIELD_WEIGHTS.iter().zip(per_field).enumerate()
-                {
-                    let norms = reader.get_fieldnorms_reader(self.fields.text(fw.field))?;
-                    let avg_len = (tokens[fi] as f32 / max_doc.max(1) as f32).max(1.0);
-                    for (ti, info) in per_term.iter().enumerate() {
-                        let Some(info) = info else { continue };
+                let norms = FIELD_WEIGHTS
+                    .iter()
+                    .map(|fw| reader.get_fieldnorms_reader(self.fields.text(fw.field)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                for &ti in &order {
+                    // Past the rare terms, a common one only adds to articles already found,
+                    // skipping through its postings when they are few enough that skipping is
+                    // cheaper than reading the list whole. An article that only common words
+                    // match seldom ranks above one that a rarer word matches, and is left out.
+                    let only_found = common[ti] && !scratch.touched.is_empty();
+                    let seeking =
+                        only_found && (scratch.touched.len() as u64) * SEEK_RATIO < max_df[ti];
+                    if seeking {
+                        scratch.touched.sort_unstable();
+                    }
+                    for (fi, (fw, (inverted, per_term))) in
+                        FIELD_WEIGHTS.iter().zip(per_field).enumerate()
+                    {
+                        let Some(info) = &per_term[ti] else { continue };
                         let mut postings = inverted
                             .read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)
                             .map_err(tantivy::TantivyError::from)?;
-                        let mut doc = postings.doc();
-                        while doc != TERMINATED {
-                            let len = norms.fieldnorm(doc) as f32;
-                            let tf = postings.term_freq() as f32;
-                            let w = fw.weight * tf / (1.0 - fw.b + fw.b * len / avg_len);
-                            scratch.add(doc, ti, w);
-                            if fw.field == TextField::Title {
-                                scratch.title(doc, tf, len);
+                        let visit = |doc: DocId, tf: u32, scratch: &mut Scratch| {
+                            let id = norms[fi].fieldnorm_id(doc);
+                            let tf = tf as f32;
+                            if only_found && !scratch.seen[doc as usize] {
+                                return;
                             }
-                            doc = postings.advance();
+                            scratch.add(doc, ti, tf * factors[fi][id as usize]);
+                            if fw.field == TextField::Title {
+                                scratch.title(doc, tf, FieldNormReader::id_to_fieldnorm(id) as f32);
+                            }
+                        };
+                        if seeking {
+                            for k in 0..scratch.touched.len() {
+                                let doc = scratch.touched[k];
+                                if postings.doc() == TERMINATED {
+                                    break;
+                                }
+                                if postings.seek(doc) == doc {
+                                    visit(doc, postings.term_freq(), scratch);
+                                }
+                            }
+                        } else {
+                            let mut doc = postings.doc();
+                            while doc != TERMINATED {
+                                visit(doc, postings.term_freq(), scratch);
+                                doc = postings.advance();
+                            }
                         }
                     }
                 }
@@ -346,44 +404,49 @@ impl KnowledgeBase {
         Ok(top)
     }
 
-    /// Language and slug for the leading candidates, the language preference, and one hit
-    /// per slug.
+    /// Language for the leading candidates, the language preference, one hit per article
+    /// (by slug key), and the slugs of the hits kept.
     fn finish(
         &self,
         searcher: &Searcher,
         qlang: Lang,
         top: &mut Vec<Candidate>,
     ) -> Result<(), KbError> {
-        top.sort_by_key(|c| c.addr);
-        let mut columns = None;
+        let mut keys = Vec::with_capacity(top.len());
         for c in top.iter_mut() {
-            let segment = c.addr.segment_ord;
-            if columns.as_ref().is_none_or(|(s, _, _)| *s != segment) {
-                let fast = searcher.segment_reader(segment).fast_fields();
-                columns = Some((segment, fast.u64("lang_id")?, fast.str("slug")?));
-            }
-            let Some((_, lang_col, slug_col)) = &columns else {
-                continue;
-            };
+            let fast = searcher.segment_reader(c.addr.segment_ord).fast_fields();
             let doc = c.addr.doc_id;
-            c.lang = lang_col
+            c.lang = fast
+                .u64("lang_id")?
                 .first(doc)
                 .and_then(Lang::from_id)
                 .unwrap_or(Lang::En);
-            if let Some(col) = slug_col
-                && let Some(ord) = col.term_ords(doc).next()
+            if c.lang != qlang {
+                c.score *= OTHER_LANG_FACTOR;
+            }
+            keys.push((c.addr, fast.u64("slug_key")?.first(doc).unwrap_or(0)));
+        }
+        top.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.addr.cmp(&b.addr)));
+        let mut seen = HashSet::new();
+        top.retain(|c| {
+            let key = keys
+                .iter()
+                .find(|(addr, _)| *addr == c.addr)
+                .map_or(0, |k| k.1);
+            seen.insert(key)
+        });
+        top.truncate(TOP_K);
+        // Slugs are read from their dictionary only for the hits kept: each read scans a
+        // dictionary block, which is the dearest step per hit.
+        for c in top.iter_mut() {
+            let fast = searcher.segment_reader(c.addr.segment_ord).fast_fields();
+            if let Some(col) = fast.str("slug")?
+                && let Some(ord) = col.term_ords(c.addr.doc_id).next()
             {
                 col.ord_to_str(ord, &mut c.slug)
                     .map_err(tantivy::TantivyError::from)?;
             }
-            if c.lang != qlang {
-                c.score *= OTHER_LANG_FACTOR;
-            }
         }
-        top.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.addr.cmp(&b.addr)));
-        let mut seen = HashSet::new();
-        top.retain(|c| seen.insert(c.slug.clone()));
-        top.truncate(TOP_K);
         Ok(())
     }
 }

@@ -5,36 +5,53 @@ use crate::text;
 /// Longest snippet, in characters: one chat message with room for buttons and a header.
 pub const MAX_SNIPPET_CHARS: usize = 1_000;
 
-/// How many of the query's stems a sentence contains. A word counts when it starts with a
-/// stem: Snowball stems are prefixes of their words in all but a few forms, and this is
-/// several times cheaper than running the analyzer over the whole article on every answer.
-fn stems_in(sentence: &str, stems: &[&str]) -> usize {
-    let words: Vec<&str> = sentence
-        .split(|c: char| !is_word_char(c))
-        .filter(|w| !w.is_empty())
-        .collect();
+/// Where each stem starts a word in `text`, by byte offset, for every stem.
+///
+/// A word counts when it starts with a stem: Snowball stems are prefixes of their words in
+/// all but a few forms, and one pass over the text is several times cheaper than running the
+/// analyzer over the whole article on every answer. A stem shorter than three letters must be
+/// the whole word, or "не" would match "несколько".
+fn stem_positions(text: &str, stems: &[&str]) -> Vec<Vec<usize>> {
+    let folded = fold_same_len(text);
     stems
         .iter()
-        .filter(|s| words.iter().any(|w| folded_starts_with(w, s)))
-        .count()
+        .map(|stem| {
+            if stem.is_empty() {
+                return Vec::new();
+            }
+            let short = stem.chars().count() < 3;
+            memchr::memmem::find_iter(folded.as_bytes(), stem.as_bytes())
+                .filter(|&i| {
+                    let starts = folded[..i]
+                        .chars()
+                        .next_back()
+                        .is_none_or(|c| !is_word_char(c));
+                    let ends = folded[i + stem.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !is_word_char(c));
+                    starts && (!short || ends)
+                })
+                .collect()
+        })
+        .collect()
 }
 
-/// Whether `word`, lower-cased with `ё` as `е` (as the analyzer does), starts with `stem`;
-/// a stem shorter than three letters must be the whole word, or "не" would match "несколько".
-fn folded_starts_with(word: &str, stem: &str) -> bool {
-    let mut chars = word.chars().map(fold);
-    let prefix = stem.chars().all(|s| chars.next() == Some(s));
-    prefix && (stem.chars().count() >= 3 || chars.next().is_none())
-}
-
-fn fold(c: char) -> char {
-    match c {
-        'A'..='Z' => c.to_ascii_lowercase(),
-        'А'..='Я' => char::from_u32(c as u32 + 0x20).unwrap_or(c),
-        'Ё' | 'ё' => 'е',
-        c if c.is_ascii() || ('а'..='я').contains(&c) => c,
-        c => c.to_lowercase().next().unwrap_or(c),
-    }
+/// Lower-cases as the analyzer does (and `ё` as `е`), keeping every character's byte length
+/// so that offsets into the result are offsets into the original.
+fn fold_same_len(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let f = match c {
+                'A'..='Z' => c.to_ascii_lowercase(),
+                'А'..='Я' => char::from_u32(c as u32 + 0x20).unwrap_or(c),
+                'Ё' | 'ё' => 'е',
+                c if c.is_ascii() || ('а'..='я').contains(&c) => c,
+                c => c.to_lowercase().next().unwrap_or(c),
+            };
+            if f.len_utf8() == c.len_utf8() { f } else { c }
+        })
+        .collect()
 }
 
 /// A cheap word-character test: `char::is_alphanumeric` searches Unicode tables for every
@@ -52,7 +69,7 @@ fn is_word_char(c: char) -> bool {
 
 /// Picks the passage of `markdown` that holds most of the query's `terms` (stemmed, as
 /// analyzed), or the opening when none does, and cuts it at a sentence or line within
-/// [`MAX_SNIPPET_CHARS`].
+/// [`MAX_SNIPPET_CHARS`]. A first heading that repeats `title` is skipped.
 pub fn snippet(markdown: &str, title: &str, terms: &[&str]) -> String {
     let mut blocks = text::markdown_blocks(markdown);
     // A first heading that repeats the title says nothing the answer's header does not.
@@ -65,19 +82,30 @@ pub fn snippet(markdown: &str, title: &str, terms: &[&str]) -> String {
     if blocks.is_empty() {
         return String::new();
     }
-    // (block, sentence start byte) of the best sentence, and its count of distinct terms.
+    let joined = blocks.join("\n");
+    let positions = stem_positions(&joined, terms);
+    // (block, sentence start within the block) of the best sentence, and its distinct terms.
     let mut best: Option<((usize, usize), usize)> = None;
+    let mut block_start = 0;
     'scan: for (bi, block) in blocks.iter().enumerate() {
         for sentence in text::sentences(block) {
-            let hits = stems_in(sentence, terms);
+            let start = sentence.as_ptr() as usize - block.as_ptr() as usize;
+            let range = block_start + start..block_start + start + sentence.len();
+            let hits = positions
+                .iter()
+                .filter(|p| {
+                    let i = p.partition_point(|&x| x < range.start);
+                    p.get(i).is_some_and(|&x| x < range.end)
+                })
+                .count();
             if hits > best.map_or(0, |(_, h)| h) {
-                let start = sentence.as_ptr() as usize - block.as_ptr() as usize;
                 best = Some(((bi, start), hits));
             }
             if hits == terms.len() {
                 break 'scan;
             }
         }
+        block_start += block.len() + 1;
     }
     let (block, start) = match best {
         // Start at the block's beginning when the sentence is near it, so the passage reads
@@ -117,6 +145,17 @@ mod tests {
         assert!(s.starts_with("A sentence"));
         assert!(s.chars().count() <= MAX_SNIPPET_CHARS);
         assert!(s.ends_with('.'), "cut at a sentence: {s}");
+    }
+
+    #[test]
+    fn stems_match_word_starts_in_either_case_and_short_stems_whole_words() {
+        let p = stem_positions(
+            "Не несколько ПРИНТЕРОВ, принтер; ёлка",
+            &["не", "принтер", "елк"],
+        );
+        assert_eq!(p[0], vec![0], "не only as a word of its own");
+        assert_eq!(p[1].len(), 2);
+        assert_eq!(p[2].len(), 1);
     }
 
     #[test]

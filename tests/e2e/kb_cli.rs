@@ -1,0 +1,132 @@
+//! `frontline kb search` and `frontline kb eval` from the command line.
+
+use std::process::Command;
+
+use crate::{frontline, stderr, stdout};
+
+#[test]
+fn kb_search_answers_from_the_bundled_sample_on_first_start() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = frontline(data.path(), &["kb", "search", "I forgot my password"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("decision: answer password-reset [en]"), "{text}");
+    assert!(text.contains("top hits:"), "{text}");
+    // The index now lives in the data dir.
+    assert!(data.path().join("kb-index").is_dir());
+
+    let out = frontline(data.path(), &["kb", "search", "забыл пароль", "--lang", "ru"]);
+    assert!(stdout(&out).starts_with("decision: answer password-reset [ru]"), "{}", stdout(&out));
+}
+
+#[test]
+fn the_data_dir_option_is_accepted_after_the_subcommand() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["kb", "search", "printer jam", "--data-dir"])
+        .arg(data.path())
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(data.path().join("kb-index").is_dir());
+}
+
+#[test]
+fn kb_search_survives_whatever_a_user_types() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let huge = "a".repeat(10_000);
+    for q in ["", "title:(", "\"unclosed", "*", "-", "~", "^", "[}", "🙂", huge.as_str()] {
+        let out = frontline(data.path(), &["kb", "search", q]);
+        assert!(out.status.success(), "{q:?}: {}", stderr(&out));
+        assert!(stdout(&out).starts_with("decision: "), "{q:?}: {}", stdout(&out));
+    }
+}
+
+/// Three articles and five questions whose figures are worked out by hand below.
+fn fixture(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let articles = dir.join("articles");
+    std::fs::create_dir_all(&articles).expect("mkdir");
+    let write = |name: &str, text: &str| std::fs::write(articles.join(name), text).expect("write");
+    write(
+        "vpn.md",
+        "---\nslug: vpn\ntitle: Connect to the VPN\nlang: en\n---\nInstall the VPN client and press Connect.\n",
+    );
+    write(
+        "printer.md",
+        "---\nslug: printer\ntitle: Add a printer\nlang: en\n---\nOpen Settings, Printers, and press Add.\n",
+    );
+    write(
+        "mail.md",
+        "---\nslug: mail\ntitle: Set up mail in Outlook\nlang: en\n---\nOpen Outlook and type your address.\n",
+    );
+    write("broken.md", "---\ntitle: no slug here\nlang: en\n---\nbody\n");
+    let queries = dir.join("queries.jsonl");
+    std::fs::write(
+        &queries,
+        [
+            r#"{"id":"q1","query":"connect to the vpn","expected":"vpn"}"#,
+            r#"{"id":"q2","query":"add a printer","expected":"printer"}"#,
+            r#"{"id":"q3","query":"set up mail in outlook","expected":"mail"}"#,
+            r#"{"id":"q4","query":"outlook address","expected":"vpn"}"#,
+            r#"{"id":"q5","query":"zebra giraffe","expected":null}"#,
+        ]
+        .join("\n"),
+    )
+    .expect("write");
+    (articles, queries)
+}
+
+#[test]
+fn kb_eval_prints_the_figures_and_ends_with_one_json_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (articles, queries) = fixture(dir.path());
+    let out = frontline(
+        dir.path(),
+        &[
+            "kb",
+            "eval",
+            "--articles",
+            articles.to_str().expect("utf-8 path"),
+            "--queries",
+            queries.to_str().expect("utf-8 path"),
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("broken.md: missing slug"), "{}", stderr(&out));
+    let text = stdout(&out);
+    let last = text.lines().last().expect("output");
+    let v: serde_json::Value = serde_json::from_str(last).expect("last line is JSON");
+    let keys: Vec<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
+    let mut want = vec![
+        "in_scope", "out_of_scope", "top1", "recall3", "mrr", "answered_right",
+        "answered_wrong", "declined", "oos_answered", "p50_us", "p99_us", "build_ms",
+    ];
+    let mut got = keys.clone();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    // By hand: q1-q3 rank their own article first; q4's label shares no word with its
+    // article, so it is ranked nowhere; q5 is out of scope and matches nothing.
+    assert_eq!(v["in_scope"], 4);
+    assert_eq!(v["out_of_scope"], 1);
+    assert_eq!(v["top1"], 0.75);
+    assert_eq!(v["recall3"], 0.75);
+    assert_eq!(v["mrr"], 0.75);
+    assert_eq!(v["oos_answered"], 0.0);
+    let shares = ["answered_right", "answered_wrong", "declined"]
+        .map(|k| v[k].as_f64().expect("number"));
+    assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{shares:?}");
+    assert!(text.contains("questions: 4 in scope, 1 out of scope"), "{text}");
+}
+
+#[test]
+fn kb_eval_reports_a_missing_file_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = frontline(
+        dir.path(),
+        &["kb", "eval", "--articles", "/no/such/dir", "--queries", "/no/such.jsonl"],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("/no/such/dir"), "{}", stderr(&out));
+}
