@@ -98,7 +98,11 @@ impl Synth {
     /// Article `i` of the corpus; the same `i` always gives the same article.
     pub fn article(&self, i: u64) -> Article {
         let mut rng = StdRng::seed_from_u64(self.seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let lang = if i.is_multiple_of(2) { Lang::En } else { Lang::Ru };
+        let lang = if i.is_multiple_of(2) {
+            Lang::En
+        } else {
+            Lang::Ru
+        };
         let title_len = rng.random_range(3..=7);
         let title = self.sentence(&mut rng, lang, title_len);
         let paragraphs = rng.random_range(2..=5);

@@ -10,13 +10,23 @@ fn kb_search_answers_from_the_bundled_sample_on_first_start() {
     let out = frontline(data.path(), &["kb", "search", "I forgot my password"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.starts_with("decision: answer password-reset [en]"), "{text}");
+    assert!(
+        text.starts_with("decision: answer password-reset [en]"),
+        "{text}"
+    );
     assert!(text.contains("top hits:"), "{text}");
     // The index now lives in the data dir.
     assert!(data.path().join("kb-index").is_dir());
 
-    let out = frontline(data.path(), &["kb", "search", "забыл пароль", "--lang", "ru"]);
-    assert!(stdout(&out).starts_with("decision: answer password-reset [ru]"), "{}", stdout(&out));
+    let out = frontline(
+        data.path(),
+        &["kb", "search", "забыл пароль", "--lang", "ru"],
+    );
+    assert!(
+        stdout(&out).starts_with("decision: answer password-reset [ru]"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -35,10 +45,25 @@ fn the_data_dir_option_is_accepted_after_the_subcommand() {
 fn kb_search_survives_whatever_a_user_types() {
     let data = tempfile::tempdir().expect("tempdir");
     let huge = "a".repeat(10_000);
-    for q in ["", "title:(", "\"unclosed", "*", "-", "~", "^", "[}", "🙂", huge.as_str()] {
+    for q in [
+        "",
+        "title:(",
+        "\"unclosed",
+        "*",
+        "-",
+        "~",
+        "^",
+        "[}",
+        "🙂",
+        huge.as_str(),
+    ] {
         let out = frontline(data.path(), &["kb", "search", q]);
         assert!(out.status.success(), "{q:?}: {}", stderr(&out));
-        assert!(stdout(&out).starts_with("decision: "), "{q:?}: {}", stdout(&out));
+        assert!(
+            stdout(&out).starts_with("decision: "),
+            "{q:?}: {}",
+            stdout(&out)
+        );
     }
 }
 
@@ -59,7 +84,10 @@ fn fixture(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
         "mail.md",
         "---\nslug: mail\ntitle: Set up mail in Outlook\nlang: en\n---\nOpen Outlook and type your address.\n",
     );
-    write("broken.md", "---\ntitle: no slug here\nlang: en\n---\nbody\n");
+    write(
+        "broken.md",
+        "---\ntitle: no slug here\nlang: en\n---\nbody\n",
+    );
     let queries = dir.join("queries.jsonl");
     std::fs::write(
         &queries,
@@ -93,14 +121,33 @@ fn kb_eval_prints_the_figures_and_ends_with_one_json_line() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("broken.md: missing slug"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("broken.md: missing slug"),
+        "{}",
+        stderr(&out)
+    );
     let text = stdout(&out);
     let last = text.lines().last().expect("output");
     let v: serde_json::Value = serde_json::from_str(last).expect("last line is JSON");
-    let keys: Vec<&str> = v.as_object().expect("object").keys().map(String::as_str).collect();
+    let keys: Vec<&str> = v
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     let mut want = vec![
-        "in_scope", "out_of_scope", "top1", "recall3", "mrr", "answered_right",
-        "answered_wrong", "declined", "oos_answered", "p50_us", "p99_us", "build_ms",
+        "in_scope",
+        "out_of_scope",
+        "top1",
+        "recall3",
+        "mrr",
+        "answered_right",
+        "answered_wrong",
+        "declined",
+        "oos_answered",
+        "p50_us",
+        "p99_us",
+        "build_ms",
     ];
     let mut got = keys.clone();
     got.sort_unstable();
@@ -114,10 +161,16 @@ fn kb_eval_prints_the_figures_and_ends_with_one_json_line() {
     assert_eq!(v["recall3"], 0.75);
     assert_eq!(v["mrr"], 0.75);
     assert_eq!(v["oos_answered"], 0.0);
-    let shares = ["answered_right", "answered_wrong", "declined"]
-        .map(|k| v[k].as_f64().expect("number"));
-    assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{shares:?}");
-    assert!(text.contains("questions: 4 in scope, 1 out of scope"), "{text}");
+    let shares =
+        ["answered_right", "answered_wrong", "declined"].map(|k| v[k].as_f64().expect("number"));
+    assert!(
+        (shares.iter().sum::<f64>() - 1.0).abs() < 1e-9,
+        "{shares:?}"
+    );
+    assert!(
+        text.contains("questions: 4 in scope, 1 out of scope"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -125,7 +178,14 @@ fn kb_eval_reports_a_missing_file_clearly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = frontline(
         dir.path(),
-        &["kb", "eval", "--articles", "/no/such/dir", "--queries", "/no/such.jsonl"],
+        &[
+            "kb",
+            "eval",
+            "--articles",
+            "/no/such/dir",
+            "--queries",
+            "/no/such.jsonl",
+        ],
     );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("/no/such/dir"), "{}", stderr(&out));
