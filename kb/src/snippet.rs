@@ -125,6 +125,14 @@ pub fn snippet(markdown: &str, title: &str, terms: &[&str]) -> String {
     text::cut_at_sentence(&passage, MAX_SNIPPET_CHARS)
 }
 
+/// The snippet of `article` for a user's `question`, as [`crate::KnowledgeBase::search`]
+/// makes it: for when the user picks an article from suggestions.
+pub fn for_question(article: &crate::Article, question: &str) -> String {
+    let stems = text::analyze(question);
+    let refs: Vec<&str> = stems.iter().map(String::as_str).collect();
+    snippet(&article.body, &article.title, &refs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,118 @@
+//! What a button does, encoded into the short string a platform carries back when the
+//! button is pressed (Telegram allows 64 bytes).
+//!
+//! The format is versioned by its first letter, so a button pressed after an upgrade is
+//! either understood or refused as expired — never misread.
+
+use crate::domain::TicketKind;
+
+/// A button's action. Each carries the question it belongs to, so a press is checked against
+/// that question's state in the database, not against a conversation state in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Helped {
+        question: i64,
+    },
+    NotHelped {
+        question: i64,
+    },
+    /// One of the suggested articles, by position.
+    Pick {
+        question: i64,
+        index: u8,
+    },
+    NoneOfThese {
+        question: i64,
+    },
+    Kind {
+        question: i64,
+        kind: TicketKind,
+    },
+}
+
+impl Action {
+    /// The encoded form, at most 64 bytes.
+    pub fn encode(self) -> String {
+        match self {
+            Action::Helped { question } => format!("1h{question}"),
+            Action::NotHelped { question } => format!("1n{question}"),
+            Action::Pick { question, index } => format!("1p{question}.{index}"),
+            Action::NoneOfThese { question } => format!("1x{question}"),
+            Action::Kind { question, kind } => format!("1k{question}.{}", kind.code()),
+        }
+    }
+
+    /// The action of an encoded button, or `None` for anything not made by [`Action::encode`].
+    pub fn decode(s: &str) -> Option<Action> {
+        let rest = s.strip_prefix('1')?;
+        let mut chars = rest.chars();
+        let tag = chars.next()?;
+        let body = chars.as_str();
+        let (q, extra) = match body.split_once('.') {
+            Some((q, e)) => (q, Some(e)),
+            None => (body, None),
+        };
+        let question: i64 = q.parse().ok().filter(|&n: &i64| n > 0)?;
+        Some(match (tag, extra) {
+            ('h', None) => Action::Helped { question },
+            ('n', None) => Action::NotHelped { question },
+            ('x', None) => Action::NoneOfThese { question },
+            ('p', Some(i)) => Action::Pick {
+                question,
+                index: i.parse().ok().filter(|&i: &u8| i < 3)?,
+            },
+            ('k', Some(k)) => Action::Kind {
+                question,
+                kind: TicketKind::from_code(k)?,
+            },
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_round_trips_within_64_bytes() {
+        let q = i64::MAX;
+        let mut all = vec![
+            Action::Helped { question: q },
+            Action::NotHelped { question: q },
+            Action::Pick {
+                question: q,
+                index: 2,
+            },
+            Action::NoneOfThese { question: q },
+        ];
+        all.extend(
+            TicketKind::ALL
+                .iter()
+                .map(|&kind| Action::Kind { question: q, kind }),
+        );
+        for a in all {
+            let s = a.encode();
+            assert!(s.len() <= 64, "{s}");
+            assert_eq!(Action::decode(&s), Some(a));
+        }
+    }
+
+    #[test]
+    fn forged_or_old_data_is_refused() {
+        for s in [
+            "",
+            "h1",
+            "2h1",
+            "1h",
+            "1h-5",
+            "1p3.9",
+            "1kx.incident",
+            "1k3.nope",
+            "1z3",
+            "1h1.2",
+        ] {
+            assert_eq!(Action::decode(s), None, "{s}");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The users' command grammar: a pure parser from text to a typed command.
+
+use crate::domain::{Lang, TicketId};
+use crate::error::UserError;
+
+/// A user's command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Start,
+    Help,
+    New,
+    My,
+    Status(TicketId),
+    Close(TicketId),
+    Lang(Lang),
+    Cancel,
+}
+
+/// Parses `text` if it is a command (starts with `/`); `None` when it is ordinary text.
+///
+/// `/cmd@botname` (as Telegram sends in groups) is accepted.
+///
+/// # Errors
+/// A [`UserError`] for an unknown command or a bad or missing argument.
+pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
+    let text = text.trim();
+    let rest = text.strip_prefix('/')?;
+    let mut parts = rest.split_whitespace();
+    let head = parts.next().unwrap_or("");
+    let name = head.split('@').next().unwrap_or("").to_lowercase();
+    let arg = parts.next();
+    let ticket = |command: &'static str| -> Result<TicketId, UserError> {
+        let a = arg.ok_or(UserError::MissingArgument {
+            command,
+            what: "a ticket number",
+        })?;
+        TicketId::parse(a)
+    };
+    Some(match name.as_str() {
+        "start" => Ok(Command::Start),
+        "help" => Ok(Command::Help),
+        "new" => Ok(Command::New),
+        "my" => Ok(Command::My),
+        "status" => ticket("status").map(Command::Status),
+        "close" => ticket("close").map(Command::Close),
+        "cancel" => Ok(Command::Cancel),
+        "lang" => match arg {
+            None => Err(UserError::MissingArgument {
+                command: "lang",
+                what: "ru or en",
+            }),
+            Some(l) => Lang::parse(l)
+                .map(Command::Lang)
+                .map_err(|_| UserError::BadLang(l.chars().take(20).collect())),
+        },
+        _ => Err(UserError::UnknownCommand(name.chars().take(32).collect())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_with_their_arguments() {
+        assert_eq!(parse("/start"), Some(Ok(Command::Start)));
+        assert_eq!(parse("  /HELP "), Some(Ok(Command::Help)));
+        assert_eq!(parse("/my@frontline_bot"), Some(Ok(Command::My)));
+        assert_eq!(
+            parse("/status #12").map(|r| r.map(|c| format!("{c:?}"))),
+            Some(Ok("Status(TicketId(12))".into()))
+        );
+        assert_eq!(parse("/lang RU"), Some(Ok(Command::Lang(Lang::Ru))));
+        assert_eq!(parse("just text"), None);
+    }
+
+    #[test]
+    fn bad_commands_say_what_is_wrong() {
+        assert_eq!(
+            parse("/frobnicate"),
+            Some(Err(UserError::UnknownCommand("frobnicate".into())))
+        );
+        assert!(matches!(
+            parse("/status"),
+            Some(Err(UserError::MissingArgument { .. }))
+        ));
+        assert!(matches!(
+            parse("/status abc"),
+            Some(Err(UserError::BadTicketNumber(_)))
+        ));
+        assert!(matches!(
+            parse("/close -1"),
+            Some(Err(UserError::BadTicketNumber(_)))
+        ));
+        assert_eq!(
+            parse("/lang de"),
+            Some(Err(UserError::BadLang("de".into())))
+        );
+        assert!(matches!(
+            parse("/"),
+            Some(Err(UserError::UnknownCommand(_)))
+        ));
+    }
+}

@@ -1,0 +1,335 @@
+//! The desk's domain types: tickets, their kinds, priorities, statuses and lines, people and
+//! where they talk to us. Every value here is valid by construction.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::UserError;
+pub use frontline_kb::Lang;
+
+/// A ticket's number: sequential, told to the user, typed by agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TicketId(i64);
+
+impl TicketId {
+    /// Parses a ticket number as a user types it: `12`, `#12`, ` 12 `.
+    ///
+    /// # Errors
+    /// [`UserError::BadTicketNumber`] for anything else.
+    pub fn parse(s: &str) -> Result<Self, UserError> {
+        let t = s.trim();
+        let t = t.strip_prefix('#').unwrap_or(t);
+        match t.parse::<i64>() {
+            Ok(n) if n > 0 => Ok(TicketId(n)),
+            _ => Err(UserError::BadTicketNumber(
+                s.trim().chars().take(20).collect(),
+            )),
+        }
+    }
+
+    pub(crate) fn from_db(n: i64) -> Self {
+        TicketId(n)
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for TicketId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// A person known to the desk, with identities on one or more channels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PersonId(pub(crate) i64);
+
+impl PersonId {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+/// Defines an enum stored and shown by a stable code, with the parse/code pair in one place.
+macro_rules! coded_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code stored in the database and used in commands.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// The value with this code, if any.
+            pub fn from_code(s: &str) -> Option<Self> {
+                match s { $($code => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
+coded_enum!(
+    /// What kind of request a ticket is.
+    TicketKind {
+        Incident = "incident",
+        Consultation = "consultation",
+        AccessRequest = "access_request",
+        LicenceKey = "licence_key",
+        Update = "update",
+        Wish = "wish",
+        Question = "question",
+    }
+);
+
+impl TicketKind {
+    /// The priority a new ticket of this kind starts with; agents adjust it.
+    pub fn default_priority(self) -> Priority {
+        match self {
+            TicketKind::Incident => Priority::High,
+            TicketKind::AccessRequest | TicketKind::Consultation => Priority::Normal,
+            TicketKind::LicenceKey | TicketKind::Update | TicketKind::Question => Priority::Normal,
+            TicketKind::Wish => Priority::Low,
+        }
+    }
+
+    /// Whether time spent on it is billed (paid consultations).
+    pub fn billable(self) -> bool {
+        self == TicketKind::Consultation
+    }
+}
+
+coded_enum!(
+    /// How urgent a ticket is.
+    Priority {
+        Low = "low",
+        Normal = "normal",
+        High = "high",
+        Critical = "critical",
+    }
+);
+
+coded_enum!(
+    /// Where a ticket is in its life.
+    Status {
+        New = "new",
+        InProgress = "in_progress",
+        WaitingOnCustomer = "waiting",
+        Resolved = "resolved",
+        Closed = "closed",
+    }
+);
+
+impl Status {
+    /// The colour shown wherever a status is.
+    pub fn emoji(self) -> &'static str {
+        match self {
+            Status::New => "🆕",
+            Status::InProgress => "🔵",
+            Status::WaitingOnCustomer => "🟡",
+            Status::Resolved => "🟢",
+            Status::Closed => "⚫",
+        }
+    }
+
+    /// Whether the ticket still needs work or an answer (anything but closed).
+    pub fn is_open(self) -> bool {
+        self != Status::Closed
+    }
+
+    /// Whether a ticket may go from `self` to `to`.
+    ///
+    /// new → in progress, waiting, resolved, closed; in progress → waiting, resolved, closed;
+    /// waiting → in progress, resolved, closed; resolved → closed, or reopened to in progress;
+    /// closed → reopened to in progress. Nothing goes back to new.
+    pub fn can_become(self, to: Status) -> bool {
+        use Status::*;
+        matches!(
+            (self, to),
+            (New, InProgress | WaitingOnCustomer | Resolved | Closed)
+                | (InProgress, WaitingOnCustomer | Resolved | Closed)
+                | (WaitingOnCustomer, InProgress | Resolved | Closed)
+                | (Resolved, Closed | InProgress)
+                | (Closed, InProgress)
+        )
+    }
+}
+
+/// A support line: 1 the bot, 2 agents, 3 developers, 4 vendors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Line(u8);
+
+impl Line {
+    pub const BOT: Line = Line(1);
+    pub const AGENTS: Line = Line(2);
+
+    /// # Errors
+    /// [`UserError::BadLine`] outside 1–4.
+    pub fn new(n: i64) -> Result<Self, UserError> {
+        match n {
+            1..=4 => Ok(Line(n as u8)),
+            _ => Err(UserError::BadLine(n)),
+        }
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl fmt::Display for Line {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+coded_enum!(
+    /// The chat platform a message came from or goes to.
+    ChannelKind {
+        Console = "console",
+        Telegram = "telegram",
+        Discord = "discord",
+    }
+);
+
+/// Somewhere messages can be sent: a user's private chat or an agents' channel.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ChatRef {
+    pub channel: ChannelKind,
+    /// The platform's id of the chat (console: the person's name, or `#channel`).
+    pub chat: String,
+}
+
+impl ChatRef {
+    pub fn new(channel: ChannelKind, chat: impl Into<String>) -> Self {
+        ChatRef {
+            channel,
+            chat: chat.into(),
+        }
+    }
+}
+
+/// Who sent something, as the platform knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct UserRef {
+    pub channel: ChannelKind,
+    /// The platform's stable user id.
+    pub id: String,
+    /// A name to show agents.
+    pub display: String,
+}
+
+/// A ticket as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub requester: PersonId,
+    pub channel: ChannelKind,
+    pub subject: String,
+    pub kind: TicketKind,
+    pub priority: Priority,
+    pub status: Status,
+    pub line: Line,
+    pub category: Option<String>,
+    pub lang: Lang,
+    pub assignee: Option<String>,
+    pub created_ms: i64,
+    pub first_response_ms: Option<i64>,
+    pub resolved_ms: Option<i64>,
+    pub closed_ms: Option<i64>,
+}
+
+coded_enum!(
+    /// What happened to a ticket; together, a ticket's events are its thread.
+    EventKind {
+        Created = "created",
+        MessageIn = "message_in",
+        MessageOut = "message_out",
+        StatusChanged = "status_changed",
+        PriorityRequested = "priority_requested",
+        PriorityChanged = "priority_changed",
+        Note = "note",
+    }
+);
+
+/// One entry of a ticket's thread.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TicketEvent {
+    pub ticket: TicketId,
+    pub at_ms: i64,
+    /// Who: `user:<person id>`, `agent:<name>` or `bot`.
+    pub actor: String,
+    pub kind: EventKind,
+    pub body: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticket_numbers_parse_as_typed() {
+        assert_eq!(TicketId::parse("12").map(TicketId::get), Ok(12));
+        assert_eq!(TicketId::parse(" #7 ").map(TicketId::get), Ok(7));
+        for bad in ["", "0", "-3", "abc", "1.5", "99999999999999999999"] {
+            assert!(TicketId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_transition_is_legal_or_refused_as_specified() {
+        use Status::*;
+        let legal = [
+            (New, InProgress),
+            (New, WaitingOnCustomer),
+            (New, Resolved),
+            (New, Closed),
+            (InProgress, WaitingOnCustomer),
+            (InProgress, Resolved),
+            (InProgress, Closed),
+            (WaitingOnCustomer, InProgress),
+            (WaitingOnCustomer, Resolved),
+            (WaitingOnCustomer, Closed),
+            (Resolved, Closed),
+            (Resolved, InProgress),
+            (Closed, InProgress),
+        ];
+        for &from in Status::ALL {
+            for &to in Status::ALL {
+                assert_eq!(
+                    from.can_become(to),
+                    legal.contains(&(from, to)),
+                    "{from} -> {to}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn codes_round_trip_and_each_status_has_its_own_colour() {
+        for &k in TicketKind::ALL {
+            assert_eq!(TicketKind::from_code(k.code()), Some(k));
+        }
+        for &p in Priority::ALL {
+            assert_eq!(Priority::from_code(p.code()), Some(p));
+        }
+        let mut emojis: Vec<_> = Status::ALL.iter().map(|s| s.emoji()).collect();
+        emojis.dedup();
+        assert_eq!(emojis.len(), Status::ALL.len());
+        assert!(Line::new(0).is_err() && Line::new(5).is_err() && Line::new(3).is_ok());
+    }
+}

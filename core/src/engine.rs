@@ -1,0 +1,871 @@
+//! The conversation engine: one inbound event in, one transaction out — the state change, the
+//! ticket events and the outgoing messages together.
+//!
+//! Lines 0 and 1 live here: a question goes to the knowledge base; an answer asks whether it
+//! helped; suggestions offer up to three articles; no match, "not helped" or "none of these"
+//! lead to registration, which asks for the kind (pre-selecting a guess), registers the
+//! ticket and tells the user its number, kind, priority and status. While a user has an open
+//! ticket, what they write joins its thread. No platform is known here: adapters turn updates
+//! into [`Inbound`] and send the [`Outbound`] messages the outbox hands them.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use tokio::sync::Notify;
+
+use frontline_kb::{Decision, KnowledgeBase};
+
+use crate::action::Action;
+use crate::classify;
+use crate::clock::Clock;
+use crate::command::{self, Command};
+use crate::domain::{
+    ChatRef, EventKind, Lang, Line, Status, Ticket, TicketId, TicketKind, UserRef,
+};
+use crate::error::{CoreError, CoreResult, UserError};
+use crate::i18n::Msg;
+use crate::store::{NewQuestion, NewTicket, Person, QuestionState, Store};
+
+/// Longest message accepted, in characters; longer ones are refused with a clear message
+/// rather than cut, so nothing the user wrote is silently lost.
+pub const MAX_TEXT_CHARS: usize = 4_000;
+/// Longest ticket subject, taken from the question's first line.
+const MAX_SUBJECT_CHARS: usize = 100;
+
+/// Something a user did, as an adapter reports it.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    /// The platform's id of this update; a second delivery of the same id does nothing.
+    pub update_id: String,
+    pub from: UserRef,
+    /// Where to answer (the user's private chat).
+    pub chat: ChatRef,
+    /// The language the platform says the user uses, for first contact.
+    pub lang_hint: Option<Lang>,
+    pub payload: Payload,
+}
+
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Text(String),
+    /// The data of a pressed button.
+    Button(String),
+}
+
+/// A message to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outbound {
+    pub to: ChatRef,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<Button>,
+}
+
+/// A button under a message: its label and the encoded [`Action`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub label: String,
+    pub data: String,
+}
+
+/// What handling an inbound event came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    Done,
+    /// The update id was seen before; nothing was done.
+    Duplicate,
+}
+
+/// How the engine is set up.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Where line 2 is told about new tickets and users' follow-ups.
+    pub agent_chats: Vec<ChatRef>,
+    /// The language of a first contact whose text and platform say nothing.
+    pub default_lang: Lang,
+}
+
+/// The engine every channel shares.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    store: Store,
+    kb: Arc<KnowledgeBase>,
+    clock: Arc<dyn Clock>,
+    config: EngineConfig,
+    /// Woken after each commit that queued messages, so the dispatcher sends at once.
+    outbox_ready: Arc<Notify>,
+}
+
+/// Why a handler stopped: a user's mistake (answered, nothing changed) or an internal error.
+enum Stop {
+    User(UserError),
+    Internal(CoreError),
+}
+
+impl From<UserError> for Stop {
+    fn from(e: UserError) -> Self {
+        Stop::User(e)
+    }
+}
+
+impl<E: Into<CoreError>> From<E> for Stop {
+    fn from(e: E) -> Self {
+        Stop::Internal(e.into())
+    }
+}
+
+/// The state one event is handled in.
+struct Turn<'a> {
+    person: Person,
+    chat: &'a ChatRef,
+    now: i64,
+    out: Vec<Outbound>,
+}
+
+impl Turn<'_> {
+    fn reply(&mut self, text: String) {
+        self.out.push(Outbound {
+            to: self.chat.clone(),
+            text,
+            buttons: Vec::new(),
+        });
+    }
+
+    fn reply_with(&mut self, text: String, buttons: Vec<Button>) {
+        self.out.push(Outbound {
+            to: self.chat.clone(),
+            text,
+            buttons,
+        });
+    }
+
+    fn actor(&self) -> String {
+        format!("user:{}", self.person.id.get())
+    }
+}
+
+impl Engine {
+    pub fn new(
+        store: Store,
+        kb: Arc<KnowledgeBase>,
+        clock: Arc<dyn Clock>,
+        config: EngineConfig,
+    ) -> Self {
+        Engine {
+            store,
+            kb,
+            clock,
+            config,
+            outbox_ready: Arc::new(Notify::new()),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn kb(&self) -> &Arc<KnowledgeBase> {
+        &self.kb
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Notified whenever messages were queued.
+    pub fn outbox_ready(&self) -> Arc<Notify> {
+        self.outbox_ready.clone()
+    }
+
+    /// Handles one inbound event in one transaction.
+    ///
+    /// A user's mistake is answered in their language and changes nothing else; an internal
+    /// error is logged and answered with an apology.
+    ///
+    /// # Errors
+    /// Only when the database fails even for recording the event and the apology.
+    #[tracing::instrument(skip_all, fields(channel = %inbound.from.channel, update = %inbound.update_id))]
+    pub async fn handle(&self, inbound: Inbound) -> CoreResult<Handled> {
+        let now = self.clock.now_ms();
+        let mut tx = self.store.begin().await?;
+        if !Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now).await? {
+            tx.rollback().await?;
+            return Ok(Handled::Duplicate);
+        }
+        let first_lang = inbound
+            .lang_hint
+            .or(match &inbound.payload {
+                Payload::Text(t) => Lang::detect(t),
+                Payload::Button(_) => None,
+            })
+            .unwrap_or(self.config.default_lang);
+        let person =
+            Store::person_for(&mut tx, &inbound.from, &inbound.chat.chat, first_lang, now).await?;
+        let mut turn = Turn {
+            person,
+            chat: &inbound.chat,
+            now,
+            out: Vec::new(),
+        };
+        let result = match &inbound.payload {
+            Payload::Text(text) => self.on_text(&mut tx, &mut turn, text).await,
+            Payload::Button(data) => self.on_button(&mut tx, &mut turn, data).await,
+        };
+        match result {
+            Ok(()) => {
+                self.enqueue_all(&mut tx, &turn.out, now).await?;
+                tx.commit().await?;
+            }
+            Err(stop) => {
+                // Nothing the event did stays, except that it was seen and is answered.
+                tx.rollback().await?;
+                let text = match &stop {
+                    Stop::User(e) => {
+                        tracing::debug!(error = %e, "user error");
+                        e.message(turn.person.lang)
+                    }
+                    Stop::Internal(e) => {
+                        tracing::error!(error = %e, "internal error handling an update");
+                        Msg::Internal.text(turn.person.lang)
+                    }
+                };
+                let mut tx = self.store.begin().await?;
+                Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now).await?;
+                let reply = Outbound {
+                    to: inbound.chat.clone(),
+                    text,
+                    buttons: Vec::new(),
+                };
+                self.enqueue_all(&mut tx, std::slice::from_ref(&reply), now)
+                    .await?;
+                tx.commit().await?;
+            }
+        }
+        self.outbox_ready.notify_one();
+        Ok(Handled::Done)
+    }
+
+    async fn enqueue_all(
+        &self,
+        conn: &mut AnyConnection,
+        out: &[Outbound],
+        now: i64,
+    ) -> CoreResult<()> {
+        for m in out {
+            let payload =
+                serde_json::to_string(m).map_err(|e| CoreError::Corrupt(e.to_string()))?;
+            Store::enqueue(conn, &m.to, &payload, now).await?;
+        }
+        Ok(())
+    }
+
+    async fn on_text(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        raw: &str,
+    ) -> Result<(), Stop> {
+        let text = clean_text(raw)?;
+        if let Some(cmd) = command::parse(&text) {
+            return self.on_command(conn, turn, cmd?).await;
+        }
+        if let Some(ticket) = self.open_current_ticket(conn, turn).await? {
+            return self.add_to_thread(conn, turn, &ticket, &text).await;
+        }
+        self.on_question(conn, turn, &text).await
+    }
+
+    /// The ticket the user is talking in, if it is still open.
+    async fn open_current_ticket(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &Turn<'_>,
+    ) -> Result<Option<Ticket>, Stop> {
+        let Some(id) = Store::current_ticket(conn, turn.person.id).await? else {
+            return Ok(None);
+        };
+        Ok(Store::ticket(conn, id)
+            .await?
+            .filter(|t| t.status.is_open()))
+    }
+
+    async fn add_to_thread(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        ticket: &Ticket,
+        text: &str,
+    ) -> Result<(), Stop> {
+        let actor = turn.actor();
+        Store::add_event(
+            conn,
+            ticket.id,
+            turn.now,
+            &actor,
+            EventKind::MessageIn,
+            text,
+        )
+        .await?;
+        // A customer's answer takes a ticket that waited on them back to work.
+        if ticket.status == Status::WaitingOnCustomer {
+            Store::set_status(
+                conn,
+                ticket.id,
+                Status::WaitingOnCustomer,
+                Status::InProgress,
+                turn.now,
+            )
+            .await?;
+            Store::add_event(
+                conn,
+                ticket.id,
+                turn.now,
+                &actor,
+                EventKind::StatusChanged,
+                "waiting -> in_progress",
+            )
+            .await?;
+        }
+        let requester = turn.person.display.clone();
+        self.to_agents(
+            turn,
+            Msg::Relay {
+                ticket: ticket.id,
+                requester: &requester,
+                text,
+            }
+            .text(Lang::En),
+        );
+        if classify::asks_for_urgency(text) {
+            Store::add_event(
+                conn,
+                ticket.id,
+                turn.now,
+                &actor,
+                EventKind::PriorityRequested,
+                text,
+            )
+            .await?;
+            self.to_agents(
+                turn,
+                Msg::RelayPriorityRequest {
+                    ticket: ticket.id,
+                    requester: &requester,
+                }
+                .text(Lang::En),
+            );
+            turn.reply(Msg::PriorityRequestNoted(ticket.id).text(turn.person.lang));
+        } else {
+            turn.reply(Msg::AddedToTicket(ticket.id).text(turn.person.lang));
+        }
+        Ok(())
+    }
+
+    fn to_agents(&self, turn: &mut Turn<'_>, text: String) {
+        for chat in &self.config.agent_chats {
+            turn.out.push(Outbound {
+                to: chat.clone(),
+                text: text.clone(),
+                buttons: Vec::new(),
+            });
+        }
+    }
+
+    /// Line 0: the knowledge base decides; the user is answered, offered articles, or asked
+    /// for the kind of ticket to register.
+    async fn on_question(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        text: &str,
+    ) -> Result<(), Stop> {
+        // A new question supersedes one still waiting for a button.
+        Store::drop_pending_questions(conn, turn.person.id, turn.now).await?;
+        let lang = turn.person.lang;
+        let outcome = self.kb.search(text, Some(lang))?;
+        let guessed_kind = classify::guess_kind(text);
+        let mut q = NewQuestion {
+            person: turn.person.id,
+            text,
+            lang,
+            decision: outcome.decision.kind(),
+            state: QuestionState::ChoosingKind,
+            article: None,
+            suggested: Vec::new(),
+            confidence: None,
+            guessed_kind,
+        };
+        match &outcome.decision {
+            Decision::Answer {
+                article,
+                confidence,
+                snippet,
+            } => {
+                q.state = QuestionState::Answered;
+                q.article = Some(format!("{}:{}", article.slug, article.lang));
+                q.confidence = Some(*confidence);
+                let id = Store::insert_question(conn, &q, turn.now).await?;
+                turn.reply_with(
+                    Msg::Answer {
+                        title: article.display_title(),
+                        snippet,
+                    }
+                    .text(lang),
+                    feedback_buttons(id, lang),
+                );
+            }
+            Decision::Suggest {
+                articles,
+                confidence,
+            } => {
+                q.state = QuestionState::Suggested;
+                q.suggested = articles
+                    .iter()
+                    .map(|a| format!("{}:{}", a.slug, a.lang))
+                    .collect();
+                q.confidence = Some(*confidence);
+                let id = Store::insert_question(conn, &q, turn.now).await?;
+                let mut buttons: Vec<Button> = articles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| Button {
+                        label: a.display_title().to_string(),
+                        data: Action::Pick {
+                            question: id,
+                            index: i as u8,
+                        }
+                        .encode(),
+                    })
+                    .collect();
+                buttons.push(Button {
+                    label: Msg::NoneOfTheseButton.text(lang),
+                    data: Action::NoneOfThese { question: id }.encode(),
+                });
+                turn.reply_with(Msg::Suggestions.text(lang), buttons);
+            }
+            Decision::NoMatch { .. } => {
+                let id = Store::insert_question(conn, &q, turn.now).await?;
+                turn.reply_with(
+                    Msg::AskKind {
+                        after_no_match: true,
+                    }
+                    .text(lang),
+                    kind_buttons(id, guessed_kind, lang),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_button(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        data: &str,
+    ) -> Result<(), Stop> {
+        let action = Action::decode(data).ok_or(UserError::StaleChoice)?;
+        let id = match action {
+            Action::Helped { question }
+            | Action::NotHelped { question }
+            | Action::Pick { question, .. }
+            | Action::NoneOfThese { question }
+            | Action::Kind { question, .. } => question,
+        };
+        let q = Store::question(conn, id)
+            .await?
+            .filter(|q| q.person == turn.person.id)
+            .ok_or(UserError::StaleChoice)?;
+        let lang = turn.person.lang;
+        match action {
+            Action::Helped { .. } => {
+                if !Store::advance_question(
+                    conn,
+                    id,
+                    QuestionState::Answered,
+                    QuestionState::Helped,
+                    None,
+                    None,
+                    turn.now,
+                )
+                .await?
+                {
+                    return Err(UserError::StaleChoice.into());
+                }
+                turn.reply(Msg::GladItHelped.text(lang));
+            }
+            Action::NotHelped { .. } => {
+                if !Store::advance_question(
+                    conn,
+                    id,
+                    QuestionState::Answered,
+                    QuestionState::ChoosingKind,
+                    None,
+                    None,
+                    turn.now,
+                )
+                .await?
+                {
+                    return Err(UserError::StaleChoice.into());
+                }
+                turn.reply_with(
+                    Msg::AskKind {
+                        after_no_match: false,
+                    }
+                    .text(lang),
+                    kind_buttons(id, q.guessed_kind, lang),
+                );
+            }
+            Action::NoneOfThese { .. } => {
+                if !Store::advance_question(
+                    conn,
+                    id,
+                    QuestionState::Suggested,
+                    QuestionState::ChoosingKind,
+                    None,
+                    None,
+                    turn.now,
+                )
+                .await?
+                {
+                    return Err(UserError::StaleChoice.into());
+                }
+                turn.reply_with(
+                    Msg::AskKind {
+                        after_no_match: false,
+                    }
+                    .text(lang),
+                    kind_buttons(id, q.guessed_kind, lang),
+                );
+            }
+            Action::Pick { index, .. } => {
+                let key = q
+                    .suggested
+                    .get(index as usize)
+                    .ok_or(UserError::StaleChoice)?;
+                let article = self.article_by_key(key)?.ok_or(UserError::StaleChoice)?;
+                if !Store::advance_question(
+                    conn,
+                    id,
+                    QuestionState::Suggested,
+                    QuestionState::Answered,
+                    Some(key),
+                    None,
+                    turn.now,
+                )
+                .await?
+                {
+                    return Err(UserError::StaleChoice.into());
+                }
+                let snippet = frontline_kb::snippet::for_question(&article, &q.text);
+                turn.reply_with(
+                    Msg::Answer {
+                        title: article.display_title(),
+                        snippet: &snippet,
+                    }
+                    .text(lang),
+                    feedback_buttons(id, lang),
+                );
+            }
+            Action::Kind { kind, .. } => self.register(conn, turn, &q, kind).await?,
+        }
+        Ok(())
+    }
+
+    fn article_by_key(&self, key: &str) -> CoreResult<Option<frontline_kb::Article>> {
+        let Some((slug, lang)) = key.rsplit_once(':') else {
+            return Ok(None);
+        };
+        let (Ok(slug), Ok(lang)) = (frontline_kb::Slug::parse(slug), Lang::parse(lang)) else {
+            return Ok(None);
+        };
+        Ok(self.kb.get(&slug, lang)?)
+    }
+
+    /// Line 1: registers the ticket, tells the user, and hands it to line 2.
+    async fn register(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        q: &crate::store::Question,
+        kind: TicketKind,
+    ) -> Result<(), Stop> {
+        let subject = subject_of(&q.text);
+        let ticket = Store::insert_ticket(
+            conn,
+            &NewTicket {
+                requester: turn.person.id,
+                chat: turn.chat,
+                subject: &subject,
+                kind,
+                priority: kind.default_priority(),
+                line: Line::AGENTS,
+                lang: turn.person.lang,
+            },
+            turn.now,
+        )
+        .await?;
+        if !Store::advance_question(
+            conn,
+            q.id,
+            QuestionState::ChoosingKind,
+            QuestionState::Ticket,
+            None,
+            Some(ticket.id),
+            turn.now,
+        )
+        .await?
+        {
+            // A second press of a kind button: the first one registered the ticket.
+            return Err(UserError::StaleChoice.into());
+        }
+        let actor = turn.actor();
+        Store::add_event(
+            conn,
+            ticket.id,
+            turn.now,
+            "bot",
+            EventKind::Created,
+            &format!("{} · {} · {}", kind, ticket.priority, subject),
+        )
+        .await?;
+        Store::add_event(
+            conn,
+            ticket.id,
+            turn.now,
+            &actor,
+            EventKind::MessageIn,
+            &q.text,
+        )
+        .await?;
+        if classify::asks_for_urgency(&q.text) {
+            Store::add_event(
+                conn,
+                ticket.id,
+                turn.now,
+                &actor,
+                EventKind::PriorityRequested,
+                &q.text,
+            )
+            .await?;
+        }
+        Store::set_current_ticket(conn, turn.person.id, Some(ticket.id), turn.now).await?;
+        turn.reply(Msg::Registered { ticket: &ticket }.text(turn.person.lang));
+        let kb = match (&q.article, q.suggested.is_empty()) {
+            (Some(a), _) => format!("answered with {a}, did not help"),
+            (None, false) => format!("suggested {}, none helped", q.suggested.join(", ")),
+            (None, true) => "no match".to_string(),
+        };
+        let requester = turn.person.display.clone();
+        self.to_agents(
+            turn,
+            Msg::Card {
+                ticket: &ticket,
+                requester: &requester,
+                question: &q.text,
+                kb: &kb,
+            }
+            .text(Lang::En),
+        );
+        Ok(())
+    }
+
+    async fn on_command(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        cmd: Command,
+    ) -> Result<(), Stop> {
+        let lang = turn.person.lang;
+        match cmd {
+            Command::Start => turn.reply(Msg::Welcome.text(lang)),
+            Command::Help => turn.reply(Msg::Help.text(lang)),
+            Command::New => {
+                Store::drop_pending_questions(conn, turn.person.id, turn.now).await?;
+                Store::set_current_ticket(conn, turn.person.id, None, turn.now).await?;
+                turn.reply(Msg::NewQuestionPrompt.text(lang));
+            }
+            Command::My => {
+                let tickets = Store::tickets_of(conn, turn.person.id, 20).await?;
+                turn.reply(Msg::MyTickets { tickets: &tickets }.text(lang));
+            }
+            Command::Status(id) => {
+                let ticket = self.own_ticket(conn, turn, id).await?;
+                turn.reply(Msg::TicketStatus { ticket: &ticket }.text(lang));
+            }
+            Command::Close(id) => {
+                let ticket = self.own_ticket(conn, turn, id).await?;
+                let illegal = UserError::IllegalTransition {
+                    ticket: id,
+                    from: ticket.status,
+                    to: Status::Closed,
+                };
+                if !ticket.status.can_become(Status::Closed) {
+                    return Err(illegal.into());
+                }
+                if !Store::set_status(conn, id, ticket.status, Status::Closed, turn.now).await? {
+                    return Err(illegal.into());
+                }
+                let actor = turn.actor();
+                Store::add_event(
+                    conn,
+                    id,
+                    turn.now,
+                    &actor,
+                    EventKind::StatusChanged,
+                    &format!("{} -> closed", ticket.status),
+                )
+                .await?;
+                if Store::current_ticket(conn, turn.person.id).await? == Some(id) {
+                    Store::set_current_ticket(conn, turn.person.id, None, turn.now).await?;
+                }
+                let requester = turn.person.display.clone();
+                self.to_agents(
+                    turn,
+                    Msg::RelayClosedByUser {
+                        ticket: id,
+                        requester: &requester,
+                    }
+                    .text(Lang::En),
+                );
+                turn.reply(Msg::ClosedByYou(id).text(lang));
+            }
+            Command::Lang(new) => {
+                Store::set_person_lang(conn, turn.person.id, new).await?;
+                turn.person.lang = new;
+                turn.reply(Msg::LangSet.text(new));
+            }
+            Command::Cancel => {
+                if Store::drop_pending_questions(conn, turn.person.id, turn.now).await? == 0 {
+                    return Err(UserError::NothingToCancel.into());
+                }
+                turn.reply(Msg::Cancelled.text(lang));
+            }
+        }
+        Ok(())
+    }
+
+    /// The ticket `id` if it is the user's; the same refusal whether it is missing or not
+    /// theirs, so numbers of other people's tickets leak nothing.
+    async fn own_ticket(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &Turn<'_>,
+        id: TicketId,
+    ) -> Result<Ticket, Stop> {
+        Store::ticket(conn, id)
+            .await?
+            .filter(|t| t.requester == turn.person.id)
+            .ok_or_else(|| UserError::NoSuchTicket(id).into())
+    }
+}
+
+fn feedback_buttons(question: i64, lang: Lang) -> Vec<Button> {
+    vec![
+        Button {
+            label: Msg::HelpedButton.text(lang),
+            data: Action::Helped { question }.encode(),
+        },
+        Button {
+            label: Msg::NotHelpedButton.text(lang),
+            data: Action::NotHelped { question }.encode(),
+        },
+    ]
+}
+
+/// The kind buttons, the guess first and marked, so one tap confirms it.
+fn kind_buttons(question: i64, guess: TicketKind, lang: Lang) -> Vec<Button> {
+    let mut kinds: Vec<TicketKind> = vec![guess];
+    kinds.extend(TicketKind::ALL.iter().copied().filter(|&k| k != guess));
+    kinds
+        .into_iter()
+        .map(|kind| Button {
+            label: if kind == guess {
+                format!("✓ {}", Msg::KindName(kind).text(lang))
+            } else {
+                Msg::KindName(kind).text(lang)
+            },
+            data: Action::Kind { question, kind }.encode(),
+        })
+        .collect()
+}
+
+/// Text as it will be stored: control characters out (tabs and line breaks kept), trimmed,
+/// and refused when empty or longer than [`MAX_TEXT_CHARS`].
+fn clean_text(raw: &str) -> Result<String, UserError> {
+    let cleaned: String = raw
+        .chars()
+        .filter(|&c| !c.is_control() || c == '\n' || c == '\t')
+        .collect();
+    let cleaned = cleaned.trim().to_string();
+    if cleaned.is_empty() {
+        return Err(UserError::Empty);
+    }
+    let n = cleaned.chars().count();
+    if n > MAX_TEXT_CHARS {
+        return Err(UserError::TooLong(n));
+    }
+    Ok(cleaned)
+}
+
+/// A ticket's subject: the question's first line, cut at a word within the limit.
+fn subject_of(question: &str) -> String {
+    let first = question
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    if first.chars().count() <= MAX_SUBJECT_CHARS {
+        return first.to_string();
+    }
+    let cut: String = first.chars().take(MAX_SUBJECT_CHARS).collect();
+    let at_word = cut
+        .rfind(' ')
+        .filter(|&i| i > MAX_SUBJECT_CHARS / 2)
+        .unwrap_or(cut.len());
+    format!("{}…", cut[..at_word].trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_cleaned_and_bounded() {
+        assert_eq!(
+            clean_text("  hi\u{0}\u{7} there\n "),
+            Ok("hi there".to_string())
+        );
+        assert_eq!(clean_text(" \u{1b} "), Err(UserError::Empty));
+        let long = "a".repeat(MAX_TEXT_CHARS + 1);
+        assert_eq!(
+            clean_text(&long),
+            Err(UserError::TooLong(MAX_TEXT_CHARS + 1))
+        );
+    }
+
+    #[test]
+    fn subjects_come_from_the_first_line_cut_at_a_word() {
+        assert_eq!(subject_of("\n  VPN is down\nmore details"), "VPN is down");
+        let long = "word ".repeat(40);
+        let s = subject_of(&long);
+        assert!(
+            s.ends_with('…') && s.chars().count() <= MAX_SUBJECT_CHARS + 1,
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn the_guessed_kind_comes_first_and_is_marked() {
+        let b = kind_buttons(7, TicketKind::AccessRequest, Lang::En);
+        assert_eq!(b.len(), TicketKind::ALL.len());
+        assert!(b[0].label.starts_with('✓'));
+        assert_eq!(
+            Action::decode(&b[0].data),
+            Some(Action::Kind {
+                question: 7,
+                kind: TicketKind::AccessRequest
+            })
+        );
+    }
+}

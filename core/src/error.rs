@@ -1,0 +1,65 @@
+//! Errors of the desk: what a user caused (shown to them in their language) apart from what
+//! went wrong inside (logged; the user sees only that an internal error occurred).
+
+use crate::domain::{Lang, Status, TicketId};
+use crate::i18n::Msg;
+
+/// A mistake of the person who wrote to the bot. Nothing changes when one is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserError {
+    #[error("`{0}` is not a ticket number")]
+    BadTicketNumber(String),
+    #[error("line {0} does not exist (1-4)")]
+    BadLine(i64),
+    #[error("unknown command /{0}")]
+    UnknownCommand(String),
+    #[error("/{command} needs {what}")]
+    MissingArgument {
+        command: &'static str,
+        what: &'static str,
+    },
+    /// Said both when the ticket does not exist and when it is someone else's: a user must
+    /// not learn which numbers exist.
+    #[error("you have no ticket {0}")]
+    NoSuchTicket(TicketId),
+    #[error("ticket {ticket} cannot go from {from} to {to}")]
+    IllegalTransition {
+        ticket: TicketId,
+        from: Status,
+        to: Status,
+    },
+    #[error("the message is empty")]
+    Empty,
+    #[error("the message is too long ({0} characters)")]
+    TooLong(usize),
+    #[error("unknown language `{0}`")]
+    BadLang(String),
+    #[error("nothing to cancel")]
+    NothingToCancel,
+    #[error("that choice is no longer open")]
+    StaleChoice,
+}
+
+impl UserError {
+    /// The message shown to the user, in their language.
+    pub fn message(&self, lang: Lang) -> String {
+        Msg::Error(self).text(lang)
+    }
+}
+
+/// Something that went wrong inside the desk.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("knowledge base error: {0}")]
+    Kb(#[from] frontline_kb::KbError),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL `{0}`: use sqlite://… or postgres://…")]
+    UnsupportedDatabase(String),
+}
+
+pub type CoreResult<T> = Result<T, CoreError>;

@@ -1,0 +1,343 @@
+//! Every text the desk says, in Russian and English, in one place.
+//!
+//! Texts are built here and nowhere else, so a translation is never missing in one language
+//! and a wording is changed once.
+
+use crate::domain::{Lang, Priority, Status, Ticket, TicketId, TicketKind};
+use crate::error::UserError;
+
+/// What the bot can say.
+#[derive(Debug)]
+pub enum Msg<'a> {
+    Welcome,
+    Help,
+    /// An answer from the knowledge base: title, snippet.
+    Answer {
+        title: &'a str,
+        snippet: &'a str,
+    },
+    HelpedButton,
+    NotHelpedButton,
+    GladItHelped,
+    Suggestions,
+    NoneOfTheseButton,
+    /// Why a ticket is proposed, and the question of its kind.
+    AskKind {
+        after_no_match: bool,
+    },
+    KindName(TicketKind),
+    PriorityName(Priority),
+    StatusName(Status),
+    /// Registration done.
+    Registered {
+        ticket: &'a Ticket,
+    },
+    AddedToTicket(TicketId),
+    PriorityRequestNoted(TicketId),
+    NewQuestionPrompt,
+    MyTickets {
+        tickets: &'a [Ticket],
+    },
+    TicketStatus {
+        ticket: &'a Ticket,
+    },
+    ClosedByYou(TicketId),
+    LangSet,
+    Cancelled,
+    Error(&'a UserError),
+    Internal,
+    /// Line 2's view of a new ticket.
+    Card {
+        ticket: &'a Ticket,
+        requester: &'a str,
+        question: &'a str,
+        kb: &'a str,
+    },
+    /// Line 2's view of a user's follow-up.
+    Relay {
+        ticket: TicketId,
+        requester: &'a str,
+        text: &'a str,
+    },
+    RelayPriorityRequest {
+        ticket: TicketId,
+        requester: &'a str,
+    },
+    RelayClosedByUser {
+        ticket: TicketId,
+        requester: &'a str,
+    },
+}
+
+fn kind_name(k: TicketKind, lang: Lang) -> &'static str {
+    use TicketKind::*;
+    match (lang, k) {
+        (Lang::En, Incident) => "incident",
+        (Lang::En, Consultation) => "paid consultation",
+        (Lang::En, AccessRequest) => "access request",
+        (Lang::En, LicenceKey) => "licence key",
+        (Lang::En, Update) => "update",
+        (Lang::En, Wish) => "wish",
+        (Lang::En, Question) => "question",
+        (Lang::Ru, Incident) => "инцидент",
+        (Lang::Ru, Consultation) => "платная консультация",
+        (Lang::Ru, AccessRequest) => "запрос доступа",
+        (Lang::Ru, LicenceKey) => "лицензионный ключ",
+        (Lang::Ru, Update) => "обновление",
+        (Lang::Ru, Wish) => "пожелание",
+        (Lang::Ru, Question) => "вопрос",
+    }
+}
+
+fn priority_name(p: Priority, lang: Lang) -> &'static str {
+    use Priority::*;
+    match (lang, p) {
+        (Lang::En, Low) => "low",
+        (Lang::En, Normal) => "normal",
+        (Lang::En, High) => "high",
+        (Lang::En, Critical) => "critical",
+        (Lang::Ru, Low) => "низкий",
+        (Lang::Ru, Normal) => "обычный",
+        (Lang::Ru, High) => "высокий",
+        (Lang::Ru, Critical) => "критический",
+    }
+}
+
+fn status_name(s: Status, lang: Lang) -> String {
+    use Status::*;
+    let name = match (lang, s) {
+        (Lang::En, New) => "new",
+        (Lang::En, InProgress) => "in progress",
+        (Lang::En, WaitingOnCustomer) => "waiting for you",
+        (Lang::En, Resolved) => "resolved",
+        (Lang::En, Closed) => "closed",
+        (Lang::Ru, New) => "новая",
+        (Lang::Ru, InProgress) => "в работе",
+        (Lang::Ru, WaitingOnCustomer) => "ждёт вашего ответа",
+        (Lang::Ru, Resolved) => "решена",
+        (Lang::Ru, Closed) => "закрыта",
+    };
+    format!("{} {name}", s.emoji())
+}
+
+fn ticket_line(t: &Ticket, lang: Lang) -> String {
+    format!(
+        "{} {} · {} · {}",
+        t.id,
+        status_name(t.status, lang),
+        kind_name(t.kind, lang),
+        t.subject
+    )
+}
+
+impl Msg<'_> {
+    /// The text in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        let ru = lang == Lang::Ru;
+        match self {
+            Msg::Welcome => if ru {
+                "Здравствуйте! Я бот поддержки. Опишите вопрос своими словами — я поищу ответ в базе знаний, а если не найду, оформлю заявку.\n\n".to_string() + &Msg::Help.text(lang)
+            } else {
+                "Hello! I am the support bot. Describe your question in your own words: I will look for an answer in the knowledge base, and if there is none, register a ticket.\n\n".to_string() + &Msg::Help.text(lang)
+            },
+            Msg::Help => if ru {
+                "Команды:\n/new — новый вопрос или заявка\n/my — мои заявки\n/status N — состояние заявки N\n/close N — закрыть заявку N\n/lang ru|en — язык\n/cancel — отменить текущий выбор\n/help — эта справка".into()
+            } else {
+                "Commands:\n/new — a new question or ticket\n/my — your tickets\n/status N — the state of ticket N\n/close N — close ticket N\n/lang ru|en — language\n/cancel — cancel the current choice\n/help — this help".into()
+            },
+            Msg::Answer { title, snippet } => if ru {
+                format!("📄 {title}\n\n{snippet}\n\nЭто помогло?")
+            } else {
+                format!("📄 {title}\n\n{snippet}\n\nDid this help?")
+            },
+            Msg::HelpedButton => if ru { "Помогло" } else { "Helped" }.into(),
+            Msg::NotHelpedButton => if ru { "Не помогло" } else { "Not helped" }.into(),
+            Msg::GladItHelped => if ru {
+                "Рад, что помогло! Если появится новый вопрос — просто напишите."
+            } else {
+                "Glad it helped! If you have another question, just write."
+            }.into(),
+            Msg::Suggestions => if ru {
+                "Возможно, вам подойдёт одна из этих статей:"
+            } else {
+                "One of these articles may help:"
+            }.into(),
+            Msg::NoneOfTheseButton => if ru { "Ничего из этого" } else { "None of these" }.into(),
+            Msg::AskKind { after_no_match } => match (ru, after_no_match) {
+                (true, true) => "В базе знаний нет ответа на этот вопрос. Оформлю заявку — какого она типа? (предполагаемый тип отмечен ✓)",
+                (true, false) => "Оформлю заявку. Какого она типа? (предполагаемый тип отмечен ✓)",
+                (false, true) => "The knowledge base has no answer to this. I will register a ticket — what kind of request is it? (my guess is marked ✓)",
+                (false, false) => "I will register a ticket. What kind of request is it? (my guess is marked ✓)",
+            }.into(),
+            Msg::KindName(k) => kind_name(*k, lang).into(),
+            Msg::PriorityName(p) => priority_name(*p, lang).into(),
+            Msg::StatusName(s) => status_name(*s, lang),
+            Msg::Registered { ticket: t } => if ru {
+                format!(
+                    "Заявка {} зарегистрирована.\nТип: {}\nПриоритет: {}\nСтатус: {}\n\nЧто дальше: специалист второй линии возьмёт её в работу, его ответы придут сюда. Всё, что вы напишете сейчас, попадёт в эту заявку. /status {} — состояние, /new — другой вопрос.",
+                    t.id, kind_name(t.kind, lang), priority_name(t.priority, lang), status_name(t.status, lang), t.id.get()
+                )
+            } else {
+                format!(
+                    "Ticket {} is registered.\nType: {}\nPriority: {}\nStatus: {}\n\nWhat happens next: an agent of line 2 will take it, and their replies will come here. Anything you write now goes into this ticket. /status {} shows its state, /new starts another question.",
+                    t.id, kind_name(t.kind, lang), priority_name(t.priority, lang), status_name(t.status, lang), t.id.get()
+                )
+            },
+            Msg::AddedToTicket(id) => if ru {
+                format!("Добавлено в заявку {id}.")
+            } else {
+                format!("Added to ticket {id}.")
+            },
+            Msg::PriorityRequestNoted(id) => if ru {
+                format!("Просьба о срочности записана в заявку {id}. Приоритет решает специалист по вашему описанию.")
+            } else {
+                format!("Your request for urgency is recorded in ticket {id}. An agent decides the priority from your description.")
+            },
+            Msg::NewQuestionPrompt => if ru {
+                "Слушаю: опишите новый вопрос."
+            } else {
+                "I am listening: describe your new question."
+            }.into(),
+            Msg::MyTickets { tickets } => {
+                if tickets.is_empty() {
+                    return if ru { "У вас пока нет заявок." } else { "You have no tickets yet." }.into();
+                }
+                let head = if ru { "Ваши заявки:" } else { "Your tickets:" };
+                let lines: Vec<String> = tickets.iter().map(|t| ticket_line(t, lang)).collect();
+                format!("{head}\n{}", lines.join("\n"))
+            }
+            Msg::TicketStatus { ticket: t } => if ru {
+                format!(
+                    "Заявка {}: {}\nТип: {}\nПриоритет: {}\nСтатус: {}{}",
+                    t.id, t.subject, kind_name(t.kind, lang), priority_name(t.priority, lang), status_name(t.status, lang),
+                    t.assignee.as_deref().map(|a| format!("\nСпециалист: {a}")).unwrap_or_default()
+                )
+            } else {
+                format!(
+                    "Ticket {}: {}\nType: {}\nPriority: {}\nStatus: {}{}",
+                    t.id, t.subject, kind_name(t.kind, lang), priority_name(t.priority, lang), status_name(t.status, lang),
+                    t.assignee.as_deref().map(|a| format!("\nAgent: {a}")).unwrap_or_default()
+                )
+            },
+            Msg::ClosedByYou(id) => if ru {
+                format!("Заявка {id} закрыта. Спасибо!")
+            } else {
+                format!("Ticket {id} is closed. Thank you!")
+            },
+            Msg::LangSet => if ru { "Язык: русский." } else { "Language: English." }.into(),
+            Msg::Cancelled => if ru { "Отменено." } else { "Cancelled." }.into(),
+            Msg::Error(e) => user_error(e, lang),
+            Msg::Internal => if ru {
+                "Внутренняя ошибка — мы уже разбираемся. Попробуйте ещё раз чуть позже."
+            } else {
+                "An internal error occurred — we are looking into it. Please try again a little later."
+            }.into(),
+            Msg::Card { ticket: t, requester, question, kb } => format!(
+                "{} {} {} · {} · {} · line {}\nfrom {requester}: {}\n\n{question}\n\nKB: {kb}",
+                t.status.emoji(), t.id, kind_name(t.kind, Lang::En), priority_name(t.priority, Lang::En),
+                t.lang, t.line, t.subject
+            ),
+            Msg::Relay { ticket, requester, text } => format!("💬 {ticket} {requester}: {text}"),
+            Msg::RelayPriorityRequest { ticket, requester } => {
+                format!("⚠️ {ticket} {requester} asks for a higher priority (decide with /priority)")
+            }
+            Msg::RelayClosedByUser { ticket, requester } => {
+                format!("{} {ticket} closed by {requester}", Status::Closed.emoji())
+            }
+        }
+    }
+}
+
+fn user_error(e: &UserError, lang: Lang) -> String {
+    let ru = lang == Lang::Ru;
+    match e {
+        UserError::BadTicketNumber(s) => {
+            if ru {
+                format!("«{s}» — не номер заявки. Пример: /status 12")
+            } else {
+                format!("“{s}” is not a ticket number. Example: /status 12")
+            }
+        }
+        UserError::BadLine(n) => {
+            if ru {
+                format!("Линии {n} нет: есть 1–4.")
+            } else {
+                format!("There is no line {n}: lines are 1–4.")
+            }
+        }
+        UserError::UnknownCommand(c) => {
+            if ru {
+                format!("Не знаю команду /{c}. /help — список команд.")
+            } else {
+                format!("I do not know the command /{c}. /help lists the commands.")
+            }
+        }
+        UserError::MissingArgument { command, what } => {
+            if ru {
+                format!("Команде /{command} нужен аргумент: {what}.")
+            } else {
+                format!("/{command} needs {what}.")
+            }
+        }
+        UserError::NoSuchTicket(id) => {
+            if ru {
+                format!("У вас нет заявки {id}. /my — ваши заявки.")
+            } else {
+                format!("You have no ticket {id}. /my lists yours.")
+            }
+        }
+        UserError::IllegalTransition { ticket, from, to } => {
+            if ru {
+                format!(
+                    "Заявку {ticket} нельзя перевести из «{}» в «{}».",
+                    status_name(*from, lang),
+                    status_name(*to, lang)
+                )
+            } else {
+                format!(
+                    "Ticket {ticket} cannot go from “{}” to “{}”.",
+                    status_name(*from, lang),
+                    status_name(*to, lang)
+                )
+            }
+        }
+        UserError::Empty => if ru {
+            "Пустое сообщение: напишите вопрос словами."
+        } else {
+            "The message is empty: please write your question in words."
+        }
+        .into(),
+        UserError::TooLong(n) => {
+            if ru {
+                format!(
+                    "Сообщение слишком длинное ({n} символов). Сократите его до {} или пришлите файлом.",
+                    crate::engine::MAX_TEXT_CHARS
+                )
+            } else {
+                format!(
+                    "The message is too long ({n} characters). Shorten it to {} or send it as a file.",
+                    crate::engine::MAX_TEXT_CHARS
+                )
+            }
+        }
+        UserError::BadLang(l) => {
+            if ru {
+                format!("Язык «{l}» не поддерживается: /lang ru или /lang en.")
+            } else {
+                format!("Language “{l}” is not supported: /lang ru or /lang en.")
+            }
+        }
+        UserError::NothingToCancel => if ru {
+            "Отменять нечего."
+        } else {
+            "There is nothing to cancel."
+        }
+        .into(),
+        UserError::StaleChoice => if ru {
+            "Этот выбор уже не действует. Напишите вопрос заново."
+        } else {
+            "That choice is no longer open. Please ask again."
+        }
+        .into(),
+    }
+}

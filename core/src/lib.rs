@@ -1,0 +1,33 @@
+//! frontline-core: the desk every channel shares. It knows no chat platform.
+//!
+//! # Layout
+//! - [`domain`]: tickets, kinds, priorities, statuses (with their colours and legal
+//!   transitions), lines, people and chats.
+//! - [`engine`]: one inbound event → one transaction: the user's path through lines 0 and 1.
+//! - [`command`]: the users' command grammar; [`action`]: what buttons carry.
+//! - [`classify`]: line 1's guesses (kind, urgency).
+//! - [`i18n`]: every text in Russian and English.
+//! - [`store`]: SQLite or PostgreSQL through sqlx; migrations in `migrations/`.
+//! - [`outbox`]: the dispatcher that sends what the engine queued, with retries.
+//! - [`clock`]: injected time.
+//! - [`error`]: user mistakes apart from internal failures.
+
+pub mod action;
+pub mod classify;
+pub mod clock;
+pub mod command;
+pub mod domain;
+pub mod engine;
+pub mod error;
+pub mod i18n;
+pub mod outbox;
+pub mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use domain::{
+    ChannelKind, ChatRef, Lang, Priority, Status, Ticket, TicketId, TicketKind, UserRef,
+};
+pub use engine::{Button, Engine, EngineConfig, Handled, Inbound, Outbound, Payload};
+pub use error::{CoreError, UserError};
+pub use outbox::{Channel, Dispatcher, SendError};
+pub use store::{Backend, Store};

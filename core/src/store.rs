@@ -1,0 +1,702 @@
+//! The store: SQLite or PostgreSQL through sqlx's `Any` driver, one code path for both.
+//!
+//! Why `Any` and not a `Store` trait with one implementation per database: every query here
+//! is plain SQL that both databases accept (`$1` placeholders, `RETURNING`, `ON CONFLICT`), so
+//! one implementation means one place to get each rule right. The price is `Any`'s narrow
+//! type mapping — no booleans, no timestamps — so times are unix milliseconds (`BIGINT`) and
+//! enums are their codes (`TEXT`), converted at this edge.
+//!
+//! SQLite runs with one connection: it has one writer anyway, and a single connection turns
+//! "database is locked" races into an orderly queue. PostgreSQL gets a pool.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, Executor, Row};
+
+use crate::domain::{
+    ChannelKind, ChatRef, EventKind, Lang, Line, PersonId, Priority, Status, Ticket, TicketEvent,
+    TicketId, TicketKind, UserRef,
+};
+use crate::error::{CoreError, CoreResult};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which database is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// The desk's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A person as the desk knows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub id: PersonId,
+    pub lang: Lang,
+    pub display: String,
+}
+
+/// A logged question and where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    pub id: i64,
+    pub person: PersonId,
+    pub text: String,
+    pub lang: Lang,
+    pub state: QuestionState,
+    pub article: Option<String>,
+    /// Suggested articles as `slug:lang`, in the order offered.
+    pub suggested: Vec<String>,
+    pub guessed_kind: TicketKind,
+    pub ticket: Option<TicketId>,
+}
+
+/// Where a question stands; the outcome, once it is final. Counting outcomes gives the
+/// deflection rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionState {
+    /// An article was given; waiting for Helped / Not helped.
+    Answered,
+    /// Articles were offered; waiting for a pick or None of these.
+    Suggested,
+    /// Registration asked for the kind.
+    ChoosingKind,
+    /// Final: the article helped.
+    Helped,
+    /// Final: a ticket was registered.
+    Ticket,
+    /// Final: the user moved on or cancelled.
+    Dropped,
+}
+
+impl QuestionState {
+    pub fn code(self) -> &'static str {
+        match self {
+            QuestionState::Answered => "answered",
+            QuestionState::Suggested => "suggested",
+            QuestionState::ChoosingKind => "choosing_kind",
+            QuestionState::Helped => "helped",
+            QuestionState::Ticket => "ticket",
+            QuestionState::Dropped => "dropped",
+        }
+    }
+
+    fn from_code(s: &str) -> Option<Self> {
+        Some(match s {
+            "answered" => QuestionState::Answered,
+            "suggested" => QuestionState::Suggested,
+            "choosing_kind" => QuestionState::ChoosingKind,
+            "helped" => QuestionState::Helped,
+            "ticket" => QuestionState::Ticket,
+            "dropped" => QuestionState::Dropped,
+            _ => return None,
+        })
+    }
+
+    /// Whether the question still waits for the user.
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            QuestionState::Answered | QuestionState::Suggested | QuestionState::ChoosingKind
+        )
+    }
+}
+
+/// A new question to log.
+#[derive(Debug, Clone)]
+pub struct NewQuestion<'a> {
+    pub person: PersonId,
+    pub text: &'a str,
+    pub lang: Lang,
+    pub decision: &'a str,
+    pub state: QuestionState,
+    pub article: Option<String>,
+    pub suggested: Vec<String>,
+    pub confidence: Option<f32>,
+    pub guessed_kind: TicketKind,
+}
+
+/// A new ticket to register.
+#[derive(Debug, Clone)]
+pub struct NewTicket<'a> {
+    pub requester: PersonId,
+    pub chat: &'a ChatRef,
+    pub subject: &'a str,
+    pub kind: TicketKind,
+    pub priority: Priority,
+    pub line: Line,
+    pub lang: Lang,
+}
+
+/// One outgoing message waiting in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub to: ChatRef,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+fn corrupt(what: &str, value: &str) -> CoreError {
+    CoreError::Corrupt(format!("{what} `{value}`"))
+}
+
+fn ticket_from_row(r: &AnyRow) -> CoreResult<Ticket> {
+    let text = |c: &str| -> CoreResult<String> { Ok(r.try_get::<String, _>(c)?) };
+    let kind = text("kind")?;
+    let priority = text("priority")?;
+    let status = text("status")?;
+    let channel = text("channel")?;
+    let lang = text("lang")?;
+    Ok(Ticket {
+        id: TicketId::from_db(r.try_get("id")?),
+        requester: PersonId(r.try_get("requester_id")?),
+        channel: ChannelKind::from_code(&channel).ok_or_else(|| corrupt("channel", &channel))?,
+        subject: text("subject")?,
+        kind: TicketKind::from_code(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        priority: Priority::from_code(&priority).ok_or_else(|| corrupt("priority", &priority))?,
+        status: Status::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
+        line: Line::new(r.try_get("line")?).map_err(|e| CoreError::Corrupt(e.to_string()))?,
+        category: r.try_get("category")?,
+        lang: Lang::parse(&lang).map_err(|_| corrupt("lang", &lang))?,
+        assignee: r.try_get("assignee")?,
+        created_ms: r.try_get("created_ms")?,
+        first_response_ms: r.try_get("first_response_ms")?,
+        resolved_ms: r.try_get("resolved_ms")?,
+        closed_ms: r.try_get("closed_ms")?,
+    })
+}
+
+const TICKET_COLUMNS: &str = "id, requester_id, channel, subject, kind, priority, status, line, \
+    category, lang, assignee, created_ms, first_response_ms, resolved_ms, closed_ms";
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://…`) and applies the migrations.
+    ///
+    /// # Errors
+    /// [`CoreError::UnsupportedDatabase`] for another scheme; database errors otherwise.
+    #[tracing::instrument(skip_all, fields(backend))]
+    pub async fn connect(url: &str) -> CoreResult<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            let scheme = url.split(':').next().unwrap_or("").to_string();
+            return Err(CoreError::UnsupportedDatabase(scheme));
+        };
+        tracing::Span::current().record("backend", backend.name());
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a transaction: everything one inbound event changes is written in one.
+    pub async fn begin(&self) -> CoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// Records an inbound update; `false` if it was seen before (a platform's redelivery).
+    pub async fn mark_inbound(
+        conn: &mut AnyConnection,
+        channel: ChannelKind,
+        update_id: &str,
+        now: i64,
+    ) -> CoreResult<bool> {
+        let r = sqlx::query(
+            "INSERT INTO inbound_seen (channel, update_id, at_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (channel, update_id) DO NOTHING",
+        )
+        .bind(channel.code())
+        .bind(update_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// The person behind `user`, created on first contact with `lang`; their chat is updated.
+    pub async fn person_for(
+        conn: &mut AnyConnection,
+        user: &UserRef,
+        chat: &str,
+        lang: Lang,
+        now: i64,
+    ) -> CoreResult<Person> {
+        let found = sqlx::query(
+            "SELECT p.id, p.lang, p.display, i.chat FROM identities i \
+             JOIN persons p ON p.id = i.person_id WHERE i.channel = $1 AND i.external_id = $2",
+        )
+        .bind(user.channel.code())
+        .bind(&user.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(r) = found {
+            let id = PersonId(r.try_get("id")?);
+            let lang_code: String = r.try_get("lang")?;
+            let old_chat: String = r.try_get("chat")?;
+            if old_chat != chat {
+                sqlx::query(
+                    "UPDATE identities SET chat = $1 WHERE channel = $2 AND external_id = $3",
+                )
+                .bind(chat)
+                .bind(user.channel.code())
+                .bind(&user.id)
+                .execute(&mut *conn)
+                .await?;
+            }
+            return Ok(Person {
+                id,
+                lang: Lang::parse(&lang_code).map_err(|_| corrupt("lang", &lang_code))?,
+                display: r.try_get("display")?,
+            });
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO persons (lang, display, created_ms) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(lang.code())
+        .bind(&user.display)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO identities (channel, external_id, person_id, chat) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user.channel.code())
+        .bind(&user.id)
+        .bind(id)
+        .bind(chat)
+        .execute(&mut *conn)
+        .await?;
+        Ok(Person {
+            id: PersonId(id),
+            lang,
+            display: user.display.clone(),
+        })
+    }
+
+    pub async fn set_person_lang(
+        conn: &mut AnyConnection,
+        person: PersonId,
+        lang: Lang,
+    ) -> CoreResult<()> {
+        sqlx::query("UPDATE persons SET lang = $1 WHERE id = $2")
+            .bind(lang.code())
+            .bind(person.0)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// The ticket the person's messages currently go to, if any.
+    pub async fn current_ticket(
+        conn: &mut AnyConnection,
+        person: PersonId,
+    ) -> CoreResult<Option<TicketId>> {
+        let t: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT current_ticket FROM conversations WHERE person_id = $1")
+                .bind(person.0)
+                .fetch_optional(&mut *conn)
+                .await?;
+        Ok(t.flatten().map(TicketId::from_db))
+    }
+
+    pub async fn set_current_ticket(
+        conn: &mut AnyConnection,
+        person: PersonId,
+        ticket: Option<TicketId>,
+        now: i64,
+    ) -> CoreResult<()> {
+        sqlx::query(
+            "INSERT INTO conversations (person_id, current_ticket, updated_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (person_id) DO UPDATE SET current_ticket = $2, updated_ms = $3",
+        )
+        .bind(person.0)
+        .bind(ticket.map(TicketId::get))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn insert_question(
+        conn: &mut AnyConnection,
+        q: &NewQuestion<'_>,
+        now: i64,
+    ) -> CoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO questions (person_id, text, lang, decision, state, article, suggested, \
+             confidence, guessed_kind, created_ms, updated_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        )
+        .bind(q.person.0)
+        .bind(q.text)
+        .bind(q.lang.code())
+        .bind(q.decision)
+        .bind(q.state.code())
+        .bind(q.article.clone())
+        .bind((!q.suggested.is_empty()).then(|| q.suggested.join(",")))
+        .bind(q.confidence.map(f64::from))
+        .bind(q.guessed_kind.code())
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
+    pub async fn question(conn: &mut AnyConnection, id: i64) -> CoreResult<Option<Question>> {
+        let Some(r) = sqlx::query(
+            "SELECT id, person_id, text, lang, state, article, suggested, guessed_kind, ticket_id \
+             FROM questions WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let state: String = r.try_get("state")?;
+        let lang: String = r.try_get("lang")?;
+        let kind: String = r.try_get("guessed_kind")?;
+        let suggested: Option<String> = r.try_get("suggested")?;
+        Ok(Some(Question {
+            id: r.try_get("id")?,
+            person: PersonId(r.try_get("person_id")?),
+            text: r.try_get("text")?,
+            lang: Lang::parse(&lang).map_err(|_| corrupt("lang", &lang))?,
+            state: QuestionState::from_code(&state)
+                .ok_or_else(|| corrupt("question state", &state))?,
+            article: r.try_get("article")?,
+            suggested: suggested
+                .map(|s| s.split(',').map(String::from).collect())
+                .unwrap_or_default(),
+            guessed_kind: TicketKind::from_code(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+            ticket: r
+                .try_get::<Option<i64>, _>("ticket_id")?
+                .map(TicketId::from_db),
+        }))
+    }
+
+    /// Moves a question from `from` to `to` if it is still in `from`; `false` if it was not
+    /// (a second press of the same button).
+    pub async fn advance_question(
+        conn: &mut AnyConnection,
+        id: i64,
+        from: QuestionState,
+        to: QuestionState,
+        article: Option<&str>,
+        ticket: Option<TicketId>,
+        now: i64,
+    ) -> CoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE questions SET state = $1, article = COALESCE($2, article), \
+             ticket_id = COALESCE($3, ticket_id), updated_ms = $4 WHERE id = $5 AND state = $6",
+        )
+        .bind(to.code())
+        .bind(article)
+        .bind(ticket.map(TicketId::get))
+        .bind(now)
+        .bind(id)
+        .bind(from.code())
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Drops every question of `person` still waiting for them; returns how many.
+    pub async fn drop_pending_questions(
+        conn: &mut AnyConnection,
+        person: PersonId,
+        now: i64,
+    ) -> CoreResult<u64> {
+        let r = sqlx::query(
+            "UPDATE questions SET state = 'dropped', updated_ms = $1 \
+             WHERE person_id = $2 AND state IN ('answered', 'suggested', 'choosing_kind')",
+        )
+        .bind(now)
+        .bind(person.0)
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    pub async fn insert_ticket(
+        conn: &mut AnyConnection,
+        t: &NewTicket<'_>,
+        now: i64,
+    ) -> CoreResult<Ticket> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO tickets (requester_id, channel, chat, subject, kind, priority, status, \
+             line, lang, created_ms, updated_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {TICKET_COLUMNS}"
+        ))
+        .bind(t.requester.0)
+        .bind(t.chat.channel.code())
+        .bind(&t.chat.chat)
+        .bind(t.subject)
+        .bind(t.kind.code())
+        .bind(t.priority.code())
+        .bind(Status::New.code())
+        .bind(i64::from(t.line.get()))
+        .bind(t.lang.code())
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        ticket_from_row(&row)
+    }
+
+    pub async fn ticket(conn: &mut AnyConnection, id: TicketId) -> CoreResult<Option<Ticket>> {
+        let row = sqlx::query(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"
+        ))
+        .bind(id.get())
+        .fetch_optional(&mut *conn)
+        .await?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    /// A person's tickets, newest first.
+    pub async fn tickets_of(
+        conn: &mut AnyConnection,
+        person: PersonId,
+        limit: i64,
+    ) -> CoreResult<Vec<Ticket>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE requester_id = $1 ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(person.0)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// Changes a ticket's status if it is still `from` (one conditional update, so two
+    /// changes racing cannot both win); stamps resolved/closed times. `false` if it was not.
+    pub async fn set_status(
+        conn: &mut AnyConnection,
+        id: TicketId,
+        from: Status,
+        to: Status,
+        now: i64,
+    ) -> CoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE tickets SET status = $1, updated_ms = $2, \
+             resolved_ms = CASE WHEN $1 = 'resolved' THEN $2 ELSE resolved_ms END, \
+             closed_ms = CASE WHEN $1 = 'closed' THEN $2 ELSE closed_ms END \
+             WHERE id = $3 AND status = $4",
+        )
+        .bind(to.code())
+        .bind(now)
+        .bind(id.get())
+        .bind(from.code())
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn add_event(
+        conn: &mut AnyConnection,
+        ticket: TicketId,
+        at_ms: i64,
+        actor: &str,
+        kind: EventKind,
+        body: &str,
+    ) -> CoreResult<()> {
+        sqlx::query(
+            "INSERT INTO ticket_events (ticket_id, at_ms, actor, kind, body) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(ticket.get())
+        .bind(at_ms)
+        .bind(actor)
+        .bind(kind.code())
+        .bind(body)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// A ticket's thread, oldest first.
+    pub async fn thread(&self, ticket: TicketId) -> CoreResult<Vec<TicketEvent>> {
+        let rows = sqlx::query(
+            "SELECT at_ms, actor, kind, body FROM ticket_events WHERE ticket_id = $1 ORDER BY id",
+        )
+        .bind(ticket.get())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                Ok(TicketEvent {
+                    ticket,
+                    at_ms: r.try_get("at_ms")?,
+                    actor: r.try_get("actor")?,
+                    kind: EventKind::from_code(&kind)
+                        .ok_or_else(|| corrupt("event kind", &kind))?,
+                    body: r.try_get("body")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Puts a message in the outbox, in the caller's transaction.
+    pub async fn enqueue(
+        conn: &mut AnyConnection,
+        to: &ChatRef,
+        payload: &str,
+        now: i64,
+    ) -> CoreResult<()> {
+        sqlx::query(
+            "INSERT INTO outbox (channel, chat, payload, created_ms, next_attempt_ms) VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(to.channel.code())
+        .bind(&to.chat)
+        .bind(payload)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Unsent messages due by `now`, oldest first.
+    pub async fn due_outbox(&self, now: i64, limit: i64) -> CoreResult<Vec<OutboxRow>> {
+        let rows = sqlx::query(
+            "SELECT id, channel, chat, payload, attempts FROM outbox \
+             WHERE sent_ms IS NULL AND next_attempt_ms <= $1 \
+             AND (lease_until_ms IS NULL OR lease_until_ms < $1) ORDER BY id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let channel: String = r.try_get("channel")?;
+                Ok(OutboxRow {
+                    id: r.try_get("id")?,
+                    to: ChatRef::new(
+                        ChannelKind::from_code(&channel)
+                            .ok_or_else(|| corrupt("channel", &channel))?,
+                        r.try_get::<String, _>("chat")?,
+                    ),
+                    payload: r.try_get("payload")?,
+                    attempts: r.try_get("attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Takes a message for sending until `until` (one conditional update: of several
+    /// dispatchers, one gets it). `false` if another has it or it was sent.
+    pub async fn lease_outbox(&self, id: i64, now: i64, until: i64) -> CoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE outbox SET lease_until_ms = $1 WHERE id = $2 AND sent_ms IS NULL \
+             AND (lease_until_ms IS NULL OR lease_until_ms < $3)",
+        )
+        .bind(until)
+        .bind(id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn mark_sent(&self, id: i64, now: i64) -> CoreResult<()> {
+        sqlx::query("UPDATE outbox SET sent_ms = $1, lease_until_ms = NULL WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn mark_failed(&self, id: i64, next_attempt_ms: i64, error: &str) -> CoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $1, last_error = $2, \
+             lease_until_ms = NULL WHERE id = $3",
+        )
+        .bind(next_attempt_ms)
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Messages not yet sent.
+    pub async fn unsent_count(&self) -> CoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_ms IS NULL")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Questions per final or pending state since `from_ms`, for the deflection rate.
+    pub async fn question_outcomes(&self, from_ms: i64) -> CoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT state, COUNT(*) AS n FROM questions WHERE created_ms >= $1 GROUP BY state ORDER BY state",
+        )
+        .bind(from_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
+            .collect()
+    }
+}
