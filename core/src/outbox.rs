@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::domain::{ChannelKind, ChatRef};
 use crate::engine::Outbound;
 use crate::error::CoreResult;
-use crate::store::Store;
+use crate::store::{PARKED, Store};
 
 /// How long a dispatcher may hold a message before another may take it over.
 const LEASE_MS: i64 = 60_000;
@@ -119,7 +119,7 @@ impl Dispatcher {
                 }
                 Err(SendError::Permanent(reason)) => {
                     tracing::warn!(id = row.id, %reason, "send failed for good; parked");
-                    self.store.mark_failed(row.id, i64::MAX, &reason).await?;
+                    self.store.mark_failed(row.id, PARKED, &reason).await?;
                 }
             }
         }

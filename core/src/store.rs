@@ -131,6 +131,8 @@ pub struct NewQuestion<'a> {
     pub state: QuestionState,
     pub article: Option<String>,
     pub suggested: Vec<String>,
+    /// Stored in thousandths: sqlx's `Any` driver fails on PostgreSQL when a float parameter
+    /// is NULL in one execution and set in the next.
     pub confidence: Option<f32>,
     pub guessed_kind: TicketKind,
 }
@@ -155,6 +157,9 @@ pub struct OutboxRow {
     pub payload: String,
     pub attempts: i64,
 }
+
+/// `next_attempt_ms` of a message that will never be sent (a permanent failure).
+pub const PARKED: i64 = i64::MAX;
 
 fn corrupt(what: &str, value: &str) -> CoreError {
     CoreError::Corrupt(format!("{what} `{value}`"))
@@ -382,7 +387,7 @@ impl Store {
     ) -> CoreResult<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO questions (person_id, text, lang, decision, state, article, suggested, \
-             confidence, guessed_kind, created_ms, updated_ms) \
+             confidence_pm, guessed_kind, created_ms, updated_ms) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
         )
         .bind(q.person.0)
@@ -392,7 +397,7 @@ impl Store {
         .bind(q.state.code())
         .bind(q.article.clone())
         .bind((!q.suggested.is_empty()).then(|| q.suggested.join(",")))
-        .bind(q.confidence.map(f64::from))
+        .bind(q.confidence.map(|c| (c * 1000.0).round() as i64))
         .bind(q.guessed_kind.code())
         .bind(now)
         .fetch_one(&mut *conn)
@@ -613,15 +618,20 @@ impl Store {
         Ok(())
     }
 
-    /// Unsent messages due by `now`, oldest first.
+    /// Unsent messages due by `now`, oldest first. A message waits while an earlier one to
+    /// the same chat is unsent (messages arrive in order), unless that one is parked for good.
     pub async fn due_outbox(&self, now: i64, limit: i64) -> CoreResult<Vec<OutboxRow>> {
         let rows = sqlx::query(
-            "SELECT id, channel, chat, payload, attempts FROM outbox \
+            "SELECT id, channel, chat, payload, attempts FROM outbox o \
              WHERE sent_ms IS NULL AND next_attempt_ms <= $1 \
-             AND (lease_until_ms IS NULL OR lease_until_ms < $1) ORDER BY id LIMIT $2",
+             AND (lease_until_ms IS NULL OR lease_until_ms < $1) \
+             AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.channel = o.channel AND e.chat = o.chat \
+                 AND e.sent_ms IS NULL AND e.id < o.id AND e.next_attempt_ms < $3) \
+             ORDER BY id LIMIT $2",
         )
         .bind(now)
         .bind(limit)
+        .bind(PARKED)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -58,7 +58,7 @@ CREATE TABLE questions (
     state        TEXT    NOT NULL,
     article      TEXT,
     suggested    TEXT,
-    confidence   DOUBLE PRECISION,
+    confidence_pm BIGINT,
     guessed_kind TEXT    NOT NULL,
     ticket_id    BIGINT REFERENCES tickets(id),
     created_ms   BIGINT NOT NULL,

@@ -58,7 +58,7 @@ CREATE TABLE questions (
     state        TEXT    NOT NULL,
     article      TEXT,
     suggested    TEXT,
-    confidence   REAL,
+    confidence_pm INTEGER,
     guessed_kind TEXT    NOT NULL,
     ticket_id    INTEGER REFERENCES tickets(id),
     created_ms   INTEGER NOT NULL,

@@ -1,0 +1,214 @@
+//! A desk in a box: a real database (a temp SQLite file, or a fresh PostgreSQL database),
+//! the bundled knowledge base in memory, a manual clock, and a channel that records what it
+//! is asked to send.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use frontline_core::{
+    Button, Channel, ChannelKind, ChatRef, Dispatcher, Engine, EngineConfig, Handled, Inbound,
+    Lang, ManualClock, Outbound, Payload, SendError, Store, UserRef,
+};
+use frontline_kb::KnowledgeBase;
+
+/// A database for one test.
+pub struct Db {
+    pub url: String,
+    /// Keeps the SQLite file alive for the test's duration.
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Db {
+    pub async fn sqlite() -> Db {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display());
+        Db {
+            url,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A new, empty database on the server of `FRONTLINE_TEST_POSTGRES_URL`, so tests run in
+    /// parallel without seeing each other.
+    pub async fn postgres() -> Option<Db> {
+        use sqlx::Connection;
+        let admin = std::env::var("FRONTLINE_TEST_POSTGRES_URL").ok()?;
+        static N: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "frontline_t{}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        );
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let base = match admin.rfind('/') {
+            Some(i) if admin[..i].contains("://") && i > admin.find("://").unwrap_or(0) + 2 => {
+                &admin[..i]
+            }
+            _ => admin.as_str(),
+        };
+        Some(Db {
+            url: format!("{base}/{name}"),
+            _dir: None,
+        })
+    }
+}
+
+/// Records every message it is asked to send; can be told to fail.
+#[derive(Default)]
+pub struct Recorder {
+    pub sent: Mutex<Vec<Outbound>>,
+    /// Sends to fail before succeeding, with the error to give.
+    pub failures: Mutex<Vec<SendError>>,
+}
+
+#[async_trait]
+impl Channel for Recorder {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Console
+    }
+
+    async fn send(&self, message: &Outbound) -> Result<(), SendError> {
+        if let Some(e) = self.failures.lock().expect("lock").pop() {
+            return Err(e);
+        }
+        self.sent.lock().expect("lock").push(message.clone());
+        Ok(())
+    }
+}
+
+pub const AGENTS: &str = "#line2";
+pub const T0: i64 = 1_796_112_000_000; // 2026-12-01T08:00:00Z
+
+pub struct Desk {
+    pub engine: Engine,
+    pub store: Store,
+    pub dispatcher: Dispatcher,
+    pub recorder: Arc<Recorder>,
+    pub clock: ManualClock,
+    updates: AtomicU64,
+    seen: Mutex<usize>,
+}
+
+pub fn sample_kb() -> Arc<KnowledgeBase> {
+    let kb = KnowledgeBase::in_ram().expect("kb");
+    kb.rebuild(&frontline_kb::sample::articles().articles, false)
+        .expect("sample");
+    Arc::new(kb)
+}
+
+impl Desk {
+    pub async fn new(db: &Db) -> Desk {
+        Desk::with_kb(db, sample_kb()).await
+    }
+
+    pub async fn with_kb(db: &Db, kb: Arc<KnowledgeBase>) -> Desk {
+        let store = Store::connect(&db.url).await.expect("store");
+        let clock = ManualClock::new(T0);
+        let engine = Engine::new(
+            store.clone(),
+            kb,
+            Arc::new(clock.clone()),
+            EngineConfig {
+                agent_chats: vec![ChatRef::new(ChannelKind::Console, AGENTS)],
+                default_lang: Lang::En,
+            },
+        );
+        let recorder = Arc::new(Recorder::default());
+        let dispatcher = Dispatcher::new(
+            store.clone(),
+            Arc::new(clock.clone()),
+            vec![recorder.clone()],
+        );
+        Desk {
+            engine,
+            store,
+            dispatcher,
+            recorder,
+            clock,
+            updates: AtomicU64::new(0),
+            seen: Mutex::new(0),
+        }
+    }
+
+    pub fn inbound(&self, who: &str, payload: Payload) -> Inbound {
+        Inbound {
+            update_id: format!("u{}", self.updates.fetch_add(1, Ordering::SeqCst)),
+            from: UserRef {
+                channel: ChannelKind::Console,
+                id: who.to_string(),
+                display: who.to_string(),
+            },
+            chat: ChatRef::new(ChannelKind::Console, who),
+            lang_hint: None,
+            payload,
+        }
+    }
+
+    /// Handles an inbound event and delivers the outbox; returns the messages it sent.
+    pub async fn send(&self, inbound: Inbound) -> (Handled, Vec<Outbound>) {
+        let handled = self.engine.handle(inbound).await.expect("handled");
+        self.dispatcher.drain().await.expect("delivered");
+        (handled, self.new_messages())
+    }
+
+    pub async fn say(&self, who: &str, text: &str) -> Vec<Outbound> {
+        self.send(self.inbound(who, Payload::Text(text.to_string())))
+            .await
+            .1
+    }
+
+    /// Presses button `n` (from 1) of the last message sent to `who` that had buttons.
+    pub async fn press(&self, who: &str, n: usize) -> Vec<Outbound> {
+        let data = self.button(who, n).data;
+        self.send(self.inbound(who, Payload::Button(data))).await.1
+    }
+
+    pub fn button(&self, who: &str, n: usize) -> Button {
+        let sent = self.recorder.sent.lock().expect("lock");
+        let last = sent
+            .iter()
+            .rev()
+            .find(|m| m.to.chat == who && !m.buttons.is_empty())
+            .unwrap_or_else(|| panic!("no message with buttons to {who}"));
+        last.buttons
+            .get(n - 1)
+            .cloned()
+            .unwrap_or_else(|| panic!("no button {n}"))
+    }
+
+    /// Messages sent since the last call.
+    pub fn new_messages(&self) -> Vec<Outbound> {
+        let sent = self.recorder.sent.lock().expect("lock");
+        let mut seen = self.seen.lock().expect("lock");
+        let new = sent[*seen..].to_vec();
+        *seen = sent.len();
+        new
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(self.store.pool())
+            .await
+            .expect("count")
+    }
+}
+
+/// The texts sent to `who` among `messages`.
+pub fn to<'a>(messages: &'a [Outbound], who: &str) -> Vec<&'a str> {
+    messages
+        .iter()
+        .filter(|m| m.to.chat == who)
+        .map(|m| m.text.as_str())
+        .collect()
+}

@@ -1,0 +1,34 @@
+//! The desk through its engine, on SQLite always and on PostgreSQL whenever
+//! `FRONTLINE_TEST_POSTGRES_URL` is set: every test here runs once per database.
+
+mod bad_input;
+mod harness;
+mod outbox;
+mod user_path;
+
+/// Defines `NAME_sqlite` and `NAME_postgres` tests from `async fn NAME(db: harness::Db)`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::harness::Db::sqlite().await).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(db) = $crate::harness::Db::postgres().await else {
+                        eprintln!("FRONTLINE_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+                        return;
+                    };
+                    super::$name(db).await;
+                }
+            )+
+        }
+    };
+}
