@@ -23,6 +23,25 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Drive the engine in-process with many simulated users: answered questions and ticket
+    /// registrations per second, with latency, on SQLite and (when given) PostgreSQL.
+    Engine {
+        /// Simulated users talking at once.
+        #[arg(long, default_value_t = 32)]
+        users: usize,
+        /// Questions answered from the knowledge base, in all.
+        #[arg(long, default_value_t = 20_000)]
+        questions: usize,
+        /// Tickets registered, in all.
+        #[arg(long, default_value_t = 5_000)]
+        tickets: usize,
+        /// Also run on this PostgreSQL server (a fresh database is created on it).
+        #[arg(long, env = "FRONTLINE_BENCH_POSTGRES_URL")]
+        postgres: Option<String>,
+        /// End with one JSON line of the figures (the last database's, when several).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -37,13 +56,22 @@ struct KbBench {
     peak_rss_mb: f64,
 }
 
-pub fn run(command: BenchCommand) -> anyhow::Result<()> {
+pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Kb {
             articles,
             queries,
             json,
-        } => kb(articles, queries, json),
+        } => tokio::task::spawn_blocking(move || kb(articles, queries, json))
+            .await
+            .context("benchmark task")?,
+        BenchCommand::Engine {
+            users,
+            questions,
+            tickets,
+            postgres,
+            json,
+        } => crate::bench_engine::run(users, questions, tickets, postgres, json).await,
     }
 }
 

@@ -1,11 +1,21 @@
-//! The command line: `frontline [--data-dir DIR] <command>`.
+//! The command line: `frontline [--data-dir DIR] [--config FILE] [<command>]`.
+//!
+//! With no command, Frontline runs on its embedded defaults: the console channel when no bot
+//! token is configured.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use frontline_core::SystemClock;
 
+use crate::app::App;
 use crate::bench_cmd::{self, BenchCommand};
+use crate::config::{self, Config, ProcessEnv};
+use crate::console::{self, ConsoleOptions};
 use crate::kb_cmd::{self, KbCommand};
 
 #[derive(Debug, Parser)]
@@ -24,16 +34,34 @@ pub struct Cli {
     )]
     pub data_dir: PathBuf,
 
+    /// The configuration file (default: ./frontline.toml or DATA_DIR/frontline.toml, if present).
+    #[arg(long, global = true, env = "FRONTLINE_CONFIG")]
+    pub config: Option<PathBuf>,
+
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The knowledge base: search it, evaluate it, benchmark it.
+    /// Talk to the desk from a terminal, or run a script of `NAME: text` lines from stdin.
+    Console {
+        /// A name that acts as an agent (repeatable).
+        #[arg(long = "agent", value_name = "NAME")]
+        agents: Vec<String>,
+        /// A name that acts as an admin (repeatable).
+        #[arg(long = "admin", value_name = "NAME")]
+        admins: Vec<String>,
+    },
+    /// The knowledge base: search, evaluate, import.
     Kb {
         #[command(subcommand)]
         command: KbCommand,
+    },
+    /// Check a configuration file and name each problem with its key.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
     },
     /// Load benchmarks that print figures.
     Bench {
@@ -42,16 +70,25 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a configuration file (default: --config, or the default file).
+    Check {
+        /// The file to check.
+        file: Option<PathBuf>,
+    },
+}
+
 /// Parses the arguments, runs the command, and turns any error into a message and exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let result = match cli.command {
-        Command::Kb { command } => kb_cmd::run(command, &cli.data_dir),
-        Command::Bench { command } => bench_cmd::run(command),
+    let result = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt.block_on(dispatch(cli)),
+        Err(e) => Err(anyhow::Error::new(e).context("starting the async runtime")),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         // A reader that stops early (`| head`) is not a failure of ours.
         Err(e)
             if e.downcast_ref::<std::io::Error>()
@@ -64,6 +101,80 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn config_path(cli_path: Option<&Path>, data_dir: &Path) -> Option<PathBuf> {
+    cli_path
+        .map(Path::to_path_buf)
+        .or_else(|| config::default_path(data_dir))
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let path = config_path(cli.config.as_deref(), &cli.data_dir);
+    Config::load(path.as_deref(), &ProcessEnv).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("the configuration has problems:\n  {}", list.join("\n  "))
+    })
+}
+
+async fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command.take() {
+        Some(Command::Kb { command }) => {
+            let data_dir = cli.data_dir.clone();
+            tokio::task::spawn_blocking(move || kb_cmd::run(command, &data_dir))
+                .await
+                .context("knowledge-base task")??;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Bench { command }) => {
+            bench_cmd::run(command).await.map(|()| ExitCode::SUCCESS)
+        }
+        Some(Command::Config {
+            command: ConfigCommand::Check { file },
+        }) => {
+            let path = file.or_else(|| config_path(cli.config.as_deref(), &cli.data_dir));
+            let Some(path) = path else {
+                bail!("no configuration file: give one (frontline config check FILE) or --config");
+            };
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            match Config::parse(&text) {
+                Ok(_) => {
+                    println!("{}: ok", path.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(problems) => {
+                    for p in &problems {
+                        println!("{}: {p}", path.display());
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Some(Command::Console { agents, admins }) => {
+            let options = ConsoleOptions { agents, admins };
+            run_console(&cli, &options).await
+        }
+        None => {
+            let config = load_config(&cli)?;
+            if config.has_bot_token() {
+                bail!(
+                    "a bot token is configured, but this build has no Telegram or Discord channel yet; \
+                     unset it to run the console"
+                );
+            }
+            run_console(&cli, &ConsoleOptions::default()).await
+        }
+    }
+}
+
+async fn run_console(cli: &Cli, options: &ConsoleOptions) -> anyhow::Result<ExitCode> {
+    let config = load_config(cli)?;
+    let app = App::start(config, &cli.data_dir, Arc::new(SystemClock)).await?;
+    let interactive = std::io::stdin().is_terminal();
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    console::run(&app, options, stdin, interactive).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init_tracing() {

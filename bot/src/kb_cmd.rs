@@ -36,6 +36,11 @@ pub enum KbCommand {
         #[arg(long)]
         dump: Option<PathBuf>,
     },
+    /// Load articles (a folder of Markdown files, a Markdown file, or JSONL) into the data dir.
+    Import {
+        /// The folder or file to read.
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -53,6 +58,8 @@ impl From<LangArg> for Lang {
     }
 }
 
+/// Runs a `kb` command. Blocking (files, index writes): the caller runs it off the async
+/// threads.
 pub fn run(command: KbCommand, data_dir: &Path) -> anyhow::Result<()> {
     match command {
         KbCommand::Search { text, lang, top } => search(data_dir, &text, lang.map(Lang::from), top),
@@ -62,7 +69,31 @@ pub fn run(command: KbCommand, data_dir: &Path) -> anyhow::Result<()> {
             json,
             dump,
         } => eval(&articles, &queries, json, dump.as_deref()),
+        KbCommand::Import { path } => import(data_dir, &path),
     }
+}
+
+fn import(data_dir: &Path, path: &Path) -> anyhow::Result<()> {
+    let report = frontline_kb::load_path(path)?;
+    for p in &report.problems {
+        eprintln!("skipped {p}");
+    }
+    let kb = open_index(data_dir)?;
+    for article in &report.articles {
+        kb.upsert(article)?;
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "imported {} articles ({} files skipped); the knowledge base now holds {}",
+        report.articles.len(),
+        report.problems.len(),
+        kb.len()
+    )?;
+    if report.articles.is_empty() && !report.problems.is_empty() {
+        bail!("no article could be read from {}", path.display());
+    }
+    Ok(())
 }
 
 /// The data dir's index, filled with the bundled sample articles when it is empty.

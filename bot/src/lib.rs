@@ -2,9 +2,16 @@
 //!
 //! # Layout
 //! - [`cli`]: the clap command tree and dispatch; `anyhow` lives only here, at the edge.
-//! - [`bench_cmd`]: `frontline bench …`: load benchmarks.
-//! - [`kb_cmd`]: `frontline kb …`: search, eval and the synthetic-corpus benchmark.
+//! - [`config`]: `frontline.toml`, environment overrides, secrets, `config check`.
+//! - [`app`]: starting the desk (store, knowledge base, engine) from the configuration.
+//! - [`console`]: the console channel.
+//! - [`kb_cmd`]: `frontline kb …`: search, eval, import.
+//! - [`bench_cmd`], [`bench_engine`]: `frontline bench …`: load benchmarks.
 
+pub mod app;
 pub mod bench_cmd;
+pub mod bench_engine;
 pub mod cli;
+pub mod config;
+pub mod console;
 pub mod kb_cmd;

@@ -232,11 +232,15 @@ impl Msg<'_> {
             } else {
                 "An internal error occurred — we are looking into it. Please try again a little later."
             }.into(),
-            Msg::Card { ticket: t, requester, question, kb } => format!(
-                "{} {} {} · {} · {} · line {}\nfrom {requester}: {}\n\n{question}\n\nKB: {kb}",
-                t.status.emoji(), t.id, kind_name(t.kind, Lang::En), priority_name(t.priority, Lang::En),
-                t.lang, t.line, t.subject
-            ),
+            Msg::Card { ticket: t, requester, question, kb } => {
+                // The whole question only when the subject (its first line, cut) is not all of it.
+                let body = if question.trim() == t.subject { String::new() } else { format!("\n\n{question}") };
+                format!(
+                    "{} {} {} · {} · {} · line {}\nfrom {requester}: {}{body}\nKB: {kb}",
+                    t.status.emoji(), t.id, kind_name(t.kind, Lang::En), priority_name(t.priority, Lang::En),
+                    t.lang, t.line, t.subject
+                )
+            }
             Msg::Relay { ticket, requester, text } => format!("💬 {ticket} {requester}: {text}"),
             Msg::RelayPriorityRequest { ticket, requester } => {
                 format!("⚠️ {ticket} {requester} asks for a higher priority (decide with /priority)")

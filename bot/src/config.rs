@@ -1,0 +1,442 @@
+//! Configuration: `frontline.toml` (path by `--config`), then environment overrides
+//! (`FRONTLINE_…`, and `DATABASE_URL`), then defaults.
+//!
+//! Secrets (bot tokens) are a [`Secret`], whose `Debug` and `Display` never show the value.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use frontline_core::Lang;
+use serde::Deserialize;
+
+/// A value that must never be printed or logged.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    /// The value itself, for the one place that needs it (the platform client).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// A staff member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Agent,
+    Admin,
+}
+
+/// One member of staff and their identities per channel.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Staff {
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub console: Option<String>,
+    #[serde(default)]
+    pub telegram: Option<i64>,
+    #[serde(default)]
+    pub discord: Option<String>,
+    /// The support lines they work (2–4).
+    #[serde(default = "default_lines")]
+    pub lines: Vec<u8>,
+}
+
+fn default_lines() -> Vec<u8> {
+    vec![2]
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramConfig {
+    pub token: Option<Secret>,
+    pub api_url: Option<String>,
+    /// The agents' supergroup id.
+    pub agent_chat: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordConfig {
+    pub token: Option<Secret>,
+    pub api_proxy: Option<String>,
+    /// The staff channel id.
+    pub agent_channel: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// The console's agents' channel, shown as `→ #NAME: …`.
+    #[serde(default = "default_console_channel")]
+    pub agent_channel: String,
+}
+
+fn default_console_channel() -> String {
+    "#line2".to_string()
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            agent_channel: default_console_channel(),
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…`; default: SQLite in the data dir.
+    pub database_url: Option<String>,
+    /// The language of a first contact whose text says nothing (`ru` or `en`).
+    pub default_lang: Option<String>,
+    #[serde(default)]
+    pub telegram: TelegramConfig,
+    #[serde(default)]
+    pub discord: DiscordConfig,
+    #[serde(default)]
+    pub console: ConsoleConfig,
+    #[serde(default)]
+    pub staff: Vec<Staff>,
+}
+
+/// One problem in a configuration, with the key it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+/// Where configuration values come from besides the file: the process environment, or a
+/// map in tests.
+pub trait Env {
+    fn var(&self, key: &str) -> Option<String>;
+}
+
+/// The process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl Config {
+    /// Parses a TOML text. Every problem is reported with its key; the first syntax or type
+    /// error stops parsing (TOML's own message names the line and key).
+    ///
+    /// # Errors
+    /// The problems found.
+    pub fn parse(text: &str) -> Result<Config, Vec<Problem>> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let key = e
+                .message()
+                .split('`')
+                .nth(1)
+                .map(String::from)
+                .unwrap_or_else(|| "(file)".to_string());
+            vec![Problem {
+                key,
+                message: e.to_string().trim().replace('\n', " "),
+            }]
+        })?;
+        let problems = config.problems();
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Reads `path` when given (a missing file given explicitly is a problem), then applies
+    /// the environment.
+    ///
+    /// # Errors
+    /// The problems found.
+    pub fn load(path: Option<&Path>, env: &dyn Env) -> Result<Config, Vec<Problem>> {
+        let mut config = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| {
+                    vec![Problem {
+                        key: "--config".into(),
+                        message: format!("cannot read {}: {e}", p.display()),
+                    }]
+                })?;
+                Config::parse(&text)?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(env);
+        let problems = config.problems();
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Environment overrides: `DATABASE_URL` (or `FRONTLINE_DATABASE_URL`),
+    /// `FRONTLINE_DEFAULT_LANG`, `FRONTLINE_TELEGRAM_TOKEN`, `FRONTLINE_TELEGRAM_API_URL`,
+    /// `FRONTLINE_TELEGRAM_AGENT_CHAT`, `FRONTLINE_DISCORD_TOKEN`, `FRONTLINE_DISCORD_API_PROXY`,
+    /// `FRONTLINE_DISCORD_AGENT_CHANNEL`.
+    pub fn apply_env(&mut self, env: &dyn Env) {
+        if let Some(v) = env
+            .var("FRONTLINE_DATABASE_URL")
+            .or_else(|| env.var("DATABASE_URL"))
+        {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = env.var("FRONTLINE_DEFAULT_LANG") {
+            self.default_lang = Some(v);
+        }
+        if let Some(v) = env.var("FRONTLINE_TELEGRAM_TOKEN") {
+            self.telegram.token = Some(Secret(v));
+        }
+        if let Some(v) = env.var("FRONTLINE_TELEGRAM_API_URL") {
+            self.telegram.api_url = Some(v);
+        }
+        if let Some(v) = env
+            .var("FRONTLINE_TELEGRAM_AGENT_CHAT")
+            .and_then(|v| v.parse().ok())
+        {
+            self.telegram.agent_chat = Some(v);
+        }
+        if let Some(v) = env.var("FRONTLINE_DISCORD_TOKEN") {
+            self.discord.token = Some(Secret(v));
+        }
+        if let Some(v) = env.var("FRONTLINE_DISCORD_API_PROXY") {
+            self.discord.api_proxy = Some(v);
+        }
+        if let Some(v) = env.var("FRONTLINE_DISCORD_AGENT_CHANNEL") {
+            self.discord.agent_channel = Some(v);
+        }
+    }
+
+    /// Every semantic problem, each named by its key.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let mut bad = |key: String, message: String| out.push(Problem { key, message });
+        if let Some(url) = &self.database_url
+            && !(url.starts_with("sqlite:")
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://"))
+        {
+            bad(
+                "database_url".into(),
+                "must start with sqlite: or postgres://".into(),
+            );
+        }
+        if let Some(l) = &self.default_lang
+            && Lang::parse(l).is_err()
+        {
+            bad("default_lang".into(), format!("`{l}` is not ru or en"));
+        }
+        for (key, url) in [
+            ("telegram.api_url", &self.telegram.api_url),
+            ("discord.api_proxy", &self.discord.api_proxy),
+        ] {
+            if let Some(u) = url
+                && !(u.starts_with("http://") || u.starts_with("https://"))
+            {
+                bad(key.into(), format!("`{u}` is not an http(s) URL"));
+            }
+        }
+        if let Some(t) = &self.telegram.token
+            && !t.expose().contains(':')
+        {
+            bad(
+                "telegram.token".into(),
+                "does not look like a BotFather token (ID:SECRET)".into(),
+            );
+        }
+        if self.console.agent_channel.trim().is_empty() {
+            bad("console.agent_channel".into(), "must not be empty".into());
+        }
+        let mut names = BTreeSet::new();
+        for (i, s) in self.staff.iter().enumerate() {
+            let key = |field: &str| format!("staff[{i}].{field}");
+            if s.name.trim().is_empty() {
+                bad(key("name"), "must not be empty".into());
+            } else if !names.insert(s.name.clone()) {
+                bad(key("name"), format!("`{}` is listed twice", s.name));
+            }
+            if s.console.is_none() && s.telegram.is_none() && s.discord.is_none() {
+                bad(
+                    key("console"),
+                    "give at least one identity: console, telegram or discord".into(),
+                );
+            }
+            if s.lines.is_empty() || s.lines.iter().any(|&l| !(2..=4).contains(&l)) {
+                bad(key("lines"), "lines are 2, 3 or 4".into());
+            }
+        }
+        out
+    }
+
+    pub fn default_lang(&self) -> Lang {
+        self.default_lang
+            .as_deref()
+            .and_then(|l| Lang::parse(l).ok())
+            .unwrap_or(Lang::En)
+    }
+
+    /// The database URL: configured, or SQLite in the data dir.
+    pub fn database_url(&self, data_dir: &Path) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("frontline.db").display()
+            )
+        })
+    }
+
+    /// Whether a chat platform is configured (otherwise Frontline runs the console).
+    pub fn has_bot_token(&self) -> bool {
+        self.telegram.token.is_some() || self.discord.token.is_some()
+    }
+}
+
+/// The default configuration file, used when it exists and `--config` is not given.
+pub fn default_path(data_dir: &Path) -> Option<PathBuf> {
+    [
+        PathBuf::from("frontline.toml"),
+        data_dir.join("frontline.toml"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    struct MapEnv(HashMap<&'static str, &'static str>);
+
+    impl Env for MapEnv {
+        fn var(&self, key: &str) -> Option<String> {
+            self.0.get(key).map(|v| v.to_string())
+        }
+    }
+
+    #[test]
+    fn a_full_file_parses() {
+        let c = Config::parse(
+            r##"
+            database_url = "postgres://postgres@127.0.0.1/test"
+            default_lang = "ru"
+            [telegram]
+            token = "123:abc"
+            api_url = "http://127.0.0.1:8081"
+            agent_chat = -1001
+            [console]
+            agent_channel = "#support"
+            [[staff]]
+            name = "Anna"
+            role = "agent"
+            console = "anna"
+            telegram = 42
+            lines = [2, 3]
+            "##,
+        )
+        .expect("valid");
+        assert_eq!(c.default_lang(), Lang::Ru);
+        assert_eq!(c.staff[0].role, Role::Agent);
+        assert!(c.has_bot_token());
+    }
+
+    #[test]
+    fn each_problem_is_named_by_its_key() {
+        let p = Config::parse(
+            r#"
+            database_url = "mysql://x"
+            default_lang = "de"
+            [telegram]
+            api_url = "ftp://x"
+            [[staff]]
+            name = "A"
+            role = "agent"
+            lines = [1]
+            [[staff]]
+            name = "A"
+            role = "admin"
+            console = "a"
+            "#,
+        )
+        .expect_err("invalid");
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "database_url",
+                "default_lang",
+                "telegram.api_url",
+                "staff[0].console",
+                "staff[0].lines",
+                "staff[1].name"
+            ]
+        );
+        let unknown = Config::parse("colour = 3").expect_err("unknown key");
+        assert!(unknown[0].message.contains("colour"), "{unknown:?}");
+        let syntax = Config::parse("default_lang = ").expect_err("syntax");
+        assert_eq!(syntax.len(), 1);
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_and_secrets_stay_hidden() {
+        let env = MapEnv(HashMap::from([
+            ("DATABASE_URL", "postgres://db/x"),
+            ("FRONTLINE_TELEGRAM_TOKEN", "999:very-secret"),
+        ]));
+        let c = Config::load(None, &env).expect("valid");
+        assert_eq!(c.database_url.as_deref(), Some("postgres://db/x"));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(shown.contains("Secret(***)"));
+        assert_eq!(
+            c.telegram.token.as_ref().map(Secret::expose),
+            Some("999:very-secret")
+        );
+    }
+
+    #[test]
+    fn the_default_database_is_sqlite_in_the_data_dir() {
+        let c = Config::default();
+        assert_eq!(
+            c.database_url(Path::new("/d")),
+            "sqlite:///d/frontline.db?mode=rwc"
+        );
+        assert!(!c.has_bot_token());
+    }
+}

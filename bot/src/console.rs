@@ -1,0 +1,236 @@
+//! The console channel: the desk in a terminal, and a scripting tool.
+//!
+//! Each input line is `NAME: text`, said by NAME. Every message sent prints as
+//! `→ NAME: text` (to an agents' channel, `→ #CHANNEL: text`), continuation lines indented and
+//! buttons as numbered choices; `NAME: 2` presses choice 2 of the last message sent to NAME.
+//! With stdin not a terminal it runs the script to its end and exits; in a terminal it is a
+//! REPL with a prompt.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use frontline_core::{
+    Button, Channel, ChannelKind, ChatRef, Dispatcher, Inbound, Outbound, Payload, SendError,
+    UserRef,
+};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+use crate::app::App;
+
+/// Prints messages and remembers each person's last buttons.
+pub struct ConsoleChannel {
+    out: Mutex<Box<dyn Write + Send>>,
+    buttons: Mutex<HashMap<String, Vec<Button>>>,
+}
+
+impl ConsoleChannel {
+    pub fn new(out: Box<dyn Write + Send>) -> Self {
+        ConsoleChannel {
+            out: Mutex::new(out),
+            buttons: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The data of choice `n` (from 1) of the last message with buttons sent to `name`.
+    fn choice(&self, name: &str, n: usize) -> Option<String> {
+        let buttons = self.buttons.lock().unwrap_or_else(|p| p.into_inner());
+        buttons
+            .get(name)?
+            .get(n.checked_sub(1)?)
+            .map(|b| b.data.clone())
+    }
+}
+
+/// How a message looks in the console.
+pub fn render(message: &Outbound) -> String {
+    let mut lines = message.text.lines();
+    let first = lines.next().unwrap_or("");
+    let mut s = format!("→ {}: {first}\n", message.to.chat);
+    for line in lines {
+        if line.is_empty() {
+            s.push('\n');
+        } else {
+            s.push_str(&format!("  {line}\n"));
+        }
+    }
+    for (i, b) in message.buttons.iter().enumerate() {
+        s.push_str(&format!("  [{}] {}\n", i + 1, b.label));
+    }
+    s
+}
+
+#[async_trait]
+impl Channel for ConsoleChannel {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Console
+    }
+
+    async fn send(&self, message: &Outbound) -> Result<(), SendError> {
+        if !message.buttons.is_empty() {
+            self.buttons
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(message.to.chat.clone(), message.buttons.clone());
+        }
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        out.write_all(render(message).as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| SendError::Retry {
+                after_ms: None,
+                reason: format!("console write failed: {e}"),
+            })
+    }
+}
+
+/// Who is staff in this console session (agent commands arrive with line 2).
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleOptions {
+    pub agents: Vec<String>,
+    pub admins: Vec<String>,
+}
+
+/// One parsed input line.
+#[derive(Debug, PartialEq, Eq)]
+enum Line<'a> {
+    Say { name: &'a str, text: &'a str },
+    Skip,
+    Bad,
+}
+
+fn parse_line(line: &str) -> Line<'_> {
+    let t = line.trim();
+    if t.is_empty() || t.starts_with('#') {
+        return Line::Skip;
+    }
+    match t.split_once(':') {
+        Some((name, text)) if !name.trim().is_empty() && !name.contains(char::is_whitespace) => {
+            Line::Say {
+                name: name.trim(),
+                text: text.trim(),
+            }
+        }
+        _ => Line::Bad,
+    }
+}
+
+/// Runs the console over `input` until it ends.
+///
+/// # Errors
+/// Database failures; bad lines are reported and skipped.
+pub async fn run(
+    app: &App,
+    options: &ConsoleOptions,
+    input: impl AsyncBufRead + Unpin,
+    interactive: bool,
+) -> anyhow::Result<()> {
+    let channel = Arc::new(ConsoleChannel::new(Box::new(std::io::stdout())));
+    let dispatcher = Dispatcher::new(
+        app.store.clone(),
+        app.engine.clock().clone(),
+        vec![channel.clone()],
+    );
+    // Messages left unsent by an earlier run go out first.
+    dispatcher.drain().await?;
+    let nonce = app.engine.clock().now_ms();
+    if interactive {
+        println!(
+            "Frontline console. Write `NAME: text` to speak as NAME; `NAME: 2` presses choice 2."
+        );
+        if !options.agents.is_empty() || !options.admins.is_empty() {
+            println!(
+                "Staff: {}",
+                [options.agents.clone(), options.admins.clone()]
+                    .concat()
+                    .join(", ")
+            );
+        }
+        println!("Ctrl-D quits.");
+    }
+    let mut lines = input.lines();
+    let mut n = 0u64;
+    loop {
+        if interactive {
+            print!("> ");
+            std::io::stdout().flush()?;
+        }
+        let Some(line) = lines.next_line().await? else {
+            break;
+        };
+        let (name, text) = match parse_line(&line) {
+            Line::Skip => continue,
+            Line::Bad => {
+                eprintln!("! expected `NAME: text`, got: {line}");
+                continue;
+            }
+            Line::Say { name, text } => (name, text),
+        };
+        n += 1;
+        let payload = match text
+            .parse::<usize>()
+            .ok()
+            .and_then(|k| channel.choice(name, k))
+        {
+            Some(data) => Payload::Button(data),
+            None => Payload::Text(text.to_string()),
+        };
+        let inbound = Inbound {
+            update_id: format!("console-{nonce}-{n}"),
+            from: UserRef {
+                channel: ChannelKind::Console,
+                id: name.to_string(),
+                display: name.to_string(),
+            },
+            chat: ChatRef::new(ChannelKind::Console, name),
+            lang_hint: None,
+            payload,
+        };
+        app.engine.handle(inbound).await?;
+        dispatcher.drain().await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_name_colon_text() {
+        assert_eq!(
+            parse_line("alice: hello: there"),
+            Line::Say {
+                name: "alice",
+                text: "hello: there"
+            }
+        );
+        assert_eq!(
+            parse_line("  bob:2 "),
+            Line::Say {
+                name: "bob",
+                text: "2"
+            }
+        );
+        assert_eq!(parse_line("# a comment"), Line::Skip);
+        assert_eq!(parse_line(""), Line::Skip);
+        assert_eq!(parse_line("no colon"), Line::Bad);
+        assert_eq!(parse_line("two words: x"), Line::Bad);
+    }
+
+    #[test]
+    fn messages_render_with_indented_lines_and_numbered_choices() {
+        let m = Outbound {
+            to: ChatRef::new(ChannelKind::Console, "#line2"),
+            text: "first\nsecond\n\nfourth".into(),
+            buttons: vec![Button {
+                label: "Yes".into(),
+                data: "y".into(),
+            }],
+        };
+        assert_eq!(
+            render(&m),
+            "→ #line2: first\n  second\n\n  fourth\n  [1] Yes\n"
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! The console channel, scripted: a whole scenario from question to ticket, line by line.
+
+use crate::{frontline_with_input, stderr, stdout};
+
+#[test]
+fn a_scripted_question_becomes_a_ticket_line_by_line() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let script = "\
+# a comment line is skipped
+alice: the coffee machine on the third floor makes strange noises
+alice: 2
+alice: It smells of smoke too
+alice: /status 1
+bob: /status 1
+";
+    let out = frontline_with_input(data.path(), &["console"], script);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let want = [
+        "→ alice: The knowledge base has no answer to this. I will register a ticket — what kind of request is it? (my guess is marked ✓)",
+        "  [1] ✓ question",
+        "  [2] incident",
+        "  [3] paid consultation",
+        "  [4] access request",
+        "  [5] licence key",
+        "  [6] update",
+        "  [7] wish",
+        "→ alice: Ticket #1 is registered.",
+        "  Type: incident",
+        "  Priority: high",
+        "  Status: 🆕 new",
+        "",
+        "  What happens next: an agent of line 2 will take it, and their replies will come here. Anything you write now goes into this ticket. /status 1 shows its state, /new starts another question.",
+        "→ #line2: 🆕 #1 incident · high · en · line 2",
+        "  from alice: the coffee machine on the third floor makes strange noises",
+        "  KB: no match",
+        "→ #line2: 💬 #1 alice: It smells of smoke too",
+        "→ alice: Added to ticket #1.",
+        "→ alice: Ticket #1: the coffee machine on the third floor makes strange noises",
+        "  Type: incident",
+        "  Priority: high",
+        "  Status: 🆕 new",
+        "→ bob: You have no ticket #1. /my lists yours.",
+    ];
+    let got: Vec<&str> = text.lines().collect();
+    assert_eq!(got, want, "\n{text}");
+}
+
+#[test]
+fn the_data_dir_persists_between_runs_and_bad_lines_are_reported() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let first = frontline_with_input(
+        data.path(),
+        &["console"],
+        "carol: the coffee machine on the third floor makes strange noises\ncarol: 1\n",
+    );
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = frontline_with_input(data.path(), &["console"], "no colon here\ncarol: /my\n");
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("expected `NAME: text`"),
+        "{}",
+        stderr(&second)
+    );
+    assert!(
+        stdout(&second).contains("#1 🆕 new · question · the coffee machine"),
+        "{}",
+        stdout(&second)
+    );
+}
+
+#[test]
+fn frontline_without_a_command_runs_the_console_on_embedded_defaults() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = frontline_with_input(data.path(), &[], "dave: I forgot my password\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("→ dave: 📄 Reset a forgotten password"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(data.path().join("frontline.db").is_file());
+    assert!(data.path().join("kb-index").is_dir());
+}
+
+#[test]
+fn articles_imported_into_the_data_dir_answer_in_the_console() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let articles = data.path().join("articles");
+    std::fs::create_dir_all(&articles).expect("mkdir");
+    std::fs::write(
+        articles.join("coffee.md"),
+        "---\nslug: coffee-machine\ntitle: The coffee machine makes noises\nlang: en\n---\nDescale it: press both buttons for five seconds.\n",
+    )
+    .expect("write");
+    let out = crate::frontline(
+        data.path(),
+        &["kb", "import", articles.to_str().expect("utf-8")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("imported 1 articles"),
+        "{}",
+        stdout(&out)
+    );
+    let out = frontline_with_input(
+        data.path(),
+        &["console"],
+        "erin: the coffee machine makes strange noises\n",
+    );
+    assert!(
+        stdout(&out).starts_with("→ erin: 📄 The coffee machine makes noises"),
+        "{}",
+        stdout(&out)
+    );
+}
