@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use frontline_core::action::Action;
 use frontline_core::{
-    ChannelKind, ChatRef, Engine, EngineConfig, Inbound, Lang, Outbound, Payload, Store,
-    SystemClock, UserRef,
+    ChannelKind, ChatRef, Engine, EngineConfig, Inbound, Lang, Payload, Store, SystemClock,
+    TicketKind, UserRef,
 };
 use frontline_kb::KnowledgeBase;
 use serde::Serialize;
@@ -110,10 +111,10 @@ async fn drop_postgres(admin: &str, name: &str) {
     }
 }
 
-fn inbound(user: usize, n: usize, payload: Payload) -> Inbound {
-    let name = format!("user{user}");
+fn inbound(name: &str, n: usize, payload: Payload) -> Inbound {
+    let name = name.to_string();
     Inbound {
-        update_id: format!("bench-{user}-{n}"),
+        update_id: format!("bench-{name}-{n}"),
         from: UserRef {
             channel: ChannelKind::Console,
             id: name.clone(),
@@ -162,7 +163,11 @@ async fn bench_db(
                 let q = ANSWERED[(u + i) % ANSWERED.len()];
                 let t = Instant::now();
                 engine
-                    .handle(inbound(u, i, Payload::Text(q.to_string())))
+                    .handle(inbound(
+                        &format!("user{u}"),
+                        i,
+                        Payload::Text(q.to_string()),
+                    ))
                     .await?;
                 lat.push(t.elapsed().as_micros() as u64);
             }
@@ -175,7 +180,8 @@ async fn bench_db(
     }
     let answers_per_s = answer_lat.len() as f64 / started.elapsed().as_secs_f64();
 
-    // Tickets: a question with no answer, then the kind button (the registration itself).
+    // Tickets: a first-time user's question with no answer, then the kind button (the
+    // registration itself). New users each time: a user with an open ticket talks in it.
     let per_user = tickets.div_ceil(users);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -185,14 +191,14 @@ async fn bench_db(
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(per_user);
             for i in 0..per_user {
-                let base = 1_000_000 + 2 * i;
+                let name = format!("new{u}-{i}");
                 engine
-                    .handle(inbound(u, base, Payload::Text(UNANSWERED.to_string())))
+                    .handle(inbound(&name, 0, Payload::Text(UNANSWERED.to_string())))
                     .await?;
-                let data = last_button(&store, &format!("user{u}")).await?;
+                let data = kind_button(&store, &name).await?;
                 let t = Instant::now();
                 engine
-                    .handle(inbound(u, base + 1, Payload::Button(data)))
+                    .handle(inbound(&name, 1, Payload::Button(data)))
                     .await?;
                 lat.push(t.elapsed().as_micros() as u64);
             }
@@ -221,16 +227,18 @@ async fn bench_db(
     })
 }
 
-/// The first button of the newest message queued for `chat` (the bench's "tap").
-async fn last_button(store: &Store, chat: &str) -> anyhow::Result<String> {
-    let payload: String =
-        sqlx::query_scalar("SELECT payload FROM outbox WHERE chat = $1 ORDER BY id DESC LIMIT 1")
-            .bind(chat)
-            .fetch_one(store.pool())
-            .await?;
-    let m: Outbound = serde_json::from_str(&payload)?;
-    m.buttons
-        .first()
-        .map(|b| b.data.clone())
-        .context("no button to press")
+/// The "incident" button of `user`'s newest question (the bench's tap), found by index.
+async fn kind_button(store: &Store, user: &str) -> anyhow::Result<String> {
+    let question: i64 = sqlx::query_scalar(
+        "SELECT q.id FROM questions q JOIN identities i ON i.person_id = q.person_id \
+         WHERE i.channel = 'console' AND i.external_id = $1 ORDER BY q.id DESC LIMIT 1",
+    )
+    .bind(user)
+    .fetch_one(store.pool())
+    .await?;
+    Ok(Action::Kind {
+        question,
+        kind: TicketKind::Incident,
+    }
+    .encode())
 }

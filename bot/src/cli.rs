@@ -83,7 +83,7 @@ pub enum ConfigCommand {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let result = match tokio::runtime::Runtime::new() {
+    let result = match runtime() {
         Ok(rt) => rt.block_on(dispatch(cli)),
         Err(e) => Err(anyhow::Error::new(e).context("starting the async runtime")),
     };
@@ -184,4 +184,22 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// The async runtime. Worker threads default to the number of cores; `FRONTLINE_THREADS=1`
+/// runs everything on one thread.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    match std::env::var("FRONTLINE_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        Some(1) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Some(n) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n.max(1))
+            .enable_all()
+            .build(),
+        None => tokio::runtime::Runtime::new(),
+    }
 }

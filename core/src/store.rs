@@ -599,22 +599,31 @@ impl Store {
             .collect()
     }
 
-    /// Puts a message in the outbox, in the caller's transaction.
+    /// Puts messages in the outbox, in the caller's transaction, in order, with one
+    /// statement (each round trip to SQLite's worker thread costs more than the insert).
     pub async fn enqueue(
         conn: &mut AnyConnection,
-        to: &ChatRef,
-        payload: &str,
+        messages: &[(&ChatRef, String)],
         now: i64,
     ) -> CoreResult<()> {
-        sqlx::query(
-            "INSERT INTO outbox (channel, chat, payload, created_ms, next_attempt_ms) VALUES ($1, $2, $3, $4, $4)",
-        )
-        .bind(to.channel.code())
-        .bind(&to.chat)
-        .bind(payload)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let values: Vec<String> = (0..messages.len())
+            .map(|i| format!("(${}, ${}, ${}, $1, $1)", 3 * i + 2, 3 * i + 3, 3 * i + 4))
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox (channel, chat, payload, created_ms, next_attempt_ms) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(now);
+        for (to, payload) in messages {
+            q = q
+                .bind(to.channel.code())
+                .bind(to.chat.as_str())
+                .bind(payload.as_str());
+        }
+        q.execute(&mut *conn).await?;
         Ok(())
     }
 

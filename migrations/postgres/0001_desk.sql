@@ -65,6 +65,9 @@ CREATE TABLE questions (
     updated_ms   BIGINT NOT NULL
 );
 CREATE INDEX questions_person ON questions(person_id, id);
+-- Questions still waiting for the user: found without reading a person's whole history.
+CREATE INDEX questions_pending ON questions(person_id)
+    WHERE state IN ('answered', 'suggested', 'choosing_kind');
 
 CREATE TABLE conversations (
     person_id      BIGINT PRIMARY KEY REFERENCES persons(id),

@@ -28,7 +28,7 @@ async fn messages_committed_before_a_crash_are_sent_after_restart(db: Db) {
     let dispatcher = Dispatcher::new(store.clone(), clock, vec![recorder.clone()]);
     assert_eq!(dispatcher.drain().await.expect("drain"), 1);
     assert_eq!(dispatcher.drain().await.expect("drain"), 0);
-    let sent = recorder.sent.lock().expect("lock");
+    let sent = recorder.sent.lock().expect("lock").clone();
     assert_eq!(sent.len(), 1);
     assert!(sent[0].text.starts_with("📄 Reset a forgotten password"));
     assert_eq!(store.unsent_count().await.expect("count"), 0);
