@@ -670,7 +670,18 @@ impl Engine {
             .await?;
         }
         Store::set_current_ticket(conn, turn.person.id, Some(ticket.id), turn.now).await?;
-        turn.reply(Msg::Registered { ticket: &ticket }.text(turn.person.lang));
+        let told = Msg::Registered { ticket: &ticket }.text(turn.person.lang);
+        // What the user was told is part of the thread too.
+        Store::add_event(
+            conn,
+            ticket.id,
+            turn.now,
+            "bot",
+            EventKind::MessageOut,
+            &told,
+        )
+        .await?;
+        turn.reply(told);
         let kb = match (&q.article, q.suggested.is_empty()) {
             (Some(a), _) => format!("answered with {a}, did not help"),
             (None, false) => format!("suggested {}, none helped", q.suggested.join(", ")),

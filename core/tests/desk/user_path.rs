@@ -132,6 +132,7 @@ async fn follow_ups_join_the_thread_and_reach_line_2(db: Db) {
         [
             "created",
             "message_in",
+            "message_out",
             "message_in",
             "message_in",
             "priority_requested"
