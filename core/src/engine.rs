@@ -302,7 +302,7 @@ impl Engine {
         conn: &mut AnyConnection,
         turn: &Turn<'_>,
     ) -> Result<Option<Ticket>, Stop> {
-        let Some(id) = Store::current_ticket(conn, turn.person.id).await? else {
+        let Some(id) = turn.person.current_ticket else {
             return Ok(None);
         };
         Ok(Store::ticket(conn, id)
@@ -401,8 +401,8 @@ impl Engine {
         text: &str,
         outcome: frontline_kb::SearchOutcome,
     ) -> Result<(), Stop> {
-        // A new question supersedes one still waiting for a button.
-        Store::drop_pending_questions(conn, turn.person.id, turn.now).await?;
+        // Earlier questions stay open: their buttons still work when the user scrolls back
+        // (each press is checked against its own question). /cancel and /new drop them.
         let lang = turn.person.lang;
         let guessed_kind = classify::guess_kind(text);
         let mut q = NewQuestion {
@@ -747,7 +747,7 @@ impl Engine {
                     &format!("{} -> closed", ticket.status),
                 )
                 .await?;
-                if Store::current_ticket(conn, turn.person.id).await? == Some(id) {
+                if turn.person.current_ticket == Some(id) {
                     Store::set_current_ticket(conn, turn.person.id, None, turn.now).await?;
                 }
                 let requester = turn.person.display.clone();

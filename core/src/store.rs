@@ -53,6 +53,8 @@ pub struct Person {
     pub id: PersonId,
     pub lang: Lang,
     pub display: String,
+    /// The ticket their messages go to, if any (it may have been closed since).
+    pub current_ticket: Option<TicketId>,
 }
 
 /// A logged question and where it stands.
@@ -284,9 +286,12 @@ impl Store {
         lang: Lang,
         now: i64,
     ) -> CoreResult<Person> {
+        // One query for the person and the ticket they talk in: every event needs both.
         let found = sqlx::query(
-            "SELECT p.id, p.lang, p.display, i.chat FROM identities i \
-             JOIN persons p ON p.id = i.person_id WHERE i.channel = $1 AND i.external_id = $2",
+            "SELECT p.id, p.lang, p.display, i.chat, c.current_ticket FROM identities i \
+             JOIN persons p ON p.id = i.person_id \
+             LEFT JOIN conversations c ON c.person_id = p.id \
+             WHERE i.channel = $1 AND i.external_id = $2",
         )
         .bind(user.channel.code())
         .bind(&user.id)
@@ -310,6 +315,9 @@ impl Store {
                 id,
                 lang: Lang::parse(&lang_code).map_err(|_| corrupt("lang", &lang_code))?,
                 display: r.try_get("display")?,
+                current_ticket: r
+                    .try_get::<Option<i64>, _>("current_ticket")?
+                    .map(TicketId::from_db),
             });
         }
         let id: i64 = sqlx::query_scalar(
@@ -333,6 +341,7 @@ impl Store {
             id: PersonId(id),
             lang,
             display: user.display.clone(),
+            current_ticket: None,
         })
     }
 
