@@ -106,10 +106,7 @@ fn kb(articles: u64, queries: u64, json: bool) -> anyhow::Result<()> {
         }
     }
     micros.sort_unstable();
-    let pct = |p: f64| {
-        let i = ((p * micros.len() as f64).ceil() as usize).clamp(1, micros.len().max(1)) - 1;
-        micros.get(i).copied().unwrap_or(0)
-    };
+    let pct = |p| frontline_kb::eval::percentile(&micros, p);
     let report = KbBench {
         articles,
         build_ms,

@@ -128,8 +128,7 @@ fn inbound(name: &str, n: usize, payload: Payload) -> Inbound {
 
 fn p99(mut v: Vec<u64>) -> u64 {
     v.sort_unstable();
-    let i = ((0.99 * v.len() as f64).ceil() as usize).clamp(1, v.len().max(1)) - 1;
-    v.get(i).copied().unwrap_or(0)
+    frontline_kb::eval::percentile(&v, 0.99)
 }
 
 async fn bench_db(

@@ -499,57 +499,23 @@ impl Engine {
         let lang = turn.person.lang;
         match action {
             Action::Helped { .. } => {
-                if !Store::advance_question(
+                advance(
                     conn,
                     id,
                     QuestionState::Answered,
                     QuestionState::Helped,
-                    None,
-                    None,
                     turn.now,
                 )
-                .await?
-                {
-                    return Err(UserError::StaleChoice.into());
-                }
+                .await?;
                 turn.reply(Msg::GladItHelped.text(lang));
             }
-            Action::NotHelped { .. } => {
-                if !Store::advance_question(
-                    conn,
-                    id,
-                    QuestionState::Answered,
-                    QuestionState::ChoosingKind,
-                    None,
-                    None,
-                    turn.now,
-                )
-                .await?
-                {
-                    return Err(UserError::StaleChoice.into());
-                }
-                turn.reply_with(
-                    Msg::AskKind {
-                        after_no_match: false,
-                    }
-                    .text(lang),
-                    kind_buttons(id, q.guessed_kind, lang),
-                );
-            }
-            Action::NoneOfThese { .. } => {
-                if !Store::advance_question(
-                    conn,
-                    id,
-                    QuestionState::Suggested,
-                    QuestionState::ChoosingKind,
-                    None,
-                    None,
-                    turn.now,
-                )
-                .await?
-                {
-                    return Err(UserError::StaleChoice.into());
-                }
+            Action::NotHelped { .. } | Action::NoneOfThese { .. } => {
+                let from = if matches!(action, Action::NotHelped { .. }) {
+                    QuestionState::Answered
+                } else {
+                    QuestionState::Suggested
+                };
+                advance(conn, id, from, QuestionState::ChoosingKind, turn.now).await?;
                 turn.reply_with(
                     Msg::AskKind {
                         after_no_match: false,
@@ -788,6 +754,22 @@ impl Engine {
             .await?
             .filter(|t| t.requester == turn.person.id)
             .ok_or_else(|| UserError::NoSuchTicket(id).into())
+    }
+}
+
+/// Moves question `id` from `from` to `to`, or refuses the press as stale (a second press,
+/// or a press after the question moved on).
+async fn advance(
+    conn: &mut AnyConnection,
+    id: i64,
+    from: QuestionState,
+    to: QuestionState,
+    now: i64,
+) -> Result<(), Stop> {
+    if Store::advance_question(conn, id, from, to, None, None, now).await? {
+        Ok(())
+    } else {
+        Err(UserError::StaleChoice.into())
     }
 }
 

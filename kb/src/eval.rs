@@ -68,6 +68,15 @@ pub struct EvalReport {
     pub build_ms: u64,
 }
 
+/// The `p` quantile (0–1) of sorted values by the nearest-rank method; 0 for none.
+pub fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let i = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
+}
+
 /// What happened to one question, for calibration dumps.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalRow {
@@ -134,13 +143,7 @@ pub fn summarize(rows: &[EvalRow], build_ms: u64) -> EvalReport {
     let answered_wrong = count(&|r| r.decision == "answer" && r.top != r.expected);
     let mut micros: Vec<u64> = rows.iter().map(|r| r.micros).collect();
     micros.sort_unstable();
-    let pct = |p: f64| -> u64 {
-        if micros.is_empty() {
-            return 0;
-        }
-        let i = ((p * micros.len() as f64).ceil() as usize).clamp(1, micros.len()) - 1;
-        micros[i]
-    };
+    let pct = |p| percentile(&micros, p);
     EvalReport {
         in_scope: n,
         out_of_scope: oos.len(),
