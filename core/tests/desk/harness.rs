@@ -12,6 +12,8 @@ use frontline_core::{
 };
 use frontline_kb::KnowledgeBase;
 
+static CLEANED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+
 /// A database for one test.
 pub struct Db {
     pub url: String,
@@ -35,18 +37,47 @@ impl Db {
         use sqlx::Connection;
         let admin = std::env::var("FRONTLINE_TEST_POSTGRES_URL").ok()?;
         static N: AtomicU64 = AtomicU64::new(0);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        // The creation time leads the name, so a later run can tell which are stale.
         let name = format!(
-            "frontline_t{}_{}_{}",
+            "frontline_t{now}_{}_{}",
             std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0)
+            N.fetch_add(1, Ordering::SeqCst)
         );
         let mut conn = sqlx::PgConnection::connect(&admin)
             .await
             .expect("connect to PostgreSQL");
+        CLEANED
+            .get_or_init(|| async {
+                // Test databases more than an hour old are dropped once per run, so they do not
+                // pile up on a machine that runs the suite often; a run in progress elsewhere
+                // keeps its own.
+                let mut admin_conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("connect to PostgreSQL");
+                let old: Vec<String> = sqlx::query_scalar(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'frontline_t%'",
+                )
+                .fetch_all(&mut admin_conn)
+                .await
+                .unwrap_or_default();
+                let stale = |n: &str| {
+                    n.trim_start_matches("frontline_t")
+                        .split('_')
+                        .next()
+                        .and_then(|t| t.parse::<u64>().ok())
+                        .is_none_or(|t| t + 3_600 < now)
+                };
+                for name in old.into_iter().filter(|n| stale(n)) {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin_conn)
+                        .await;
+                }
+            })
+            .await;
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut conn)
             .await
