@@ -4,10 +4,42 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use frontline_core::{ChannelKind, ChatRef, Clock, Engine, EngineConfig, Store};
+use frontline_core::domain::Line;
+use frontline_core::{
+    ChannelKind, ChatRef, Clock, Engine, EngineConfig, Role, Staff, StaffMember, Store,
+};
 use frontline_kb::KnowledgeBase;
 
 use crate::config::Config;
+
+/// The staff of the configuration, by their identity on each channel.
+pub fn staff_of(config: &Config) -> Staff {
+    let mut staff = Staff::default();
+    for s in &config.staff {
+        let member = StaffMember {
+            name: s.name.clone(),
+            role: match s.role {
+                crate::config::Role::Agent => Role::Agent,
+                crate::config::Role::Admin => Role::Admin,
+            },
+            lines: s
+                .lines
+                .iter()
+                .filter_map(|&l| Line::new(i64::from(l)).ok())
+                .collect(),
+        };
+        if let Some(id) = &s.console {
+            staff.add(ChannelKind::Console, id.clone(), member.clone());
+        }
+        if let Some(id) = s.telegram {
+            staff.add(ChannelKind::Telegram, id.to_string(), member.clone());
+        }
+        if let Some(id) = &s.discord {
+            staff.add(ChannelKind::Discord, id.clone(), member);
+        }
+    }
+    staff
+}
 
 /// A running desk's shared parts.
 pub struct App {
@@ -54,6 +86,7 @@ impl App {
             EngineConfig {
                 agent_chats,
                 default_lang: config.default_lang(),
+                staff: staff_of(&config),
             },
         );
         Ok(App {

@@ -147,6 +147,7 @@ async fn bench_db(
         EngineConfig {
             agent_chats: vec![ChatRef::new(ChannelKind::Console, "#line2")],
             default_lang: Lang::En,
+            staff: Default::default(),
         },
     );
 

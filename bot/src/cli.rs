@@ -169,7 +169,23 @@ async fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_console(cli: &Cli, options: &ConsoleOptions) -> anyhow::Result<ExitCode> {
-    let config = load_config(cli)?;
+    let mut config = load_config(cli)?;
+    // Names given on the command line act as staff in this console session.
+    for (names, role) in [
+        (&options.agents, config::Role::Agent),
+        (&options.admins, config::Role::Admin),
+    ] {
+        for name in names {
+            config.staff.push(config::Staff {
+                name: name.clone(),
+                role,
+                console: Some(name.clone()),
+                telegram: None,
+                discord: None,
+                lines: vec![2, 3, 4],
+            });
+        }
+    }
     let app = App::start(config, &cli.data_dir, Arc::new(SystemClock)).await?;
     let interactive = std::io::stdin().is_terminal();
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());

@@ -28,6 +28,16 @@ pub enum Action {
         question: i64,
         kind: TicketKind,
     },
+    /// The user's answer to "is it solved?" after an agent resolved the ticket.
+    Confirm {
+        ticket: i64,
+        solved: bool,
+    },
+    /// The user's satisfaction rating, 1–5, after the ticket closed.
+    Rate {
+        ticket: i64,
+        score: u8,
+    },
 }
 
 impl Action {
@@ -39,6 +49,10 @@ impl Action {
             Action::Pick { question, index } => format!("1p{question}.{index}"),
             Action::NoneOfThese { question } => format!("1x{question}"),
             Action::Kind { question, kind } => format!("1k{question}.{}", kind.code()),
+            Action::Confirm { ticket, solved } => {
+                format!("1c{ticket}.{}", if solved { "y" } else { "n" })
+            }
+            Action::Rate { ticket, score } => format!("1r{ticket}.{score}"),
         }
     }
 
@@ -65,6 +79,18 @@ impl Action {
                 question,
                 kind: TicketKind::from_code(k)?,
             },
+            ('c', Some("y")) => Action::Confirm {
+                ticket: question,
+                solved: true,
+            },
+            ('c', Some("n")) => Action::Confirm {
+                ticket: question,
+                solved: false,
+            },
+            ('r', Some(s)) => Action::Rate {
+                ticket: question,
+                score: s.parse().ok().filter(|s: &u8| (1..=5).contains(s))?,
+            },
             _ => return None,
         })
     }
@@ -86,6 +112,20 @@ mod tests {
             },
             Action::NoneOfThese { question: q },
         ];
+        all.extend([
+            Action::Confirm {
+                ticket: q,
+                solved: true,
+            },
+            Action::Confirm {
+                ticket: q,
+                solved: false,
+            },
+            Action::Rate {
+                ticket: q,
+                score: 5,
+            },
+        ]);
         all.extend(
             TicketKind::ALL
                 .iter()
@@ -111,6 +151,9 @@ mod tests {
             "1k3.nope",
             "1z3",
             "1h1.2",
+            "1c3.x",
+            "1r3.6",
+            "1r3.0",
         ] {
             assert_eq!(Action::decode(s), None, "{s}");
         }

@@ -32,6 +32,15 @@ impl TicketId {
         TicketId(n)
     }
 
+    /// A ticket number carried by a button: positive, or the press is stale.
+    pub(crate) fn from_db_checked(n: i64) -> Result<Self, UserError> {
+        if n > 0 {
+            Ok(TicketId(n))
+        } else {
+            Err(UserError::StaleChoice)
+        }
+    }
+
     pub fn get(self) -> i64 {
         self.0
     }
@@ -238,7 +247,8 @@ pub struct UserRef {
 pub struct Ticket {
     pub id: TicketId,
     pub requester: PersonId,
-    pub channel: ChannelKind,
+    /// Where the requester talks to us: replies and questions go there.
+    pub chat: ChatRef,
     pub subject: String,
     pub kind: TicketKind,
     pub priority: Priority,
@@ -251,6 +261,8 @@ pub struct Ticket {
     pub first_response_ms: Option<i64>,
     pub resolved_ms: Option<i64>,
     pub closed_ms: Option<i64>,
+    /// The requester's rating, 1–5, once given.
+    pub csat: Option<u8>,
 }
 
 coded_enum!(
@@ -263,6 +275,10 @@ coded_enum!(
         PriorityRequested = "priority_requested",
         PriorityChanged = "priority_changed",
         Note = "note",
+        Claimed = "claimed",
+        Released = "released",
+        KindChanged = "kind_changed",
+        Rated = "rated",
     }
 );
 

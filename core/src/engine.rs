@@ -17,6 +17,7 @@ use tokio::sync::Notify;
 use frontline_kb::{Decision, KnowledgeBase};
 
 use crate::action::Action;
+use crate::agent;
 use crate::classify;
 use crate::clock::Clock;
 use crate::command::{self, Command};
@@ -84,6 +85,8 @@ pub struct EngineConfig {
     pub agent_chats: Vec<ChatRef>,
     /// The language of a first contact whose text and platform say nothing.
     pub default_lang: Lang,
+    /// Agents and admins, by platform identity.
+    pub staff: crate::staff::Staff,
 }
 
 /// The engine every channel shares.
@@ -98,7 +101,7 @@ pub struct Engine {
 }
 
 /// Why a handler stopped: a user's mistake (answered, nothing changed) or an internal error.
-enum Stop {
+pub(crate) enum Stop {
     User(UserError),
     Internal(CoreError),
 }
@@ -116,15 +119,17 @@ impl<E: Into<CoreError>> From<E> for Stop {
 }
 
 /// The state one event is handled in.
-struct Turn<'a> {
-    person: Person,
-    chat: &'a ChatRef,
-    now: i64,
-    out: Vec<Outbound>,
+pub(crate) struct Turn<'a> {
+    pub(crate) person: Person,
+    /// The sender, when they are staff.
+    pub(crate) staff: Option<crate::staff::StaffMember>,
+    pub(crate) chat: &'a ChatRef,
+    pub(crate) now: i64,
+    pub(crate) out: Vec<Outbound>,
 }
 
 impl Turn<'_> {
-    fn reply(&mut self, text: String) {
+    pub(crate) fn reply(&mut self, text: String) {
         self.out.push(Outbound {
             to: self.chat.clone(),
             text,
@@ -132,7 +137,7 @@ impl Turn<'_> {
         });
     }
 
-    fn reply_with(&mut self, text: String, buttons: Vec<Button>) {
+    pub(crate) fn reply_with(&mut self, text: String, buttons: Vec<Button>) {
         self.out.push(Outbound {
             to: self.chat.clone(),
             text,
@@ -140,7 +145,7 @@ impl Turn<'_> {
         });
     }
 
-    fn actor(&self) -> String {
+    pub(crate) fn actor(&self) -> String {
         format!("user:{}", self.person.id.get())
     }
 }
@@ -213,6 +218,11 @@ impl Engine {
         let person =
             Store::person_for(&mut tx, &inbound.from, &inbound.chat.chat, first_lang, now).await?;
         let mut turn = Turn {
+            staff: self
+                .config
+                .staff
+                .get(inbound.from.channel, &inbound.from.id)
+                .cloned(),
             person,
             chat: &inbound.chat,
             now,
@@ -281,6 +291,17 @@ impl Engine {
         search: Option<Result<frontline_kb::SearchOutcome, frontline_kb::KbError>>,
     ) -> Result<(), Stop> {
         let text = clean_text(raw)?;
+        if let Some(cmd) = agent::parse(&text) {
+            let Some(member) = turn.staff.clone() else {
+                let name = text
+                    .trim_start_matches('/')
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("");
+                return Err(UserError::StaffOnly(name.chars().take(32).collect()).into());
+            };
+            return self.on_agent_command(conn, turn, &member, cmd?).await;
+        }
         if let Some(cmd) = command::parse(&text) {
             return self.on_command(conn, turn, cmd?).await;
         }
@@ -382,7 +403,7 @@ impl Engine {
         Ok(())
     }
 
-    fn to_agents(&self, turn: &mut Turn<'_>, text: String) {
+    pub(crate) fn to_agents(&self, turn: &mut Turn<'_>, text: String) {
         for chat in &self.config.agent_chats {
             turn.out.push(Outbound {
                 to: chat.clone(),
@@ -485,12 +506,25 @@ impl Engine {
         data: &str,
     ) -> Result<(), Stop> {
         let action = Action::decode(data).ok_or(UserError::StaleChoice)?;
+        if let Action::Confirm { ticket, solved } = action {
+            return self
+                .on_confirm(conn, turn, TicketId::from_db_checked(ticket)?, solved)
+                .await;
+        }
+        if let Action::Rate { ticket, score } = action {
+            return self
+                .on_rate(conn, turn, TicketId::from_db_checked(ticket)?, score)
+                .await;
+        }
         let id = match action {
             Action::Helped { question }
             | Action::NotHelped { question }
             | Action::Pick { question, .. }
             | Action::NoneOfThese { question }
             | Action::Kind { question, .. } => question,
+            Action::Confirm { .. } | Action::Rate { .. } => {
+                return Err(UserError::StaleChoice.into());
+            }
         };
         let q = Store::question(conn, id)
             .await?
@@ -554,6 +588,9 @@ impl Engine {
                 );
             }
             Action::Kind { kind, .. } => self.register(conn, turn, &q, kind).await?,
+            Action::Confirm { .. } | Action::Rate { .. } => {
+                return Err(UserError::StaleChoice.into());
+            }
         }
         Ok(())
     }
@@ -744,7 +781,7 @@ impl Engine {
 
     /// The ticket `id` if it is the user's; the same refusal whether it is missing or not
     /// theirs, so numbers of other people's tickets leak nothing.
-    async fn own_ticket(
+    pub(crate) async fn own_ticket(
         &self,
         conn: &mut AnyConnection,
         turn: &Turn<'_>,

@@ -38,6 +38,15 @@ pub enum UserError {
     NothingToCancel,
     #[error("that choice is no longer open")]
     StaleChoice,
+    #[error("/{0} is for support staff")]
+    StaffOnly(String),
+    /// Staff see every ticket, so they are told plainly that it does not exist.
+    #[error("there is no ticket {0}")]
+    NoTicket(TicketId),
+    #[error("ticket {ticket} is already claimed by {by}")]
+    AlreadyClaimed { ticket: TicketId, by: String },
+    #[error("ticket {0} is not yours to release")]
+    NotHolder(TicketId),
 }
 
 impl UserError {

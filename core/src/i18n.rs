@@ -67,6 +67,44 @@ pub enum Msg<'a> {
         ticket: TicketId,
         requester: &'a str,
     },
+    /// To the requester: an agent took the ticket.
+    TookYourTicket {
+        ticket: TicketId,
+        agent: &'a str,
+    },
+    /// To the requester: an agent's reply.
+    AgentReply {
+        ticket: TicketId,
+        agent: &'a str,
+        text: &'a str,
+    },
+    /// To the requester: the priority changed, and why.
+    PriorityChanged {
+        ticket: TicketId,
+        priority: Priority,
+        reason: &'a str,
+    },
+    /// To the requester: the ticket is resolved; is it solved?
+    ResolvedAsk {
+        ticket: TicketId,
+    },
+    SolvedYes,
+    SolvedNo,
+    /// To the requester after they confirmed: closed, and how did we do?
+    ClosedRate {
+        ticket: TicketId,
+    },
+    ThanksForRating,
+    /// To the requester: it is being worked on again.
+    Reopened {
+        ticket: TicketId,
+    },
+    /// To agents: what an agent command did.
+    Ack(String),
+    /// To agents: the unclaimed queue.
+    Queue {
+        tickets: &'a [Ticket],
+    },
 }
 
 fn kind_name(k: TicketKind, lang: Lang) -> &'static str {
@@ -248,6 +286,46 @@ impl Msg<'_> {
             Msg::RelayClosedByUser { ticket, requester } => {
                 format!("{} {ticket} closed by {requester}", Status::Closed.emoji())
             }
+            Msg::TookYourTicket { ticket, agent } => if ru {
+                format!("{agent} взял(а) вашу заявку {ticket} в работу.")
+            } else {
+                format!("{agent} has taken your ticket {ticket}.")
+            },
+            Msg::AgentReply { ticket, agent, text } => format!("💬 {ticket} · {agent}:\n{text}"),
+            Msg::PriorityChanged { ticket, priority, reason } => if ru {
+                format!("Приоритет заявки {ticket}: {}. Причина: {reason}", priority_name(*priority, lang))
+            } else {
+                format!("The priority of ticket {ticket} is now {}: {reason}", priority_name(*priority, lang))
+            },
+            Msg::ResolvedAsk { ticket } => if ru {
+                format!("{} Заявка {ticket} решена. Проблема устранена?", Status::Resolved.emoji())
+            } else {
+                format!("{} Ticket {ticket} is resolved. Is the problem solved?", Status::Resolved.emoji())
+            },
+            Msg::SolvedYes => if ru { "Да, решено" } else { "Yes, solved" }.into(),
+            Msg::SolvedNo => if ru { "Нет, не работает" } else { "No, still broken" }.into(),
+            Msg::ClosedRate { ticket } => if ru {
+                format!("{} Заявка {ticket} закрыта. Оцените, пожалуйста, нашу работу от 1 до 5.", Status::Closed.emoji())
+            } else {
+                format!("{} Ticket {ticket} is closed. Please rate our help from 1 to 5.", Status::Closed.emoji())
+            },
+            Msg::ThanksForRating => if ru { "Спасибо за оценку!" } else { "Thank you for your rating!" }.into(),
+            Msg::Reopened { ticket } => if ru {
+                format!("{} Заявка {ticket} снова в работе.", Status::InProgress.emoji())
+            } else {
+                format!("{} Ticket {ticket} is being worked on again.", Status::InProgress.emoji())
+            },
+            Msg::Ack(s) => s.clone(),
+            Msg::Queue { tickets } => {
+                if tickets.is_empty() {
+                    return "The queue is empty.".into();
+                }
+                let lines: Vec<String> = tickets
+                    .iter()
+                    .map(|t| format!("{} {} {} · {} · {}", t.status.emoji(), t.id, priority_name(t.priority, Lang::En), kind_name(t.kind, Lang::En), t.subject))
+                    .collect();
+                format!("Unclaimed tickets, most urgent first:\n{}", lines.join("\n"))
+            }
         }
     }
 }
@@ -337,6 +415,18 @@ fn user_error(e: &UserError, lang: Lang) -> String {
             "There is nothing to cancel."
         }
         .into(),
+        UserError::StaffOnly(c) => {
+            if ru {
+                format!("Команда /{c} — для сотрудников поддержки.")
+            } else {
+                format!("/{c} is for support staff.")
+            }
+        }
+        UserError::NoTicket(id) => format!("There is no ticket {id}."),
+        UserError::AlreadyClaimed { ticket, by } => {
+            format!("Ticket {ticket} is already claimed by {by}.")
+        }
+        UserError::NotHolder(id) => format!("Ticket {id} is not yours to release."),
         UserError::StaleChoice => if ru {
             "Этот выбор уже не действует. Напишите вопрос заново."
         } else {

@@ -4,7 +4,10 @@
 //! - [`domain`]: tickets, kinds, priorities, statuses (with their colours and legal
 //!   transitions), lines, people and chats.
 //! - [`engine`]: one inbound event → one transaction: the user's path through lines 0 and 1.
-//! - [`command`]: the users' command grammar; [`action`]: what buttons carry.
+//! - [`line2`]: agents' commands and the requester's confirmation and rating.
+//! - [`command`]: the users' command grammar; [`agent`]: the agents'; [`action`]: what
+//!   buttons carry.
+//! - [`staff`]: who is an agent or admin.
 //! - [`classify`]: line 1's guesses (kind, urgency).
 //! - [`i18n`]: every text in Russian and English.
 //! - [`store`]: SQLite or PostgreSQL through sqlx; migrations in `migrations/`.
@@ -13,6 +16,7 @@
 //! - [`error`]: user mistakes apart from internal failures.
 
 pub mod action;
+pub mod agent;
 pub mod classify;
 pub mod clock;
 pub mod command;
@@ -20,7 +24,9 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod i18n;
+pub mod line2;
 pub mod outbox;
+pub mod staff;
 pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -30,4 +36,5 @@ pub use domain::{
 pub use engine::{Button, Engine, EngineConfig, Handled, Inbound, Outbound, Payload};
 pub use error::{CoreError, UserError};
 pub use outbox::{Channel, Dispatcher, SendError};
+pub use staff::{Role, Staff, StaffMember};
 pub use store::{Backend, Store};

@@ -177,7 +177,10 @@ fn ticket_from_row(r: &AnyRow) -> CoreResult<Ticket> {
     Ok(Ticket {
         id: TicketId::from_db(r.try_get("id")?),
         requester: PersonId(r.try_get("requester_id")?),
-        channel: ChannelKind::from_code(&channel).ok_or_else(|| corrupt("channel", &channel))?,
+        chat: ChatRef::new(
+            ChannelKind::from_code(&channel).ok_or_else(|| corrupt("channel", &channel))?,
+            text("chat")?,
+        ),
         subject: text("subject")?,
         kind: TicketKind::from_code(&kind).ok_or_else(|| corrupt("kind", &kind))?,
         priority: Priority::from_code(&priority).ok_or_else(|| corrupt("priority", &priority))?,
@@ -190,11 +193,14 @@ fn ticket_from_row(r: &AnyRow) -> CoreResult<Ticket> {
         first_response_ms: r.try_get("first_response_ms")?,
         resolved_ms: r.try_get("resolved_ms")?,
         closed_ms: r.try_get("closed_ms")?,
+        csat: r
+            .try_get::<Option<i64>, _>("csat_score")?
+            .and_then(|s| u8::try_from(s).ok()),
     })
 }
 
-const TICKET_COLUMNS: &str = "id, requester_id, channel, subject, kind, priority, status, line, \
-    category, lang, assignee, created_ms, first_response_ms, resolved_ms, closed_ms";
+const TICKET_COLUMNS: &str = "id, requester_id, channel, chat, subject, kind, priority, status, \
+    line, category, lang, assignee, created_ms, first_response_ms, resolved_ms, closed_ms, csat_score";
 
 impl Store {
     /// Connects to `url` (`sqlite://PATH` or `postgres://…`) and applies the migrations.
@@ -564,6 +570,126 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
+    /// Open tickets nobody has claimed, most urgent first, then oldest.
+    pub async fn queue(conn: &mut AnyConnection, limit: i64) -> CoreResult<Vec<Ticket>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets \
+             WHERE assignee IS NULL AND status IN ('new', 'in_progress', 'waiting') \
+             ORDER BY CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 \
+             WHEN 'normal' THEN 2 ELSE 3 END, id LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// Gives an unclaimed, unclosed ticket to `agent`, a new one going in progress: one
+    /// conditional update, so of agents claiming at once exactly one wins. `false` if it
+    /// was taken (or closed) first.
+    pub async fn claim(
+        conn: &mut AnyConnection,
+        id: TicketId,
+        agent: &str,
+        now: i64,
+    ) -> CoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE tickets SET assignee = $1, updated_ms = $2, \
+             status = CASE WHEN status = 'new' THEN 'in_progress' ELSE status END \
+             WHERE id = $3 AND assignee IS NULL AND status <> 'closed'",
+        )
+        .bind(agent)
+        .bind(now)
+        .bind(id.get())
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Takes the ticket back from `agent` (any holder, for `None`). `false` if they did not
+    /// hold it.
+    pub async fn release(
+        conn: &mut AnyConnection,
+        id: TicketId,
+        agent: Option<&str>,
+        now: i64,
+    ) -> CoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE tickets SET assignee = NULL, updated_ms = $1 \
+             WHERE id = $2 AND assignee IS NOT NULL AND ($3 IS NULL OR assignee = $3)",
+        )
+        .bind(now)
+        .bind(id.get())
+        .bind(agent)
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn set_priority(
+        conn: &mut AnyConnection,
+        id: TicketId,
+        p: Priority,
+        now: i64,
+    ) -> CoreResult<()> {
+        sqlx::query("UPDATE tickets SET priority = $1, updated_ms = $2 WHERE id = $3")
+            .bind(p.code())
+            .bind(now)
+            .bind(id.get())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_kind(
+        conn: &mut AnyConnection,
+        id: TicketId,
+        k: TicketKind,
+        now: i64,
+    ) -> CoreResult<()> {
+        sqlx::query("UPDATE tickets SET kind = $1, updated_ms = $2 WHERE id = $3")
+            .bind(k.code())
+            .bind(now)
+            .bind(id.get())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Stamps the first response, once.
+    pub async fn stamp_first_response(
+        conn: &mut AnyConnection,
+        id: TicketId,
+        now: i64,
+    ) -> CoreResult<()> {
+        sqlx::query(
+            "UPDATE tickets SET first_response_ms = COALESCE(first_response_ms, $1) WHERE id = $2",
+        )
+        .bind(now)
+        .bind(id.get())
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Records the requester's rating, once. `false` if one was given already.
+    pub async fn rate(
+        conn: &mut AnyConnection,
+        id: TicketId,
+        score: u8,
+        now: i64,
+    ) -> CoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE tickets SET csat_score = $1, updated_ms = $2 WHERE id = $3 AND csat_score IS NULL",
+        )
+        .bind(i64::from(score))
+        .bind(now)
+        .bind(id.get())
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
     pub async fn add_event(
         conn: &mut AnyConnection,
         ticket: TicketId,
@@ -587,11 +713,20 @@ impl Store {
 
     /// A ticket's thread, oldest first.
     pub async fn thread(&self, ticket: TicketId) -> CoreResult<Vec<TicketEvent>> {
+        let mut conn = self.pool.acquire().await?;
+        Store::thread_in(&mut conn, ticket).await
+    }
+
+    /// [`Store::thread`] in the caller's transaction.
+    pub async fn thread_in(
+        conn: &mut AnyConnection,
+        ticket: TicketId,
+    ) -> CoreResult<Vec<TicketEvent>> {
         let rows = sqlx::query(
             "SELECT at_ms, actor, kind, body FROM ticket_events WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(ticket.get())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
         rows.iter()
             .map(|r| {

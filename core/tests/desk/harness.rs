@@ -119,6 +119,29 @@ impl Channel for Recorder {
 }
 
 pub const AGENTS: &str = "#line2";
+
+/// Two agents and an admin, known by their console names.
+pub fn staff() -> frontline_core::Staff {
+    use frontline_core::domain::Line;
+    use frontline_core::{Role, StaffMember};
+    let mut s = frontline_core::Staff::default();
+    for (name, role) in [
+        ("anna", Role::Agent),
+        ("boris", Role::Agent),
+        ("root", Role::Admin),
+    ] {
+        s.add(
+            ChannelKind::Console,
+            name,
+            StaffMember {
+                name: name.to_string(),
+                role,
+                lines: vec![Line::AGENTS],
+            },
+        );
+    }
+    s
+}
 pub const T0: i64 = 1_796_112_000_000; // 2026-12-01T08:00:00Z
 
 pub struct Desk {
@@ -144,6 +167,10 @@ impl Desk {
     }
 
     pub async fn with_kb(db: &Db, kb: Arc<KnowledgeBase>) -> Desk {
+        Desk::with_staff(db, kb, staff()).await
+    }
+
+    pub async fn with_staff(db: &Db, kb: Arc<KnowledgeBase>, staff: frontline_core::Staff) -> Desk {
         let store = Store::connect(&db.url).await.expect("store");
         let clock = ManualClock::new(T0);
         let engine = Engine::new(
@@ -153,6 +180,7 @@ impl Desk {
             EngineConfig {
                 agent_chats: vec![ChatRef::new(ChannelKind::Console, AGENTS)],
                 default_lang: Lang::En,
+                staff,
             },
         );
         let recorder = Arc::new(Recorder::default());

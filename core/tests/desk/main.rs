@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod harness;
+mod line2;
 mod outbox;
 mod user_path;
 

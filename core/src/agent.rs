@@ -1,0 +1,145 @@
+//! The agents' command grammar: a pure parser from text to a typed command.
+
+use crate::domain::{Priority, TicketId, TicketKind};
+use crate::error::UserError;
+
+/// The names of agents' commands; a user who types one is told it is for staff.
+pub const AGENT_COMMANDS: &[&str] = &[
+    "queue",
+    "claim",
+    "release",
+    "reply",
+    "note",
+    "priority",
+    "type",
+    "resolve",
+    "reopen",
+    "transcript",
+];
+
+/// An agent's command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentCommand {
+    Queue,
+    Claim(TicketId),
+    Release(TicketId),
+    Reply(TicketId, String),
+    Note(TicketId, String),
+    Priority(TicketId, Priority, String),
+    Type(TicketId, TicketKind),
+    Resolve(TicketId),
+    Reopen(TicketId),
+    Transcript(TicketId),
+}
+
+/// Parses `text` if it starts with an agent command; `None` otherwise.
+///
+/// # Errors
+/// A [`UserError`] naming the missing or bad argument.
+pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
+    let rest = text.trim().strip_prefix('/')?;
+    let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let name = head.split('@').next().unwrap_or("").to_lowercase();
+    let command: &'static str = AGENT_COMMANDS.iter().find(|c| **c == name)?;
+    let args = args.trim();
+    let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+    let rest = rest.trim();
+    let missing = |what: &'static str| UserError::MissingArgument { command, what };
+    let ticket = || -> Result<TicketId, UserError> {
+        if first.is_empty() {
+            return Err(missing("a ticket number"));
+        }
+        TicketId::parse(first)
+    };
+    let text_arg = |what: &'static str| -> Result<String, UserError> {
+        if rest.is_empty() {
+            Err(missing(what))
+        } else {
+            Ok(rest.to_string())
+        }
+    };
+    Some((|| {
+        Ok(match command {
+            "queue" => AgentCommand::Queue,
+            "claim" => AgentCommand::Claim(ticket()?),
+            "release" => AgentCommand::Release(ticket()?),
+            "reply" => AgentCommand::Reply(ticket()?, text_arg("the text of the reply")?),
+            "note" => AgentCommand::Note(ticket()?, text_arg("the text of the note")?),
+            "priority" => {
+                let id = ticket()?;
+                let (level, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                let p = Priority::from_code(&level.to_lowercase())
+                    .ok_or(missing("a priority: low, normal, high or critical"))?;
+                if reason.trim().is_empty() {
+                    return Err(missing("a reason after the priority"));
+                }
+                AgentCommand::Priority(id, p, reason.trim().to_string())
+            }
+            "type" => {
+                let id = ticket()?;
+                let kind = TicketKind::from_code(&rest.to_lowercase().replace(' ', "_")).ok_or(missing(
+                    "a type: incident, consultation, access_request, licence_key, update, wish or question",
+                ))?;
+                AgentCommand::Type(id, kind)
+            }
+            "resolve" => AgentCommand::Resolve(ticket()?),
+            "reopen" => AgentCommand::Reopen(ticket()?),
+            _ => AgentCommand::Transcript(ticket()?),
+        })
+    })())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: &str) -> TicketId {
+        TicketId::parse(n).expect("ticket id")
+    }
+
+    #[test]
+    fn agent_commands_parse_with_their_arguments() {
+        assert_eq!(parse("/queue"), Some(Ok(AgentCommand::Queue)));
+        assert_eq!(parse("/claim #4"), Some(Ok(AgentCommand::Claim(id("4")))));
+        assert_eq!(
+            parse("/reply 4 Try restarting,\nthen tell me"),
+            Some(Ok(AgentCommand::Reply(
+                id("4"),
+                "Try restarting,\nthen tell me".into()
+            )))
+        );
+        assert_eq!(
+            parse("/priority 4 HIGH the whole floor is down"),
+            Some(Ok(AgentCommand::Priority(
+                id("4"),
+                Priority::High,
+                "the whole floor is down".into()
+            )))
+        );
+        assert_eq!(
+            parse("/type 4 access request"),
+            Some(Ok(AgentCommand::Type(id("4"), TicketKind::AccessRequest)))
+        );
+        assert_eq!(
+            parse("/status 4"),
+            None,
+            "a user command is not an agent command"
+        );
+        assert_eq!(parse("hello"), None);
+    }
+
+    #[test]
+    fn bad_agent_commands_say_what_is_missing() {
+        for bad in [
+            "/claim",
+            "/reply 4",
+            "/note 4",
+            "/priority 4 urgent now",
+            "/priority 4 high",
+            "/type 4 bug",
+            "/resolve x",
+        ] {
+            assert!(matches!(parse(bad), Some(Err(_))), "{bad}");
+        }
+    }
+}

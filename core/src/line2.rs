@@ -1,0 +1,383 @@
+//! Line 2 in chat: agents' commands, and the requester's side of a resolution (confirm,
+//! rate). Every command is checked against the sender's role before anything changes.
+
+use sqlx::AnyConnection;
+
+use crate::action::Action;
+use crate::agent::AgentCommand;
+use crate::domain::{EventKind, Lang, Status, Ticket, TicketId};
+use crate::engine::{Button, Engine, Outbound, Stop, Turn};
+use crate::error::UserError;
+use crate::i18n::Msg;
+use crate::staff::{Role, StaffMember};
+use crate::store::Store;
+
+impl Engine {
+    /// Any ticket, for staff: they see them all.
+    async fn staff_ticket(&self, conn: &mut AnyConnection, id: TicketId) -> Result<Ticket, Stop> {
+        Store::ticket(conn, id)
+            .await?
+            .ok_or_else(|| UserError::NoTicket(id).into())
+    }
+
+    /// A message to a ticket's requester, in their language.
+    fn to_requester(
+        &self,
+        turn: &mut Turn<'_>,
+        ticket: &Ticket,
+        text: String,
+        buttons: Vec<Button>,
+    ) {
+        turn.out.push(Outbound {
+            to: ticket.chat.clone(),
+            text,
+            buttons,
+        });
+    }
+
+    pub(crate) async fn on_agent_command(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        me: &StaffMember,
+        cmd: AgentCommand,
+    ) -> Result<(), Stop> {
+        let actor = format!("agent:{}", me.name);
+        let now = turn.now;
+        let ack = |turn: &mut Turn<'_>, s: String| turn.reply(Msg::Ack(s).text(Lang::En));
+        match cmd {
+            AgentCommand::Queue => {
+                let tickets = Store::queue(conn, 20).await?;
+                turn.reply(Msg::Queue { tickets: &tickets }.text(Lang::En));
+            }
+            AgentCommand::Claim(id) => {
+                let t = self.staff_ticket(conn, id).await?;
+                self.claim(conn, turn, me, &t).await?;
+                ack(
+                    turn,
+                    format!(
+                        "{} {id} is yours: {}",
+                        Status::InProgress.emoji(),
+                        t.subject
+                    ),
+                );
+            }
+            AgentCommand::Release(id) => {
+                self.staff_ticket(conn, id).await?;
+                let holder = if me.role == Role::Admin {
+                    None
+                } else {
+                    Some(me.name.as_str())
+                };
+                if !Store::release(conn, id, holder, now).await? {
+                    return Err(UserError::NotHolder(id).into());
+                }
+                Store::add_event(conn, id, now, &actor, EventKind::Released, "").await?;
+                ack(turn, format!("{id} is back in the queue."));
+            }
+            AgentCommand::Reply(id, text) => {
+                let t = self.staff_ticket(conn, id).await?;
+                if t.status == Status::Closed {
+                    return Err(UserError::IllegalTransition {
+                        ticket: id,
+                        from: t.status,
+                        to: Status::InProgress,
+                    }
+                    .into());
+                }
+                if t.assignee.is_none() {
+                    self.claim(conn, turn, me, &t).await?;
+                }
+                Store::add_event(conn, id, now, &actor, EventKind::MessageOut, &text).await?;
+                Store::stamp_first_response(conn, id, now).await?;
+                let msg = Msg::AgentReply {
+                    ticket: id,
+                    agent: &me.name,
+                    text: &text,
+                }
+                .text(t.lang);
+                self.to_requester(turn, &t, msg, Vec::new());
+                ack(turn, format!("Sent to the requester of {id}."));
+            }
+            AgentCommand::Note(id, text) => {
+                self.staff_ticket(conn, id).await?;
+                Store::add_event(conn, id, now, &actor, EventKind::Note, &text).await?;
+                ack(
+                    turn,
+                    format!("Note added to {id} (not sent to the requester)."),
+                );
+            }
+            AgentCommand::Priority(id, priority, reason) => {
+                let t = self.staff_ticket(conn, id).await?;
+                Store::set_priority(conn, id, priority, now).await?;
+                Store::add_event(
+                    conn,
+                    id,
+                    now,
+                    &actor,
+                    EventKind::PriorityChanged,
+                    &format!("{} -> {priority}: {reason}", t.priority),
+                )
+                .await?;
+                let msg = Msg::PriorityChanged {
+                    ticket: id,
+                    priority,
+                    reason: &reason,
+                }
+                .text(t.lang);
+                self.to_requester(turn, &t, msg, Vec::new());
+                ack(
+                    turn,
+                    format!("{id} priority: {} -> {priority}.", t.priority),
+                );
+            }
+            AgentCommand::Type(id, kind) => {
+                let t = self.staff_ticket(conn, id).await?;
+                Store::set_kind(conn, id, kind, now).await?;
+                Store::add_event(
+                    conn,
+                    id,
+                    now,
+                    &actor,
+                    EventKind::KindChanged,
+                    &format!("{} -> {kind}", t.kind),
+                )
+                .await?;
+                ack(turn, format!("{id} type: {} -> {kind}.", t.kind));
+            }
+            AgentCommand::Resolve(id) => {
+                let t = self.staff_ticket(conn, id).await?;
+                self.transition(conn, &t, Status::Resolved, &actor, now)
+                    .await?;
+                Store::stamp_first_response(conn, id, now).await?;
+                let buttons = vec![
+                    Button {
+                        label: Msg::SolvedYes.text(t.lang),
+                        data: Action::Confirm {
+                            ticket: id.get(),
+                            solved: true,
+                        }
+                        .encode(),
+                    },
+                    Button {
+                        label: Msg::SolvedNo.text(t.lang),
+                        data: Action::Confirm {
+                            ticket: id.get(),
+                            solved: false,
+                        }
+                        .encode(),
+                    },
+                ];
+                self.to_requester(
+                    turn,
+                    &t,
+                    Msg::ResolvedAsk { ticket: id }.text(t.lang),
+                    buttons,
+                );
+                ack(
+                    turn,
+                    format!(
+                        "{} {id} resolved; the requester is asked to confirm.",
+                        Status::Resolved.emoji()
+                    ),
+                );
+            }
+            AgentCommand::Reopen(id) => {
+                let t = self.staff_ticket(conn, id).await?;
+                self.transition(conn, &t, Status::InProgress, &actor, now)
+                    .await?;
+                self.to_requester(
+                    turn,
+                    &t,
+                    Msg::Reopened { ticket: id }.text(t.lang),
+                    Vec::new(),
+                );
+                ack(
+                    turn,
+                    format!("{} {id} reopened.", Status::InProgress.emoji()),
+                );
+            }
+            AgentCommand::Transcript(id) => {
+                let t = self.staff_ticket(conn, id).await?;
+                let thread = Store::thread_in(conn, id).await?;
+                let mut lines = vec![format!(
+                    "{} {id} {} · {} · {} · {}",
+                    t.status.emoji(),
+                    t.kind,
+                    t.priority,
+                    t.assignee.as_deref().unwrap_or("unclaimed"),
+                    t.subject
+                )];
+                for e in thread {
+                    let at = chrono::DateTime::from_timestamp_millis(e.at_ms)
+                        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                        .unwrap_or_default();
+                    lines.push(format!("[{at}] {} {}: {}", e.actor, e.kind, e.body));
+                }
+                ack(turn, lines.join("\n"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims `t` for `me` (one conditional update) and tells the requester who took it.
+    async fn claim(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        me: &StaffMember,
+        t: &Ticket,
+    ) -> Result<(), Stop> {
+        if t.status == Status::Closed {
+            return Err(UserError::IllegalTransition {
+                ticket: t.id,
+                from: t.status,
+                to: Status::InProgress,
+            }
+            .into());
+        }
+        if !Store::claim(conn, t.id, &me.name, turn.now).await? {
+            let by = Store::ticket(conn, t.id)
+                .await?
+                .and_then(|now| now.assignee)
+                .unwrap_or_else(|| "someone else".to_string());
+            return Err(UserError::AlreadyClaimed { ticket: t.id, by }.into());
+        }
+        Store::add_event(
+            conn,
+            t.id,
+            turn.now,
+            &format!("agent:{}", me.name),
+            EventKind::Claimed,
+            &me.name,
+        )
+        .await?;
+        let msg = Msg::TookYourTicket {
+            ticket: t.id,
+            agent: &me.name,
+        }
+        .text(t.lang);
+        self.to_requester(turn, t, msg, Vec::new());
+        Ok(())
+    }
+
+    /// Moves `t` to `to` if the move is legal and nobody moved it first.
+    async fn transition(
+        &self,
+        conn: &mut AnyConnection,
+        t: &Ticket,
+        to: Status,
+        actor: &str,
+        now: i64,
+    ) -> Result<(), Stop> {
+        let illegal = UserError::IllegalTransition {
+            ticket: t.id,
+            from: t.status,
+            to,
+        };
+        if !t.status.can_become(to) || !Store::set_status(conn, t.id, t.status, to, now).await? {
+            return Err(illegal.into());
+        }
+        Store::add_event(
+            conn,
+            t.id,
+            now,
+            actor,
+            EventKind::StatusChanged,
+            &format!("{} -> {to}", t.status),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The requester answers "is it solved?": yes closes and asks for a rating; no reopens
+    /// it to the same agent.
+    pub(crate) async fn on_confirm(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        id: TicketId,
+        solved: bool,
+    ) -> Result<(), Stop> {
+        let t = self
+            .own_ticket(conn, turn, id)
+            .await
+            .map_err(|_| Stop::User(UserError::StaleChoice))?;
+        if t.status != Status::Resolved {
+            return Err(UserError::StaleChoice.into());
+        }
+        let actor = turn.actor();
+        let lang = turn.person.lang;
+        if solved {
+            self.transition(conn, &t, Status::Closed, &actor, turn.now)
+                .await?;
+            if turn.person.current_ticket == Some(id) {
+                Store::set_current_ticket(conn, turn.person.id, None, turn.now).await?;
+            }
+            let buttons = (1..=5u8)
+                .map(|score| Button {
+                    label: score.to_string(),
+                    data: Action::Rate {
+                        ticket: id.get(),
+                        score,
+                    }
+                    .encode(),
+                })
+                .collect();
+            turn.reply_with(Msg::ClosedRate { ticket: id }.text(lang), buttons);
+            let requester = turn.person.display.clone();
+            self.to_agents(
+                turn,
+                Msg::RelayClosedByUser {
+                    ticket: id,
+                    requester: &requester,
+                }
+                .text(Lang::En),
+            );
+        } else {
+            self.transition(conn, &t, Status::InProgress, &actor, turn.now)
+                .await?;
+            Store::set_current_ticket(conn, turn.person.id, Some(id), turn.now).await?;
+            turn.reply(Msg::Reopened { ticket: id }.text(lang));
+            let who = t.assignee.as_deref().unwrap_or("line 2");
+            self.to_agents(
+                turn,
+                format!(
+                    "{} {id} reopened by the requester: still broken (back to {who})",
+                    Status::InProgress.emoji()
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// The requester's rating of a closed ticket, once.
+    pub(crate) async fn on_rate(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        id: TicketId,
+        score: u8,
+    ) -> Result<(), Stop> {
+        let t = self
+            .own_ticket(conn, turn, id)
+            .await
+            .map_err(|_| Stop::User(UserError::StaleChoice))?;
+        if t.status != Status::Closed || !Store::rate(conn, id, score, turn.now).await? {
+            return Err(UserError::StaleChoice.into());
+        }
+        let actor = turn.actor();
+        Store::add_event(
+            conn,
+            id,
+            turn.now,
+            &actor,
+            EventKind::Rated,
+            &score.to_string(),
+        )
+        .await?;
+        turn.reply(Msg::ThanksForRating.text(turn.person.lang));
+        self.to_agents(turn, format!("⭐ {id} rated {score}/5"));
+        Ok(())
+    }
+}

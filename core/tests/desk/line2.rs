@@ -1,0 +1,254 @@
+//! Line 2 from chat: the queue, claims (and their race), replies, notes, priority, type,
+//! resolution confirmed or refused by the requester, the rating, the transcript, roles.
+
+use std::sync::Arc;
+
+use frontline_core::domain::Line;
+use frontline_core::store::Store;
+use frontline_core::{ChannelKind, Payload, Role, StaffMember, Status, TicketId};
+
+use crate::harness::{AGENTS, Db, Desk, sample_kb, to};
+
+async fn ticket_for(desk: &Desk, user: &str) {
+    desk.say(
+        user,
+        "the coffee machine on the third floor makes strange noises",
+    )
+    .await;
+    desk.press(user, 1).await;
+}
+
+fn one() -> TicketId {
+    TicketId::parse("1").expect("id")
+}
+
+async fn ticket(desk: &Desk) -> frontline_core::Ticket {
+    let mut conn = desk.store.pool().acquire().await.expect("conn");
+    Store::ticket(&mut conn, one())
+        .await
+        .expect("db")
+        .expect("ticket")
+}
+
+async fn an_agent_works_a_ticket_from_queue_to_rating(db: Db) {
+    let desk = Desk::new(&db).await;
+    ticket_for(&desk, "uma").await;
+    let out = desk.say("anna", "/queue").await;
+    assert_eq!(
+        to(&out, "anna"),
+        [
+            "Unclaimed tickets, most urgent first:\n🆕 #1 normal · question · the coffee machine on the third floor makes strange noises"
+        ]
+    );
+    let out = desk.say("anna", "/claim 1").await;
+    assert_eq!(to(&out, "uma"), ["anna has taken your ticket #1."]);
+    assert!(to(&out, "anna")[0].starts_with("🔵 #1 is yours"));
+    let out = desk.say("boris", "/claim 1").await;
+    assert_eq!(to(&out, "boris"), ["Ticket #1 is already claimed by anna."]);
+    assert_eq!(
+        desk.say("anna", "/queue").await[0].text,
+        "The queue is empty."
+    );
+
+    let out = desk
+        .say(
+            "anna",
+            "/reply 1 Please descale it: hold both buttons for 5 s.",
+        )
+        .await;
+    assert_eq!(
+        to(&out, "uma"),
+        ["💬 #1 · anna:\nPlease descale it: hold both buttons for 5 s."]
+    );
+    let t = ticket(&desk).await;
+    assert_eq!(t.first_response_ms, Some(crate::harness::T0));
+    let out = desk
+        .say("anna", "/note 1 the machine is older than me")
+        .await;
+    assert!(
+        to(&out, "uma").is_empty(),
+        "a note never reaches the requester"
+    );
+    let out = desk
+        .say("anna", "/priority 1 high it is the only coffee machine")
+        .await;
+    assert_eq!(
+        to(&out, "uma"),
+        ["The priority of ticket #1 is now high: it is the only coffee machine"]
+    );
+    desk.say("anna", "/type 1 incident").await;
+
+    let out = desk.say("anna", "/resolve 1").await;
+    let ask: Vec<_> = out.iter().filter(|m| m.to.chat == "uma").collect();
+    assert_eq!(
+        ask[0].text,
+        "🟢 Ticket #1 is resolved. Is the problem solved?"
+    );
+    assert_eq!(
+        ask[0]
+            .buttons
+            .iter()
+            .map(|b| b.label.as_str())
+            .collect::<Vec<_>>(),
+        ["Yes, solved", "No, still broken"]
+    );
+    let out = desk.press("uma", 2).await;
+    assert_eq!(to(&out, "uma"), ["🔵 Ticket #1 is being worked on again."]);
+    assert!(
+        to(&out, AGENTS)[0].contains("#1 reopened by the requester: still broken (back to anna)")
+    );
+    let t = ticket(&desk).await;
+    assert_eq!(
+        (t.status, t.assignee.as_deref()),
+        (Status::InProgress, Some("anna"))
+    );
+
+    desk.say("anna", "/resolve 1").await;
+    let out = desk.press("uma", 1).await;
+    let closed: Vec<_> = out.iter().filter(|m| m.to.chat == "uma").collect();
+    assert_eq!(
+        closed[0].text,
+        "⚫ Ticket #1 is closed. Please rate our help from 1 to 5."
+    );
+    assert_eq!(closed[0].buttons.len(), 5);
+    let out = desk.press("uma", 5).await;
+    assert_eq!(to(&out, "uma"), ["Thank you for your rating!"]);
+    let again = desk.press("uma", 4).await;
+    assert_eq!(
+        to(&again, "uma"),
+        ["That choice is no longer open. Please ask again."]
+    );
+    let t = ticket(&desk).await;
+    assert_eq!(
+        (t.status, t.csat, t.kind.code(), t.priority.code()),
+        (Status::Closed, Some(5), "incident", "high")
+    );
+
+    let out = desk.say("anna", "/transcript 1").await;
+    let transcript = to(&out, "anna")[0];
+    for piece in [
+        "agent:anna claimed",
+        "agent:anna note: the machine is older",
+        "status_changed: resolved -> in_progress",
+        "rated: 5",
+    ] {
+        assert!(
+            transcript.contains(piece),
+            "{piece} missing in\n{transcript}"
+        );
+    }
+}
+
+async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
+    let desk = Desk::new(&db).await;
+    ticket_for(&desk, "uma").await;
+    for cmd in [
+        "/claim 1",
+        "/queue",
+        "/reply 1 hi",
+        "/resolve 1",
+        "/priority 1 critical because",
+    ] {
+        let name = cmd.trim_start_matches('/').split(' ').next().unwrap_or("");
+        let out = desk.say("mallory", cmd).await;
+        assert_eq!(
+            to(&out, "mallory"),
+            [format!("/{name} is for support staff.").as_str()],
+            "{cmd}"
+        );
+    }
+    let t = ticket(&desk).await;
+    assert_eq!((t.status, t.assignee), (Status::New, None));
+    assert_eq!(t.priority.code(), "normal");
+}
+
+async fn release_is_for_the_holder_or_an_admin_and_bad_commands_are_explained(db: Db) {
+    let desk = Desk::new(&db).await;
+    ticket_for(&desk, "uma").await;
+    desk.say("anna", "/claim 1").await;
+    assert_eq!(
+        desk.say("boris", "/release 1").await[0].text,
+        "Ticket #1 is not yours to release."
+    );
+    assert_eq!(
+        desk.say("root", "/release 1").await[0].text,
+        "#1 is back in the queue."
+    );
+    assert_eq!(
+        desk.say("anna", "/claim 99").await[0].text,
+        "There is no ticket #99."
+    );
+    assert_eq!(
+        desk.say("anna", "/reply 1").await[0].text,
+        "/reply needs the text of the reply."
+    );
+    assert!(
+        desk.say("anna", "/priority 1 urgent now").await[0]
+            .text
+            .starts_with("/priority needs a priority")
+    );
+    assert_eq!(
+        desk.say("anna", "/reopen 1").await[0].text,
+        "Ticket #1 cannot go from “🔵 in progress” to “🔵 in progress”."
+    );
+}
+
+async fn of_fifty_agents_claiming_at_once_exactly_one_wins(db: Db) {
+    let mut staff = frontline_core::Staff::default();
+    for i in 0..50 {
+        let name = format!("agent{i}");
+        staff.add(
+            ChannelKind::Console,
+            name.clone(),
+            StaffMember {
+                name,
+                role: Role::Agent,
+                lines: vec![Line::AGENTS],
+            },
+        );
+    }
+    let desk = Arc::new(Desk::with_staff(&db, sample_kb(), staff).await);
+    ticket_for(&desk, "uma").await;
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let desk = desk.clone();
+        tasks.push(tokio::spawn(async move {
+            let name = format!("agent{i}");
+            desk.engine
+                .handle(desk.inbound(&name, Payload::Text("/claim 1".into())))
+                .await
+                .expect("handled");
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    desk.dispatcher.drain().await.expect("drain");
+    let out = desk.new_messages();
+    let winners: Vec<_> = out
+        .iter()
+        .filter(|m| m.text.starts_with("🔵 #1 is yours"))
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one claim wins");
+    let winner = winners[0].to.chat.clone();
+    let losers = out
+        .iter()
+        .filter(|m| m.text == format!("Ticket #1 is already claimed by {winner}."))
+        .count();
+    assert_eq!(losers, 49, "every other agent is told who has it");
+    assert_eq!(
+        to(&out, "uma"),
+        [format!("{winner} has taken your ticket #1.").as_str()]
+    );
+    assert_eq!(
+        ticket(&desk).await.assignee.as_deref(),
+        Some(winner.as_str())
+    );
+}
+
+crate::on_both_databases!(
+    an_agent_works_a_ticket_from_queue_to_rating,
+    users_are_refused_staff_commands_and_nothing_changes,
+    release_is_for_the_holder_or_an_admin_and_bad_commands_are_explained,
+    of_fifty_agents_claiming_at_once_exactly_one_wins,
+);
