@@ -87,6 +87,16 @@ impl App {
                 agent_chats,
                 default_lang: config.default_lang(),
                 staff: staff_of(&config),
+                line_chats: vec![
+                    (
+                        Line::new(3)?,
+                        ChatRef::new(ChannelKind::Console, config.console.line3_channel.clone()),
+                    ),
+                    (
+                        Line::new(4)?,
+                        ChatRef::new(ChannelKind::Console, config.console.line4_channel.clone()),
+                    ),
+                ],
             },
         );
         Ok(App {

@@ -148,6 +148,7 @@ async fn bench_db(
             agent_chats: vec![ChatRef::new(ChannelKind::Console, "#line2")],
             default_lang: Lang::En,
             staff: Default::default(),
+            line_chats: Vec::new(),
         },
     );
 

@@ -91,6 +91,20 @@ pub struct ConsoleConfig {
     /// The console's agents' channel, shown as `→ #NAME: …`.
     #[serde(default = "default_console_channel")]
     pub agent_channel: String,
+    /// Where line 3 (developers) gets escalated tickets.
+    #[serde(default = "default_line3")]
+    pub line3_channel: String,
+    /// Where line 4 (vendors) escalations are tracked.
+    #[serde(default = "default_line4")]
+    pub line4_channel: String,
+}
+
+fn default_line3() -> String {
+    "#line3".to_string()
+}
+
+fn default_line4() -> String {
+    "#line4".to_string()
 }
 
 fn default_console_channel() -> String {
@@ -101,6 +115,8 @@ impl Default for ConsoleConfig {
     fn default() -> Self {
         ConsoleConfig {
             agent_channel: default_console_channel(),
+            line3_channel: default_line3(),
+            line4_channel: default_line4(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The agents' command grammar: a pure parser from text to a typed command.
 
-use crate::domain::{Priority, TicketId, TicketKind};
+use crate::domain::{Line, Priority, TicketId, TicketKind};
 use crate::error::UserError;
 
 /// The names of agents' commands; a user who types one is told it is for staff.
@@ -15,6 +15,10 @@ pub const AGENT_COMMANDS: &[&str] = &[
     "resolve",
     "reopen",
     "transcript",
+    "hours",
+    "answer",
+    "escalate",
+    "stats",
 ];
 
 /// An agent's command.
@@ -30,6 +34,12 @@ pub enum AgentCommand {
     Resolve(TicketId),
     Reopen(TicketId),
     Transcript(TicketId),
+    /// Time spent, in minutes, with an optional note.
+    Hours(TicketId, u32, String),
+    /// Send a knowledge-base article as the answer.
+    Answer(TicketId, String),
+    Escalate(TicketId, Line, String),
+    Stats,
 }
 
 /// Parses `text` if it starts with an agent command; `None` otherwise.
@@ -83,6 +93,39 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
                 AgentCommand::Type(id, kind)
             }
             "resolve" => AgentCommand::Resolve(ticket()?),
+            "stats" => AgentCommand::Stats,
+            "hours" => {
+                let id = ticket()?;
+                let (amount, note) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                let hours: f64 = amount
+                    .replace(',', ".")
+                    .parse()
+                    .ok()
+                    .filter(|h: &f64| h.is_finite() && *h > 0.0 && *h <= 24.0)
+                    .ok_or(missing("hours between 0 and 24, such as 1.5"))?;
+                AgentCommand::Hours(id, (hours * 60.0).round() as u32, note.trim().to_string())
+            }
+            "answer" => {
+                let id = ticket()?;
+                if rest.is_empty() || rest.contains(char::is_whitespace) {
+                    return Err(missing("an article's slug"));
+                }
+                AgentCommand::Answer(id, rest.to_string())
+            }
+            "escalate" => {
+                let id = ticket()?;
+                let (line, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                let line = line
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|l| (3..=4).contains(l))
+                    .and_then(|l| Line::new(l).ok())
+                    .ok_or(missing("line 3 (developers) or 4 (vendors)"))?;
+                if reason.trim().is_empty() {
+                    return Err(missing("a reason after the line"));
+                }
+                AgentCommand::Escalate(id, line, reason.trim().to_string())
+            }
             "reopen" => AgentCommand::Reopen(ticket()?),
             _ => AgentCommand::Transcript(ticket()?),
         })
@@ -130,7 +173,24 @@ mod tests {
 
     #[test]
     fn bad_agent_commands_say_what_is_missing() {
+        assert_eq!(
+            parse("/hours 4 1,5 setup call"),
+            Some(Ok(AgentCommand::Hours(id("4"), 90, "setup call".into())))
+        );
+        assert!(
+            matches!(parse("/escalate 4 3 needs a code fix"), Some(Ok(AgentCommand::Escalate(_, l, _))) if l.get() == 3)
+        );
+        assert_eq!(
+            parse("/answer 4 vpn-connect"),
+            Some(Ok(AgentCommand::Answer(id("4"), "vpn-connect".into())))
+        );
         for bad in [
+            "/hours 4",
+            "/hours 4 -1",
+            "/hours 4 99",
+            "/escalate 4 2 x",
+            "/escalate 4 3",
+            "/answer 4",
             "/claim",
             "/reply 4",
             "/note 4",

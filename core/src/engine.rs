@@ -87,6 +87,8 @@ pub struct EngineConfig {
     pub default_lang: Lang,
     /// Agents and admins, by platform identity.
     pub staff: crate::staff::Staff,
+    /// Where lines 3 (developers) and 4 (vendors) get escalated tickets.
+    pub line_chats: Vec<(Line, ChatRef)>,
 }
 
 /// The engine every channel shares.
@@ -172,6 +174,10 @@ impl Engine {
 
     pub fn kb(&self) -> &Arc<KnowledgeBase> {
         &self.kb
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

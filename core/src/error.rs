@@ -47,6 +47,8 @@ pub enum UserError {
     AlreadyClaimed { ticket: TicketId, by: String },
     #[error("ticket {0} is not yours to release")]
     NotHolder(TicketId),
+    #[error("no article `{0}`")]
+    NoArticle(String),
 }
 
 impl UserError {

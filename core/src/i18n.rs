@@ -99,6 +99,18 @@ pub enum Msg<'a> {
     Reopened {
         ticket: TicketId,
     },
+    /// To the requester: the ticket went to another line.
+    Escalated {
+        ticket: TicketId,
+        line: crate::domain::Line,
+    },
+    /// To the requester: an article sent by an agent as the answer.
+    ArticleAnswer {
+        ticket: TicketId,
+        agent: &'a str,
+        title: &'a str,
+        body: &'a str,
+    },
     /// To agents: what an agent command did.
     Ack(String),
     /// To agents: the unclaimed queue.
@@ -316,6 +328,13 @@ impl Msg<'_> {
                 format!("{} Ticket {ticket} is being worked on again.", Status::InProgress.emoji())
             },
             Msg::Ack(s) => s.clone(),
+            Msg::Escalated { ticket, line } => match (ru, line.get()) {
+                (true, 4) => format!("Заявка {ticket} передана поставщику (линия 4). Мы следим за ней и сообщим ответ."),
+                (true, _) => format!("Заявка {ticket} передана разработчикам (линия 3). Ответ придёт сюда."),
+                (false, 4) => format!("Ticket {ticket} went to the vendor (line 4). We track it and will tell you the answer."),
+                (false, _) => format!("Ticket {ticket} went to the developers (line 3). Their answer will come here."),
+            },
+            Msg::ArticleAnswer { ticket, agent, title, body } => format!("💬 {ticket} · {agent}:\n📄 {title}\n\n{body}"),
             Msg::Queue { tickets } => {
                 if tickets.is_empty() {
                     return "The queue is empty.".into();
@@ -427,6 +446,7 @@ fn user_error(e: &UserError, lang: Lang) -> String {
             format!("Ticket {ticket} is already claimed by {by}.")
         }
         UserError::NotHolder(id) => format!("Ticket {id} is not yours to release."),
+        UserError::NoArticle(s) => format!("There is no article `{s}`. /kb list shows them."),
         UserError::StaleChoice => if ru {
             "Этот выбор уже не действует. Напишите вопрос заново."
         } else {

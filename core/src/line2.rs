@@ -12,6 +12,11 @@ use crate::i18n::Msg;
 use crate::staff::{Role, StaffMember};
 use crate::store::Store;
 
+/// Minutes as hours for agents: `1.5 h`.
+fn hours(minutes: i64) -> String {
+    format!("{:.2} h", minutes as f64 / 60.0).replace(".00 h", " h")
+}
+
 impl Engine {
     /// Any ticket, for staff: they see them all.
     async fn staff_ticket(&self, conn: &mut AnyConnection, id: TicketId) -> Result<Ticket, Stop> {
@@ -196,6 +201,141 @@ impl Engine {
                     turn,
                     format!("{} {id} reopened.", Status::InProgress.emoji()),
                 );
+            }
+            AgentCommand::Hours(id, minutes, note) => {
+                let t = self.staff_ticket(conn, id).await?;
+                let billable = t.kind.billable();
+                Store::add_time(conn, id, &me.name, minutes, billable, &note, now).await?;
+                let (total, billed) = Store::time_total(conn, id).await?;
+                let body = format!(
+                    "{minutes} min{}{}",
+                    if billable { " (billable)" } else { "" },
+                    if note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {note}")
+                    }
+                );
+                Store::add_event(
+                    conn,
+                    id,
+                    now,
+                    &actor,
+                    EventKind::Note,
+                    &format!("time: {body}"),
+                )
+                .await?;
+                ack(
+                    turn,
+                    format!(
+                        "{id}: {body}. Total {}, billable {}.",
+                        hours(total),
+                        hours(billed)
+                    ),
+                );
+            }
+            AgentCommand::Answer(id, slug) => {
+                let t = self.staff_ticket(conn, id).await?;
+                let parsed = frontline_kb::Slug::parse(&slug)
+                    .map_err(|_| UserError::NoArticle(slug.clone()))?;
+                let article = match self.kb().get(&parsed, t.lang)? {
+                    Some(a) => a,
+                    None => self
+                        .kb()
+                        .get(&parsed, t.lang.other())?
+                        .ok_or(UserError::NoArticle(slug.clone()))?,
+                };
+                if t.status == Status::Closed {
+                    return Err(UserError::IllegalTransition {
+                        ticket: id,
+                        from: t.status,
+                        to: Status::InProgress,
+                    }
+                    .into());
+                }
+                if t.assignee.is_none() {
+                    self.claim(conn, turn, me, &t).await?;
+                }
+                Store::add_event(
+                    conn,
+                    id,
+                    now,
+                    &actor,
+                    EventKind::MessageOut,
+                    &format!("article {}:{}", article.slug, article.lang),
+                )
+                .await?;
+                Store::stamp_first_response(conn, id, now).await?;
+                let body = frontline_kb::text::markdown_to_plain(&article.body);
+                let msg = Msg::ArticleAnswer {
+                    ticket: id,
+                    agent: &me.name,
+                    title: article.display_title(),
+                    body: &body,
+                }
+                .text(t.lang);
+                self.to_requester(turn, &t, msg, Vec::new());
+                ack(
+                    turn,
+                    format!("Article {} sent to the requester of {id}.", article.slug),
+                );
+            }
+            AgentCommand::Escalate(id, line, reason) => {
+                let t = self.staff_ticket(conn, id).await?;
+                if !t.status.is_open() {
+                    return Err(UserError::IllegalTransition {
+                        ticket: id,
+                        from: t.status,
+                        to: Status::InProgress,
+                    }
+                    .into());
+                }
+                Store::set_line(conn, id, line, now).await?;
+                Store::add_event(
+                    conn,
+                    id,
+                    now,
+                    &actor,
+                    EventKind::Note,
+                    &format!("escalated line {} -> {line}: {reason}", t.line),
+                )
+                .await?;
+                let card = format!(
+                    "⬆️ {id} escalated to line {line} by {}: {reason}\n{} {} · {} · {}",
+                    me.name,
+                    t.status.emoji(),
+                    t.kind,
+                    t.priority,
+                    t.subject
+                );
+                for (_, chat) in self.config().line_chats.iter().filter(|(l, _)| *l == line) {
+                    turn.out.push(Outbound {
+                        to: chat.clone(),
+                        text: card.clone(),
+                        buttons: Vec::new(),
+                    });
+                }
+                self.to_requester(
+                    turn,
+                    &t,
+                    Msg::Escalated { ticket: id, line }.text(t.lang),
+                    Vec::new(),
+                );
+                ack(turn, format!("{id} escalated to line {line}."));
+            }
+            AgentCommand::Stats => {
+                // "Today" is the UTC day of the engine's clock.
+                let day = now - now.rem_euclid(86_400_000);
+                let counts = Store::counts_since(conn, day).await?;
+                if counts.is_empty() {
+                    ack(turn, "No tickets today.".to_string());
+                } else {
+                    let lines: Vec<String> = counts
+                        .iter()
+                        .map(|(s, line, n)| format!("line {line} · {} {s}: {n}", s.emoji()))
+                        .collect();
+                    ack(turn, format!("Tickets today:\n{}", lines.join("\n")));
+                }
             }
             AgentCommand::Transcript(id) => {
                 let t = self.staff_ticket(conn, id).await?;

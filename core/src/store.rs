@@ -672,6 +672,85 @@ impl Store {
         Ok(())
     }
 
+    /// Records time spent on a ticket.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_time(
+        conn: &mut AnyConnection,
+        id: TicketId,
+        agent: &str,
+        minutes: u32,
+        billable: bool,
+        note: &str,
+        now: i64,
+    ) -> CoreResult<()> {
+        sqlx::query(
+            "INSERT INTO time_entries (ticket_id, agent, minutes, billable, note, at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.get())
+        .bind(agent)
+        .bind(i64::from(minutes))
+        .bind(i64::from(billable))
+        .bind(note)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Minutes recorded on a ticket: all, and billable.
+    pub async fn time_total(conn: &mut AnyConnection, id: TicketId) -> CoreResult<(i64, i64)> {
+        let r = sqlx::query(
+            // PostgreSQL sums BIGINT as NUMERIC, which `Any` cannot read: cast back.
+            "SELECT CAST(COALESCE(SUM(minutes), 0) AS BIGINT) AS total, \
+             CAST(COALESCE(SUM(CASE WHEN billable = 1 THEN minutes ELSE 0 END), 0) AS BIGINT) AS billable \
+             FROM time_entries WHERE ticket_id = $1",
+        )
+        .bind(id.get())
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok((r.try_get("total")?, r.try_get("billable")?))
+    }
+
+    pub async fn set_line(
+        conn: &mut AnyConnection,
+        id: TicketId,
+        line: Line,
+        now: i64,
+    ) -> CoreResult<()> {
+        sqlx::query("UPDATE tickets SET line = $1, assignee = NULL, updated_ms = $2 WHERE id = $3")
+            .bind(i64::from(line.get()))
+            .bind(now)
+            .bind(id.get())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Tickets created since `from_ms`, counted by status and line.
+    pub async fn counts_since(
+        conn: &mut AnyConnection,
+        from_ms: i64,
+    ) -> CoreResult<Vec<(Status, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT status, line, COUNT(*) AS n FROM tickets WHERE created_ms >= $1 \
+             GROUP BY status, line ORDER BY line, status",
+        )
+        .bind(from_ms)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok((
+                    Status::from_code(&status).ok_or_else(|| corrupt("status", &status))?,
+                    r.try_get("line")?,
+                    r.try_get("n")?,
+                ))
+            })
+            .collect()
+    }
+
     /// Records the requester's rating, once. `false` if one was given already.
     pub async fn rate(
         conn: &mut AnyConnection,

@@ -181,6 +181,16 @@ impl Desk {
                 agent_chats: vec![ChatRef::new(ChannelKind::Console, AGENTS)],
                 default_lang: Lang::En,
                 staff,
+                line_chats: vec![
+                    (
+                        frontline_core::domain::Line::new(3).expect("line"),
+                        ChatRef::new(ChannelKind::Console, "#line3"),
+                    ),
+                    (
+                        frontline_core::domain::Line::new(4).expect("line"),
+                        ChatRef::new(ChannelKind::Console, "#line4"),
+                    ),
+                ],
             },
         );
         let recorder = Arc::new(Recorder::default());

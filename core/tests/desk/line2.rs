@@ -246,7 +246,61 @@ async fn of_fifty_agents_claiming_at_once_exactly_one_wins(db: Db) {
     );
 }
 
+async fn hours_articles_escalation_and_stats(db: Db) {
+    let desk = Desk::new(&db).await;
+    ticket_for(&desk, "uma").await;
+    desk.say("anna", "/type 1 consultation").await;
+    let out = desk.say("anna", "/hours 1 1.5 setup call").await;
+    assert_eq!(
+        to(&out, "anna"),
+        ["#1: 90 min (billable): setup call. Total 1.50 h, billable 1.50 h."]
+    );
+    desk.say("anna", "/type 1 incident").await;
+    let out = desk.say("anna", "/hours 1 0.25").await;
+    assert_eq!(
+        to(&out, "anna"),
+        ["#1: 15 min. Total 1.75 h, billable 1.50 h."]
+    );
+
+    let out = desk.say("anna", "/answer 1 password-reset").await;
+    let user = to(&out, "uma");
+    assert!(
+        user.iter()
+            .any(|m| m.starts_with("💬 #1 · anna:\n📄 Reset a forgotten password")),
+        "{user:?}"
+    );
+    assert_eq!(
+        desk.say("anna", "/answer 1 no-such-article").await[0].text,
+        "There is no article `no-such-article`. /kb list shows them."
+    );
+
+    let out = desk
+        .say("anna", "/escalate 1 3 needs a fix in the firmware")
+        .await;
+    assert_eq!(
+        to(&out, "uma"),
+        ["Ticket #1 went to the developers (line 3). Their answer will come here."]
+    );
+    assert!(
+        to(&out, "#line3")[0]
+            .starts_with("⬆️ #1 escalated to line 3 by anna: needs a fix in the firmware")
+    );
+    let t = ticket(&desk).await;
+    assert_eq!(
+        (t.line.get(), t.assignee),
+        (3, None),
+        "line 3 claims it anew"
+    );
+
+    let out = desk.say("boris", "/stats").await;
+    assert_eq!(
+        to(&out, "boris"),
+        ["Tickets today:\nline 3 · 🔵 in_progress: 1"]
+    );
+}
+
 crate::on_both_databases!(
+    hours_articles_escalation_and_stats,
     an_agent_works_a_ticket_from_queue_to_rating,
     users_are_refused_staff_commands_and_nothing_changes,
     release_is_for_the_holder_or_an_admin_and_bad_commands_are_explained,
