@@ -63,6 +63,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Reports: tickets, billable hours, deflection.
+    Report {
+        #[command(subcommand)]
+        command: crate::report_cmd::ReportCommand,
+    },
     /// Load benchmarks that print figures.
     Bench {
         #[command(subcommand)]
@@ -128,6 +133,11 @@ async fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Bench { command }) => {
             bench_cmd::run(command).await.map(|()| ExitCode::SUCCESS)
+        }
+        Some(Command::Report { command }) => {
+            let config = load_config(&cli)?;
+            crate::report_cmd::run(command, config, &cli.data_dir).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Config {
             command: ConfigCommand::Check { file },

@@ -6,6 +6,7 @@
 //! - [`app`]: starting the desk (store, knowledge base, engine) from the configuration.
 //! - [`console`]: the console channel.
 //! - [`kb_cmd`]: `frontline kb …`: search, eval, import.
+//! - [`report_cmd`]: `frontline report …`.
 //! - [`bench_cmd`], [`bench_engine`]: `frontline bench …`: load benchmarks.
 
 pub mod app;
@@ -15,3 +16,4 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod kb_cmd;
+pub mod report_cmd;

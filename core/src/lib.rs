@@ -11,6 +11,7 @@
 //! - [`classify`]: line 1's guesses (kind, urgency).
 //! - [`i18n`]: every text in Russian and English.
 //! - [`store`]: SQLite or PostgreSQL through sqlx; migrations in `migrations/`.
+//! - [`report`]: tickets, billable hours and deflection over a period.
 //! - [`outbox`]: the dispatcher that sends what the engine queued, with retries.
 //! - [`clock`]: injected time.
 //! - [`error`]: user mistakes apart from internal failures.
@@ -26,6 +27,7 @@ pub mod error;
 pub mod i18n;
 pub mod line2;
 pub mod outbox;
+pub mod report;
 pub mod staff;
 pub mod store;
 

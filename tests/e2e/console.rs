@@ -114,3 +114,49 @@ fn articles_imported_into_the_data_dir_answer_in_the_console() {
         stdout(&out)
     );
 }
+
+#[test]
+fn reports_from_the_command_line_read_the_same_data_dir() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let script = "\
+uma: the coffee machine on the third floor makes strange noises
+uma: 3
+anna: /claim 1
+anna: /hours 1 1.5 descaling lesson
+";
+    let out = frontline_with_input(data.path(), &["console", "--agent", "anna"], script);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("#1: 90 min (billable): descaling lesson"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = crate::frontline(data.path(), &["report", "hours", "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "requester,agent,hours\numa,anna,1.50\n");
+
+    let out = crate::frontline(data.path(), &["report", "tickets", "--format", "csv"]);
+    let text = stdout(&out);
+    for row in [
+        "total,,1",
+        "type,consultation,1",
+        "status,in_progress,1",
+        "line,2,1",
+    ] {
+        assert!(text.lines().any(|l| l == row), "{row} missing in\n{text}");
+    }
+    let out = crate::frontline(data.path(), &["report", "deflection"]);
+    assert!(
+        stdout(&out).starts_with("questions: 1\nanswered without a ticket: 0.0%"),
+        "{}",
+        stdout(&out)
+    );
+    let bad = crate::frontline(data.path(), &["report", "tickets", "--from", "yesterday"]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("`yesterday` is not a date"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -5,6 +5,7 @@ mod bad_input;
 mod harness;
 mod line2;
 mod outbox;
+mod reports;
 mod user_path;
 
 /// Defines `NAME_sqlite` and `NAME_postgres` tests from `async fn NAME(db: harness::Db)`.

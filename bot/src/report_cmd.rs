@@ -1,0 +1,232 @@
+//! `frontline report …`: tickets, billable hours and deflection over a period.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+use clap::{Subcommand, ValueEnum};
+use frontline_core::SystemClock;
+
+use crate::app::App;
+use crate::config::Config;
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum Format {
+    #[default]
+    Table,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Tickets created in the period: counts by type, priority, line and status, median
+    /// first-response and resolution times, CSAT average.
+    Tickets {
+        /// First day (YYYY-MM-DD, UTC); default: the beginning.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, included (YYYY-MM-DD, UTC); default: today.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Billable consultation hours per requester and agent.
+    Hours {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// The share of questions the knowledge base answered without a ticket, and the questions
+    /// that most often ended in a ticket (what to write next).
+    Deflection {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+    },
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// `[from, to)` in unix milliseconds from inclusive dates.
+fn period(from: Option<&str>, to: Option<&str>) -> anyhow::Result<(i64, i64)> {
+    let day = |s: &str| -> anyhow::Result<i64> {
+        let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .with_context(|| format!("`{s}` is not a date (YYYY-MM-DD)"))?;
+        Ok(d.and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_millis())
+            .unwrap_or(0))
+    };
+    let from_ms = from.map(day).transpose()?.unwrap_or(0);
+    let to_ms = match to {
+        Some(t) => day(t)? + DAY_MS,
+        None => chrono::Utc::now().timestamp_millis() + DAY_MS,
+    };
+    if to_ms <= from_ms {
+        bail!("--to is before --from");
+    }
+    Ok((from_ms, to_ms))
+}
+
+fn minutes(m: Option<f64>) -> String {
+    m.map_or("—".to_string(), |m| format!("{m:.0} min"))
+}
+
+pub async fn run(command: ReportCommand, config: Config, data_dir: &Path) -> anyhow::Result<()> {
+    let app = App::start(config, data_dir, Arc::new(SystemClock)).await?;
+    let store = &app.store;
+    let mut out = std::io::stdout().lock();
+    match command {
+        ReportCommand::Tickets { from, to, format } => {
+            let (f, t) = period(from.as_deref(), to.as_deref())?;
+            let r = store.ticket_report(f, t).await?;
+            let mut rows: Vec<(String, String, String)> = Vec::new();
+            rows.push(("total".into(), "".into(), r.total.to_string()));
+            for (group, map) in [
+                ("type", &r.by_kind),
+                ("priority", &r.by_priority),
+                ("line", &r.by_line),
+                ("status", &r.by_status),
+            ] {
+                for (k, n) in map {
+                    rows.push((group.into(), k.clone(), n.to_string()));
+                }
+            }
+            rows.push((
+                "median".into(),
+                "first_response_min".into(),
+                r.median_first_response_min
+                    .map_or(String::new(), |m| format!("{m:.1}")),
+            ));
+            rows.push((
+                "median".into(),
+                "resolution_min".into(),
+                r.median_resolution_min
+                    .map_or(String::new(), |m| format!("{m:.1}")),
+            ));
+            rows.push((
+                "csat".into(),
+                "average".into(),
+                r.csat_average.map_or(String::new(), |a| format!("{a:.2}")),
+            ));
+            rows.push(("csat".into(), "ratings".into(), r.csat_count.to_string()));
+            match format {
+                Format::Csv => {
+                    let mut w = csv::Writer::from_writer(out);
+                    w.write_record(["group", "key", "value"])?;
+                    for (g, k, v) in &rows {
+                        w.write_record([g, k, v])?;
+                    }
+                    w.flush()?;
+                }
+                Format::Table => {
+                    writeln!(out, "tickets: {}", r.total)?;
+                    for (group, map) in [
+                        ("by type", &r.by_kind),
+                        ("by priority", &r.by_priority),
+                        ("by line", &r.by_line),
+                        ("by status", &r.by_status),
+                    ] {
+                        let parts: Vec<String> =
+                            map.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                        writeln!(
+                            out,
+                            "{group}: {}",
+                            if parts.is_empty() {
+                                "—".into()
+                            } else {
+                                parts.join(", ")
+                            }
+                        )?;
+                    }
+                    writeln!(
+                        out,
+                        "median first response: {}",
+                        minutes(r.median_first_response_min)
+                    )?;
+                    writeln!(
+                        out,
+                        "median resolution: {}",
+                        minutes(r.median_resolution_min)
+                    )?;
+                    match r.csat_average {
+                        Some(a) => writeln!(out, "CSAT: {a:.2} over {} ratings", r.csat_count)?,
+                        None => writeln!(out, "CSAT: no ratings")?,
+                    }
+                }
+            }
+        }
+        ReportCommand::Hours { from, to, format } => {
+            let (f, t) = period(from.as_deref(), to.as_deref())?;
+            let rows = store.hours_report(f, t).await?;
+            match format {
+                Format::Csv => {
+                    let mut w = csv::Writer::from_writer(out);
+                    w.write_record(["requester", "agent", "hours"])?;
+                    for r in &rows {
+                        w.write_record([
+                            r.requester.as_str(),
+                            r.agent.as_str(),
+                            &format!("{:.2}", r.hours),
+                        ])?;
+                    }
+                    w.flush()?;
+                }
+                Format::Table => {
+                    if rows.is_empty() {
+                        writeln!(out, "no billable hours in the period")?;
+                    }
+                    for r in &rows {
+                        writeln!(
+                            out,
+                            "{:<24} {:<16} {:>8.2} h",
+                            r.requester, r.agent, r.hours
+                        )?;
+                    }
+                }
+            }
+        }
+        ReportCommand::Deflection { from, to } => {
+            let (f, t) = period(from.as_deref(), to.as_deref())?;
+            let r = store.deflection_report(f, t).await?;
+            writeln!(out, "questions: {}", r.questions)?;
+            writeln!(
+                out,
+                "answered without a ticket: {:.1}% ({} confirmed helped, {} without feedback)",
+                r.deflection_rate * 100.0,
+                r.helped,
+                r.answered_no_feedback
+            )?;
+            writeln!(out, "became tickets: {}", r.tickets)?;
+            if !r.top_unanswered.is_empty() {
+                writeln!(
+                    out,
+                    "questions that most often became tickets (write these next):"
+                )?;
+                for (q, n) in &r.top_unanswered {
+                    writeln!(out, "  {n} × {q}")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_include_the_last_day_and_refuse_bad_dates() {
+        let (f, t) = period(Some("2026-12-01"), Some("2026-12-01")).expect("valid");
+        assert_eq!(t - f, DAY_MS);
+        assert!(period(Some("01.12.2026"), None).is_err());
+        assert!(period(Some("2026-12-02"), Some("2026-12-01")).is_err());
+    }
+}

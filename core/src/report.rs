@@ -1,0 +1,188 @@
+//! Reports over a period: tickets, billable hours, and the knowledge base's deflection.
+//!
+//! Each report is computed from the store in one place, so the command line and any later
+//! chat command show the same figures.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::error::CoreResult;
+use crate::store::Store;
+
+/// Tickets created in a period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TicketReport {
+    pub total: i64,
+    pub by_kind: BTreeMap<String, i64>,
+    pub by_priority: BTreeMap<String, i64>,
+    pub by_line: BTreeMap<String, i64>,
+    pub by_status: BTreeMap<String, i64>,
+    /// Median minutes from creation to the first response (tickets that have one).
+    pub median_first_response_min: Option<f64>,
+    /// Median minutes from creation to resolution (tickets resolved).
+    pub median_resolution_min: Option<f64>,
+    pub csat_average: Option<f64>,
+    pub csat_count: i64,
+}
+
+/// Billable time of one requester with one agent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HoursRow {
+    pub requester: String,
+    pub agent: String,
+    pub hours: f64,
+}
+
+/// How questions ended.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DeflectionReport {
+    pub questions: i64,
+    /// The user pressed Helped.
+    pub helped: i64,
+    /// Answered or offered articles, with no ticket and no feedback.
+    pub answered_no_feedback: i64,
+    pub tickets: i64,
+    /// Share of questions that did not become a ticket.
+    pub deflection_rate: f64,
+    /// Share of questions the user confirmed were answered.
+    pub confirmed_rate: f64,
+    /// The questions that most often ended in a ticket: what to write next.
+    pub top_unanswered: Vec<(String, i64)>,
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+impl Store {
+    /// Tickets created in `[from_ms, to_ms)`.
+    pub async fn ticket_report(&self, from_ms: i64, to_ms: i64) -> CoreResult<TicketReport> {
+        let rows = sqlx::query(
+            "SELECT kind, priority, line, status, created_ms, first_response_ms, resolved_ms, csat_score \
+             FROM tickets WHERE created_ms >= $1 AND created_ms < $2",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        let mut r = TicketReport::default();
+        let (mut first, mut resolution, mut csat) = (Vec::new(), Vec::new(), Vec::new());
+        for row in &rows {
+            r.total += 1;
+            *r.by_kind.entry(row.try_get("kind")?).or_default() += 1;
+            *r.by_priority.entry(row.try_get("priority")?).or_default() += 1;
+            *r.by_line
+                .entry(row.try_get::<i64, _>("line")?.to_string())
+                .or_default() += 1;
+            *r.by_status.entry(row.try_get("status")?).or_default() += 1;
+            let created: i64 = row.try_get("created_ms")?;
+            if let Some(t) = row.try_get::<Option<i64>, _>("first_response_ms")? {
+                first.push((t - created) as f64 / 60_000.0);
+            }
+            if let Some(t) = row.try_get::<Option<i64>, _>("resolved_ms")? {
+                resolution.push((t - created) as f64 / 60_000.0);
+            }
+            if let Some(s) = row.try_get::<Option<i64>, _>("csat_score")? {
+                csat.push(s as f64);
+            }
+        }
+        r.median_first_response_min = median(first);
+        r.median_resolution_min = median(resolution);
+        r.csat_count = csat.len() as i64;
+        r.csat_average = (!csat.is_empty()).then(|| csat.iter().sum::<f64>() / csat.len() as f64);
+        Ok(r)
+    }
+
+    /// Billable hours recorded in `[from_ms, to_ms)`, per requester and agent.
+    pub async fn hours_report(&self, from_ms: i64, to_ms: i64) -> CoreResult<Vec<HoursRow>> {
+        let rows = sqlx::query(
+            "SELECT p.display AS requester, e.agent AS agent, \
+             CAST(SUM(e.minutes) AS BIGINT) AS minutes \
+             FROM time_entries e JOIN tickets t ON t.id = e.ticket_id \
+             JOIN persons p ON p.id = t.requester_id \
+             WHERE e.billable = 1 AND e.at_ms >= $1 AND e.at_ms < $2 \
+             GROUP BY p.display, e.agent ORDER BY p.display, e.agent",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HoursRow {
+                    requester: r.try_get("requester")?,
+                    agent: r.try_get("agent")?,
+                    hours: r.try_get::<i64, _>("minutes")? as f64 / 60.0,
+                })
+            })
+            .collect()
+    }
+
+    /// How the questions asked in `[from_ms, to_ms)` ended.
+    pub async fn deflection_report(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> CoreResult<DeflectionReport> {
+        let rows = sqlx::query(
+            "SELECT state, COUNT(*) AS n FROM questions WHERE created_ms >= $1 AND created_ms < $2 GROUP BY state",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        let mut r = DeflectionReport::default();
+        for row in &rows {
+            let state: String = row.try_get("state")?;
+            let n: i64 = row.try_get("n")?;
+            r.questions += n;
+            match state.as_str() {
+                "helped" => r.helped += n,
+                "ticket" => r.tickets += n,
+                "answered" | "suggested" => r.answered_no_feedback += n,
+                _ => {}
+            }
+        }
+        if r.questions > 0 {
+            r.deflection_rate = (r.questions - r.tickets) as f64 / r.questions as f64;
+            r.confirmed_rate = r.helped as f64 / r.questions as f64;
+        }
+        let top = sqlx::query(
+            "SELECT LOWER(text) AS q, COUNT(*) AS n FROM questions \
+             WHERE state = 'ticket' AND created_ms >= $1 AND created_ms < $2 \
+             GROUP BY LOWER(text) ORDER BY COUNT(*) DESC, LOWER(text) LIMIT 10",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        r.top_unanswered = top
+            .iter()
+            .map(|row| Ok((row.try_get("q")?, row.try_get("n")?)))
+            .collect::<CoreResult<_>>()?;
+        Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        assert_eq!(median(vec![]), None);
+        assert_eq!(median(vec![5.0, 1.0, 3.0]), Some(3.0));
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+}
