@@ -4,7 +4,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
+use frontline_core::TicketKind;
 use frontline_core::domain::Line;
+use frontline_core::engine::Route;
 use frontline_core::{
     ChannelKind, ChatRef, Clock, Engine, EngineConfig, Role, Staff, StaffMember, Store,
 };
@@ -39,6 +41,41 @@ pub fn staff_of(config: &Config) -> Staff {
         }
     }
     staff
+}
+
+/// The routing rules of the configuration (already validated by `Config::problems`).
+pub fn routes_of(config: &Config) -> Vec<Route> {
+    config
+        .routes
+        .iter()
+        .filter_map(|r| {
+            let mut chats = Vec::new();
+            if let Some(c) = &r.console {
+                chats.push(ChatRef::new(ChannelKind::Console, c.clone()));
+            }
+            if let Some(c) = r.telegram {
+                chats.push(ChatRef::new(ChannelKind::Telegram, c.to_string()));
+            }
+            if let Some(c) = &r.discord {
+                chats.push(ChatRef::new(ChannelKind::Discord, c.clone()));
+            }
+            Some(Route {
+                line: Line::new(i64::from(r.line)).ok()?,
+                kinds: r
+                    .kinds
+                    .iter()
+                    .filter_map(|k| TicketKind::from_code(k))
+                    .collect(),
+                langs: r
+                    .langs
+                    .iter()
+                    .filter_map(|l| frontline_core::Lang::parse(l).ok())
+                    .collect(),
+                categories: r.categories.clone(),
+                chats,
+            })
+        })
+        .collect()
 }
 
 /// A running desk's shared parts.
@@ -87,6 +124,7 @@ impl App {
                 agent_chats,
                 default_lang: config.default_lang(),
                 staff: staff_of(&config),
+                routes: routes_of(&config),
                 line_chats: vec![
                     (
                         Line::new(3)?,

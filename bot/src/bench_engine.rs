@@ -149,6 +149,7 @@ async fn bench_db(
             default_lang: Lang::En,
             staff: Default::default(),
             line_chats: Vec::new(),
+            routes: Vec::new(),
         },
     );
 

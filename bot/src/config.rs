@@ -121,6 +121,28 @@ impl Default for ConsoleConfig {
     }
 }
 
+/// A routing rule: tickets of `line` (and, when listed, of these types, languages and
+/// categories) go to these channels. The first matching rule wins.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    #[serde(default = "default_route_line")]
+    pub line: u8,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    #[serde(default)]
+    pub langs: Vec<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    pub console: Option<String>,
+    pub telegram: Option<i64>,
+    pub discord: Option<String>,
+}
+
+fn default_route_line() -> u8 {
+    2
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -137,6 +159,8 @@ pub struct Config {
     pub console: ConsoleConfig,
     #[serde(default)]
     pub staff: Vec<Staff>,
+    #[serde(default, rename = "route")]
+    pub routes: Vec<RouteConfig>,
 }
 
 /// One problem in a configuration, with the key it is about.
@@ -314,6 +338,28 @@ impl Config {
             }
             if s.lines.is_empty() || s.lines.iter().any(|&l| !(2..=4).contains(&l)) {
                 bad(key("lines"), "lines are 2, 3 or 4".into());
+            }
+        }
+        for (i, r) in self.routes.iter().enumerate() {
+            let key = |field: &str| format!("route[{i}].{field}");
+            if !(2..=4).contains(&r.line) {
+                bad(key("line"), "lines are 2, 3 or 4".into());
+            }
+            for k in &r.kinds {
+                if frontline_core::TicketKind::from_code(k).is_none() {
+                    bad(key("kinds"), format!("`{k}` is not a ticket type"));
+                }
+            }
+            for l in &r.langs {
+                if Lang::parse(l).is_err() {
+                    bad(key("langs"), format!("`{l}` is not ru or en"));
+                }
+            }
+            if r.console.is_none() && r.telegram.is_none() && r.discord.is_none() {
+                bad(
+                    key("console"),
+                    "give at least one channel: console, telegram or discord".into(),
+                );
             }
         }
         out

@@ -89,6 +89,31 @@ pub struct EngineConfig {
     pub staff: crate::staff::Staff,
     /// Where lines 3 (developers) and 4 (vendors) get escalated tickets.
     pub line_chats: Vec<(Line, ChatRef)>,
+    /// Routing rules, first match wins; a ticket no rule matches goes to its line's default.
+    pub routes: Vec<Route>,
+}
+
+/// A routing rule: tickets of `line` (and, when given, of these types, languages and
+/// categories) go to `chats`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    pub line: Line,
+    pub kinds: Vec<TicketKind>,
+    pub langs: Vec<Lang>,
+    pub categories: Vec<String>,
+    pub chats: Vec<ChatRef>,
+}
+
+impl Route {
+    pub fn matches(&self, t: &Ticket) -> bool {
+        self.line == t.line
+            && (self.kinds.is_empty() || self.kinds.contains(&t.kind))
+            && (self.langs.is_empty() || self.langs.contains(&t.lang))
+            && (self.categories.is_empty()
+                || t.category
+                    .as_ref()
+                    .is_some_and(|c| self.categories.contains(c)))
+    }
 }
 
 /// The engine every channel shares.
@@ -377,6 +402,7 @@ impl Engine {
         let requester = turn.person.display.clone();
         self.to_agents(
             turn,
+            ticket,
             Msg::Relay {
                 ticket: ticket.id,
                 requester: &requester,
@@ -396,6 +422,7 @@ impl Engine {
             .await?;
             self.to_agents(
                 turn,
+                ticket,
                 Msg::RelayPriorityRequest {
                     ticket: ticket.id,
                     requester: &requester,
@@ -409,14 +436,36 @@ impl Engine {
         Ok(())
     }
 
-    pub(crate) fn to_agents(&self, turn: &mut Turn<'_>, text: String) {
-        for chat in &self.config.agent_chats {
+    /// Tells the agents' channels `ticket` is routed to.
+    pub(crate) fn to_agents(&self, turn: &mut Turn<'_>, ticket: &Ticket, text: String) {
+        for chat in self.chats_for(ticket) {
             turn.out.push(Outbound {
-                to: chat.clone(),
+                to: chat,
                 text: text.clone(),
                 buttons: Vec::new(),
             });
         }
+    }
+
+    /// Where a ticket's line hears about it: the first route that matches its line, type,
+    /// language and category; else the line's default channels.
+    pub(crate) fn chats_for(&self, t: &Ticket) -> Vec<ChatRef> {
+        let c = &self.config;
+        if let Some(route) = c.routes.iter().find(|r| r.matches(t)) {
+            return route.chats.clone();
+        }
+        if t.line != Line::AGENTS {
+            let line: Vec<ChatRef> = c
+                .line_chats
+                .iter()
+                .filter(|(l, _)| *l == t.line)
+                .map(|(_, chat)| chat.clone())
+                .collect();
+            if !line.is_empty() {
+                return line;
+            }
+        }
+        c.agent_chats.clone()
     }
 
     /// Line 0: the knowledge base decides; the user is answered, offered articles, or asked
@@ -601,6 +650,13 @@ impl Engine {
         Ok(())
     }
 
+    /// The category of the article the question came closest to (the answer, or the first
+    /// suggestion), for routing.
+    fn category_of(&self, q: &crate::store::Question) -> Option<String> {
+        let key = q.article.as_ref().or(q.suggested.first())?;
+        self.article_by_key(key).ok().flatten()?.category
+    }
+
     fn article_by_key(&self, key: &str) -> CoreResult<Option<frontline_kb::Article>> {
         let Some((slug, lang)) = key.rsplit_once(':') else {
             return Ok(None);
@@ -630,6 +686,7 @@ impl Engine {
                 priority: kind.default_priority(),
                 line: Line::AGENTS,
                 lang: turn.person.lang,
+                category: self.category_of(q),
             },
             turn.now,
         )
@@ -699,6 +756,7 @@ impl Engine {
         let requester = turn.person.display.clone();
         self.to_agents(
             turn,
+            &ticket,
             Msg::Card {
                 ticket: &ticket,
                 requester: &requester,
@@ -762,6 +820,7 @@ impl Engine {
                 let requester = turn.person.display.clone();
                 self.to_agents(
                     turn,
+                    &ticket,
                     Msg::RelayClosedByUser {
                         ticket: id,
                         requester: &requester,

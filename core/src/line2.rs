@@ -308,13 +308,12 @@ impl Engine {
                     t.priority,
                     t.subject
                 );
-                for (_, chat) in self.config().line_chats.iter().filter(|(l, _)| *l == line) {
-                    turn.out.push(Outbound {
-                        to: chat.clone(),
-                        text: card.clone(),
-                        buttons: Vec::new(),
-                    });
-                }
+                let moved = Ticket {
+                    line,
+                    assignee: None,
+                    ..t.clone()
+                };
+                self.to_agents(turn, &moved, card);
                 self.to_requester(
                     turn,
                     &t,
@@ -468,6 +467,7 @@ impl Engine {
             let requester = turn.person.display.clone();
             self.to_agents(
                 turn,
+                &t,
                 Msg::RelayClosedByUser {
                     ticket: id,
                     requester: &requester,
@@ -482,6 +482,7 @@ impl Engine {
             let who = t.assignee.as_deref().unwrap_or("line 2");
             self.to_agents(
                 turn,
+                &t,
                 format!(
                     "{} {id} reopened by the requester: still broken (back to {who})",
                     Status::InProgress.emoji()
@@ -517,7 +518,7 @@ impl Engine {
         )
         .await?;
         turn.reply(Msg::ThanksForRating.text(turn.person.lang));
-        self.to_agents(turn, format!("⭐ {id} rated {score}/5"));
+        self.to_agents(turn, &t, format!("⭐ {id} rated {score}/5"));
         Ok(())
     }
 }

@@ -149,6 +149,8 @@ pub struct NewTicket<'a> {
     pub priority: Priority,
     pub line: Line,
     pub lang: Lang,
+    /// From the knowledge-base article the question was closest to, if any.
+    pub category: Option<String>,
 }
 
 /// One outgoing message waiting in the outbox.
@@ -502,8 +504,8 @@ impl Store {
     ) -> CoreResult<Ticket> {
         let row = sqlx::query(&format!(
             "INSERT INTO tickets (requester_id, channel, chat, subject, kind, priority, status, \
-             line, lang, created_ms, updated_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {TICKET_COLUMNS}"
+             line, lang, created_ms, updated_ms, category) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING {TICKET_COLUMNS}"
         ))
         .bind(t.requester.0)
         .bind(t.chat.channel.code())
@@ -515,6 +517,7 @@ impl Store {
         .bind(i64::from(t.line.get()))
         .bind(t.lang.code())
         .bind(now)
+        .bind(t.category.clone())
         .fetch_one(&mut *conn)
         .await?;
         ticket_from_row(&row)

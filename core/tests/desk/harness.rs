@@ -181,6 +181,16 @@ impl Desk {
                 agent_chats: vec![ChatRef::new(ChannelKind::Console, AGENTS)],
                 default_lang: Lang::En,
                 staff,
+                routes: vec![frontline_core::engine::Route {
+                    line: frontline_core::domain::Line::AGENTS,
+                    kinds: vec![
+                        frontline_core::TicketKind::AccessRequest,
+                        frontline_core::TicketKind::LicenceKey,
+                    ],
+                    langs: Vec::new(),
+                    categories: Vec::new(),
+                    chats: vec![ChatRef::new(ChannelKind::Console, "#access")],
+                }],
                 line_chats: vec![
                     (
                         frontline_core::domain::Line::new(3).expect("line"),

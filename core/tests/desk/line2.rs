@@ -299,7 +299,28 @@ async fn hours_articles_escalation_and_stats(db: Db) {
     );
 }
 
+async fn tickets_are_routed_by_type_to_their_channel(db: Db) {
+    let desk = Desk::new(&db).await;
+    desk.say(
+        "uma",
+        "the coffee machine on the third floor makes strange noises",
+    )
+    .await;
+    // The fourth kind button is "access request" (the guess, question, comes first).
+    let label = desk.button("uma", 4).label;
+    assert_eq!(label, "access request");
+    let out = desk.press("uma", 4).await;
+    assert_eq!(to(&out, AGENTS).len(), 0, "not the default channel");
+    assert!(
+        to(&out, "#access")[0].starts_with("🆕 #1 access request"),
+        "{out:?}"
+    );
+    let out = desk.say("uma", "any news?").await;
+    assert_eq!(to(&out, "#access"), ["💬 #1 uma: any news?"]);
+}
+
 crate::on_both_databases!(
+    tickets_are_routed_by_type_to_their_channel,
     hours_articles_escalation_and_stats,
     an_agent_works_a_ticket_from_queue_to_rating,
     users_are_refused_staff_commands_and_nothing_changes,
