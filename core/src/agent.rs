@@ -1,6 +1,6 @@
 //! The agents' command grammar: a pure parser from text to a typed command.
 
-use crate::domain::{Line, Priority, TicketId, TicketKind};
+use crate::domain::{ChannelKind, Line, Priority, TicketId, TicketKind};
 use crate::error::UserError;
 
 /// The names of agents' commands; a user who types one is told it is for staff.
@@ -19,6 +19,7 @@ pub const AGENT_COMMANDS: &[&str] = &[
     "answer",
     "escalate",
     "stats",
+    "staff",
 ];
 
 /// An agent's command.
@@ -40,6 +41,22 @@ pub enum AgentCommand {
     Answer(TicketId, String),
     Escalate(TicketId, Line, String),
     Stats,
+    Staff(StaffCommand),
+}
+
+/// Admins' management of staff from chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffCommand {
+    List,
+    /// Name, admin?, channel, platform id, lines.
+    Add {
+        name: String,
+        admin: bool,
+        channel: ChannelKind,
+        id: String,
+        lines: Vec<Line>,
+    },
+    Remove(String),
 }
 
 /// Parses `text` if it starts with an agent command; `None` otherwise.
@@ -94,6 +111,55 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
             }
             "resolve" => AgentCommand::Resolve(ticket()?),
             "stats" => AgentCommand::Stats,
+            "staff" => AgentCommand::Staff(match first {
+                "" | "list" => StaffCommand::List,
+                "remove" => {
+                    if rest.is_empty() {
+                        return Err(missing("the name to remove"));
+                    }
+                    StaffCommand::Remove(rest.to_string())
+                }
+                "add" => {
+                    let usage = "NAME agent|admin CHANNEL:ID [lines 2,3]";
+                    let mut words = rest.split_whitespace();
+                    let (Some(name), Some(role), Some(identity)) =
+                        (words.next(), words.next(), words.next())
+                    else {
+                        return Err(missing(usage));
+                    };
+                    let admin = match role {
+                        "agent" => false,
+                        "admin" => true,
+                        _ => return Err(missing(usage)),
+                    };
+                    let (channel, id) = identity.split_once(':').ok_or(missing(usage))?;
+                    let channel = ChannelKind::from_code(channel).ok_or(missing(usage))?;
+                    if id.is_empty() {
+                        return Err(missing(usage));
+                    }
+                    let lines = match words.next() {
+                        None => vec![Line::AGENTS],
+                        Some(l) => l
+                            .split(',')
+                            .map(|n| {
+                                n.parse::<i64>()
+                                    .ok()
+                                    .and_then(|n| Line::new(n).ok())
+                                    .filter(|l| l.get() >= 2)
+                            })
+                            .collect::<Option<Vec<_>>>()
+                            .ok_or(missing(usage))?,
+                    };
+                    StaffCommand::Add {
+                        name: name.to_string(),
+                        admin,
+                        channel,
+                        id: id.to_string(),
+                        lines,
+                    }
+                }
+                _ => return Err(missing("list, add or remove")),
+            }),
             "hours" => {
                 let id = ticket()?;
                 let (amount, note) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));

@@ -249,11 +249,13 @@ impl Engine {
         let person =
             Store::person_for(&mut tx, &inbound.from, &inbound.chat.chat, first_lang, now).await?;
         let mut turn = Turn {
+            // The configuration's staff first; then staff an admin added from chat.
             staff: self
                 .config
                 .staff
                 .get(inbound.from.channel, &inbound.from.id)
-                .cloned(),
+                .cloned()
+                .or_else(|| person.staff.clone()),
             person,
             chat: &inbound.chat,
             now,

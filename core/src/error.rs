@@ -49,6 +49,12 @@ pub enum UserError {
     NotHolder(TicketId),
     #[error("no article `{0}`")]
     NoArticle(String),
+    #[error("only admins manage staff")]
+    AdminOnly,
+    #[error("{0} is already staff (or the identity is taken)")]
+    StaffExists(String),
+    #[error("{0} is not staff added from chat")]
+    NoStaff(String),
 }
 
 impl UserError {

@@ -446,7 +446,12 @@ fn user_error(e: &UserError, lang: Lang) -> String {
             format!("Ticket {ticket} is already claimed by {by}.")
         }
         UserError::NotHolder(id) => format!("Ticket {id} is not yours to release."),
-        UserError::NoArticle(s) => format!("There is no article `{s}`. /kb list shows them."),
+        UserError::NoArticle(s) => format!("There is no article `{s}`."),
+        UserError::AdminOnly => "Only admins manage staff.".into(),
+        UserError::StaffExists(n) => format!("{n} is already staff, or that identity is taken."),
+        UserError::NoStaff(n) => {
+            format!("{n} is not staff added from chat (people in the configuration stay).")
+        }
         UserError::StaleChoice => if ru {
             "Этот выбор уже не действует. Напишите вопрос заново."
         } else {

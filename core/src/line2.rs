@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 
 use crate::action::Action;
-use crate::agent::AgentCommand;
+use crate::agent::{AgentCommand, StaffCommand};
 use crate::domain::{EventKind, Lang, Status, Ticket, TicketId};
 use crate::engine::{Button, Engine, Outbound, Stop, Turn};
 use crate::error::UserError;
@@ -334,6 +334,74 @@ impl Engine {
                         .map(|(s, line, n)| format!("line {line} · {} {s}: {n}", s.emoji()))
                         .collect();
                     ack(turn, format!("Tickets today:\n{}", lines.join("\n")));
+                }
+            }
+            AgentCommand::Staff(cmd) => {
+                if me.role != Role::Admin {
+                    return Err(UserError::AdminOnly.into());
+                }
+                match cmd {
+                    StaffCommand::List => {
+                        let list = Store::staff_list(conn).await?;
+                        let lines: Vec<String> = list
+                            .iter()
+                            .map(|s| {
+                                let lines: Vec<String> =
+                                    s.member.lines.iter().map(|l| l.to_string()).collect();
+                                format!(
+                                    "{} · {:?} · {}:{} · lines {}",
+                                    s.member.name,
+                                    s.member.role,
+                                    s.channel,
+                                    s.external_id,
+                                    lines.join(",")
+                                )
+                            })
+                            .collect();
+                        ack(
+                            turn,
+                            if lines.is_empty() {
+                                "No staff added from chat (the configuration lists the rest)."
+                                    .into()
+                            } else {
+                                format!("Staff added from chat:\n{}", lines.join("\n"))
+                            },
+                        );
+                    }
+                    StaffCommand::Add {
+                        name,
+                        admin,
+                        channel,
+                        id,
+                        lines,
+                    } => {
+                        let member = StaffMember {
+                            name: name.clone(),
+                            role: if admin { Role::Admin } else { Role::Agent },
+                            lines,
+                        };
+                        let stored = crate::store::StoredStaff {
+                            member,
+                            channel,
+                            external_id: id.clone(),
+                        };
+                        if !Store::staff_add(conn, &stored, &actor, now).await? {
+                            return Err(UserError::StaffExists(name).into());
+                        }
+                        ack(
+                            turn,
+                            format!(
+                                "{name} is now {} ({channel}:{id}).",
+                                if admin { "an admin" } else { "an agent" }
+                            ),
+                        );
+                    }
+                    StaffCommand::Remove(name) => {
+                        if !Store::staff_remove(conn, &name, &actor, now).await? {
+                            return Err(UserError::NoStaff(name).into());
+                        }
+                        ack(turn, format!("{name} is no longer staff."));
+                    }
                 }
             }
             AgentCommand::Transcript(id) => {

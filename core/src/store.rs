@@ -55,6 +55,37 @@ pub struct Person {
     pub display: String,
     /// The ticket their messages go to, if any (it may have been closed since).
     pub current_ticket: Option<TicketId>,
+    /// Their staff role, when an admin added them from chat.
+    pub staff: Option<crate::staff::StaffMember>,
+}
+
+fn staff_from(
+    name: Option<String>,
+    role: Option<String>,
+    lines: Option<String>,
+) -> Option<crate::staff::StaffMember> {
+    let role = match role?.as_str() {
+        "admin" => crate::staff::Role::Admin,
+        _ => crate::staff::Role::Agent,
+    };
+    Some(crate::staff::StaffMember {
+        name: name?,
+        role,
+        lines: lines
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|l| l.trim().parse::<i64>().ok())
+            .filter_map(|l| Line::new(l).ok())
+            .collect(),
+    })
+}
+
+/// A staff member added from chat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredStaff {
+    pub member: crate::staff::StaffMember,
+    pub channel: ChannelKind,
+    pub external_id: String,
 }
 
 /// A logged question and where it stands.
@@ -296,9 +327,11 @@ impl Store {
     ) -> CoreResult<Person> {
         // One query for the person and the ticket they talk in: every event needs both.
         let found = sqlx::query(
-            "SELECT p.id, p.lang, p.display, i.chat, c.current_ticket FROM identities i \
+            "SELECT p.id, p.lang, p.display, i.chat, c.current_ticket, \
+             s.name AS staff_name, s.role AS staff_role, s.lines AS staff_lines FROM identities i \
              JOIN persons p ON p.id = i.person_id \
              LEFT JOIN conversations c ON c.person_id = p.id \
+             LEFT JOIN staff_members s ON s.channel = i.channel AND s.external_id = i.external_id \
              WHERE i.channel = $1 AND i.external_id = $2",
         )
         .bind(user.channel.code())
@@ -326,6 +359,11 @@ impl Store {
                 current_ticket: r
                     .try_get::<Option<i64>, _>("current_ticket")?
                     .map(TicketId::from_db),
+                staff: staff_from(
+                    r.try_get("staff_name")?,
+                    r.try_get("staff_role")?,
+                    r.try_get("staff_lines")?,
+                ),
             });
         }
         let id: i64 = sqlx::query_scalar(
@@ -345,11 +383,23 @@ impl Store {
         .bind(chat)
         .execute(&mut *conn)
         .await?;
+        let staff = sqlx::query(
+            "SELECT name, role, lines FROM staff_members WHERE channel = $1 AND external_id = $2",
+        )
+        .bind(user.channel.code())
+        .bind(&user.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let staff = match staff {
+            Some(r) => staff_from(r.try_get("name")?, r.try_get("role")?, r.try_get("lines")?),
+            None => None,
+        };
         Ok(Person {
             id: PersonId(id),
             lang,
             display: user.display.clone(),
             current_ticket: None,
+            staff,
         })
     }
 
@@ -752,6 +802,109 @@ impl Store {
                 ))
             })
             .collect()
+    }
+
+    /// Staff added from chat, by name.
+    pub async fn staff_list(conn: &mut AnyConnection) -> CoreResult<Vec<StoredStaff>> {
+        let rows = sqlx::query(
+            "SELECT name, role, lines, channel, external_id FROM staff_members ORDER BY name",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let channel: String = r.try_get("channel")?;
+                Ok(StoredStaff {
+                    member: staff_from(r.try_get("name")?, r.try_get("role")?, r.try_get("lines")?)
+                        .ok_or_else(|| corrupt("staff member", "incomplete"))?,
+                    channel: ChannelKind::from_code(&channel)
+                        .ok_or_else(|| corrupt("channel", &channel))?,
+                    external_id: r.try_get("external_id")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a staff member and audits it. `false` if the name or identity is taken.
+    pub async fn staff_add(
+        conn: &mut AnyConnection,
+        s: &StoredStaff,
+        actor: &str,
+        now: i64,
+    ) -> CoreResult<bool> {
+        let role = match s.member.role {
+            crate::staff::Role::Admin => "admin",
+            crate::staff::Role::Agent => "agent",
+        };
+        let lines: Vec<String> = s.member.lines.iter().map(|l| l.get().to_string()).collect();
+        let r = sqlx::query(
+            "INSERT INTO staff_members (name, role, lines, channel, external_id, added_by, added_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(&s.member.name)
+        .bind(role)
+        .bind(lines.join(","))
+        .bind(s.channel.code())
+        .bind(&s.external_id)
+        .bind(actor)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Store::staff_audit(
+            conn,
+            actor,
+            "add",
+            &s.member.name,
+            &format!(
+                "{role} {}:{} lines {}",
+                s.channel,
+                s.external_id,
+                lines.join(",")
+            ),
+            now,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Removes a staff member added from chat and audits it. `false` if there was none.
+    pub async fn staff_remove(
+        conn: &mut AnyConnection,
+        name: &str,
+        actor: &str,
+        now: i64,
+    ) -> CoreResult<bool> {
+        let r = sqlx::query("DELETE FROM staff_members WHERE name = $1")
+            .bind(name)
+            .execute(&mut *conn)
+            .await?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Store::staff_audit(conn, actor, "remove", name, "", now).await?;
+        Ok(true)
+    }
+
+    async fn staff_audit(
+        conn: &mut AnyConnection,
+        actor: &str,
+        action: &str,
+        name: &str,
+        detail: &str,
+        now: i64,
+    ) -> CoreResult<()> {
+        sqlx::query("INSERT INTO staff_audit (at_ms, actor, action, name, detail) VALUES ($1, $2, $3, $4, $5)")
+            .bind(now)
+            .bind(actor)
+            .bind(action)
+            .bind(name)
+            .bind(detail)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 
     /// Records the requester's rating, once. `false` if one was given already.

@@ -271,7 +271,7 @@ async fn hours_articles_escalation_and_stats(db: Db) {
     );
     assert_eq!(
         desk.say("anna", "/answer 1 no-such-article").await[0].text,
-        "There is no article `no-such-article`. /kb list shows them."
+        "There is no article `no-such-article`."
     );
 
     let out = desk
@@ -319,7 +319,51 @@ async fn tickets_are_routed_by_type_to_their_channel(db: Db) {
     assert_eq!(to(&out, "#access"), ["💬 #1 uma: any news?"]);
 }
 
+async fn admins_add_and_remove_staff_from_chat_and_it_is_audited(db: Db) {
+    let desk = Desk::new(&db).await;
+    assert_eq!(
+        desk.say("carl", "/queue").await[0].text,
+        "/queue is for support staff."
+    );
+    assert_eq!(
+        desk.say("anna", "/staff add carl agent console:carl").await[0].text,
+        "Only admins manage staff."
+    );
+    let out = desk
+        .say("root", "/staff add carl agent console:carl 2,3")
+        .await;
+    assert_eq!(out[0].text, "carl is now an agent (console:carl).");
+    assert_eq!(
+        desk.say("carl", "/queue").await[0].text,
+        "The queue is empty."
+    );
+    assert_eq!(
+        desk.say("root", "/staff list").await[0].text,
+        "Staff added from chat:\ncarl · Agent · console:carl · lines 2,3"
+    );
+    assert!(
+        desk.say("root", "/staff add carl admin console:x").await[0]
+            .text
+            .starts_with("carl is already staff")
+    );
+    assert!(
+        desk.say("root", "/staff add dora boss console:dora").await[0]
+            .text
+            .starts_with("/staff needs NAME agent|admin")
+    );
+    assert_eq!(
+        desk.say("root", "/staff remove carl").await[0].text,
+        "carl is no longer staff."
+    );
+    assert_eq!(
+        desk.say("carl", "/queue").await[0].text,
+        "/queue is for support staff."
+    );
+    assert_eq!(desk.count("staff_audit").await, 2, "add and remove");
+}
+
 crate::on_both_databases!(
+    admins_add_and_remove_staff_from_chat_and_it_is_audited,
     tickets_are_routed_by_type_to_their_channel,
     hours_articles_escalation_and_stats,
     an_agent_works_a_ticket_from_queue_to_rating,
