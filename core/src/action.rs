@@ -38,6 +38,10 @@ pub enum Action {
         ticket: i64,
         score: u8,
     },
+    /// "No comment" after a rating.
+    NoComment {
+        ticket: i64,
+    },
 }
 
 impl Action {
@@ -53,6 +57,7 @@ impl Action {
                 format!("1c{ticket}.{}", if solved { "y" } else { "n" })
             }
             Action::Rate { ticket, score } => format!("1r{ticket}.{score}"),
+            Action::NoComment { ticket } => format!("1z{ticket}"),
         }
     }
 
@@ -71,6 +76,7 @@ impl Action {
             ('h', None) => Action::Helped { question },
             ('n', None) => Action::NotHelped { question },
             ('x', None) => Action::NoneOfThese { question },
+            ('z', None) => Action::NoComment { ticket: question },
             ('p', Some(i)) => Action::Pick {
                 question,
                 index: i.parse().ok().filter(|&i: &u8| i < 3)?,
@@ -149,7 +155,7 @@ mod tests {
             "1p3.9",
             "1kx.incident",
             "1k3.nope",
-            "1z3",
+            "1q3",
             "1h1.2",
             "1c3.x",
             "1r3.6",

@@ -338,6 +338,24 @@ impl Engine {
         if let Some(cmd) = command::parse(&text) {
             return self.on_command(conn, turn, cmd?).await;
         }
+        if let Some(rated) = turn.person.comment_for {
+            // The message right after a rating is its comment.
+            Store::set_comment_for(conn, turn.person.id, None, turn.now).await?;
+            if Store::comment(conn, rated, &text, turn.now).await? {
+                let actor = turn.actor();
+                Store::add_event(
+                    conn,
+                    rated,
+                    turn.now,
+                    &actor,
+                    EventKind::Rated,
+                    &format!("comment: {text}"),
+                )
+                .await?;
+                turn.reply(Msg::CommentSaved.text(turn.person.lang));
+                return Ok(());
+            }
+        }
         if let Some(ticket) = self.open_current_ticket(conn, turn).await? {
             return self.add_to_thread(conn, turn, &ticket, &text).await;
         }
@@ -579,7 +597,7 @@ impl Engine {
             | Action::Pick { question, .. }
             | Action::NoneOfThese { question }
             | Action::Kind { question, .. } => question,
-            Action::Confirm { .. } | Action::Rate { .. } => {
+            Action::Confirm { .. } | Action::Rate { .. } | Action::NoComment { .. } => {
                 return Err(UserError::StaleChoice.into());
             }
         };
@@ -645,7 +663,7 @@ impl Engine {
                 );
             }
             Action::Kind { kind, .. } => self.register(conn, turn, &q, kind).await?,
-            Action::Confirm { .. } | Action::Rate { .. } => {
+            Action::Confirm { .. } | Action::Rate { .. } | Action::NoComment { .. } => {
                 return Err(UserError::StaleChoice.into());
             }
         }

@@ -95,6 +95,10 @@ pub enum Msg<'a> {
         ticket: TicketId,
     },
     ThanksForRating,
+    /// After a rating: a comment, if they like.
+    AskComment,
+    NoCommentButton,
+    CommentSaved,
     /// To the requester: it is being worked on again.
     Reopened {
         ticket: TicketId,
@@ -322,6 +326,13 @@ impl Msg<'_> {
                 format!("{} Ticket {ticket} is closed. Please rate our help from 1 to 5.", Status::Closed.emoji())
             },
             Msg::ThanksForRating => if ru { "Спасибо за оценку!" } else { "Thank you for your rating!" }.into(),
+            Msg::AskComment => if ru {
+                "Спасибо за оценку! Если хотите, напишите комментарий следующим сообщением."
+            } else {
+                "Thank you for your rating! If you like, write a comment in your next message."
+            }.into(),
+            Msg::NoCommentButton => if ru { "Без комментария" } else { "No comment" }.into(),
+            Msg::CommentSaved => if ru { "Комментарий сохранён. Спасибо!" } else { "Your comment is saved. Thank you!" }.into(),
             Msg::Reopened { ticket } => if ru {
                 format!("{} Заявка {ticket} снова в работе.", Status::InProgress.emoji())
             } else {

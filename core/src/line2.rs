@@ -585,7 +585,15 @@ impl Engine {
             &score.to_string(),
         )
         .await?;
-        turn.reply(Msg::ThanksForRating.text(turn.person.lang));
+        Store::set_comment_for(conn, turn.person.id, Some(id), turn.now).await?;
+        let lang = turn.person.lang;
+        turn.reply_with(
+            Msg::AskComment.text(lang),
+            vec![Button {
+                label: Msg::NoCommentButton.text(lang),
+                data: Action::NoComment { ticket: id.get() }.encode(),
+            }],
+        );
         self.to_agents(turn, &t, format!("⭐ {id} rated {score}/5"));
         Ok(())
     }

@@ -57,6 +57,8 @@ pub struct Person {
     pub current_ticket: Option<TicketId>,
     /// Their staff role, when an admin added them from chat.
     pub staff: Option<crate::staff::StaffMember>,
+    /// A ticket they just rated: their next text is its comment.
+    pub comment_for: Option<TicketId>,
 }
 
 fn staff_from(
@@ -327,7 +329,7 @@ impl Store {
     ) -> CoreResult<Person> {
         // One query for the person and the ticket they talk in: every event needs both.
         let found = sqlx::query(
-            "SELECT p.id, p.lang, p.display, i.chat, c.current_ticket, \
+            "SELECT p.id, p.lang, p.display, i.chat, c.current_ticket, c.comment_for, \
              s.name AS staff_name, s.role AS staff_role, s.lines AS staff_lines FROM identities i \
              JOIN persons p ON p.id = i.person_id \
              LEFT JOIN conversations c ON c.person_id = p.id \
@@ -364,6 +366,9 @@ impl Store {
                     r.try_get("staff_role")?,
                     r.try_get("staff_lines")?,
                 ),
+                comment_for: r
+                    .try_get::<Option<i64>, _>("comment_for")?
+                    .map(TicketId::from_db),
             });
         }
         let id: i64 = sqlx::query_scalar(
@@ -400,6 +405,7 @@ impl Store {
             display: user.display.clone(),
             current_ticket: None,
             staff,
+            comment_for: None,
         })
     }
 
@@ -905,6 +911,43 @@ impl Store {
             .execute(&mut *conn)
             .await?;
         Ok(())
+    }
+
+    /// Marks (or, with `None`, clears) the ticket whose rating waits for a comment.
+    pub async fn set_comment_for(
+        conn: &mut AnyConnection,
+        person: PersonId,
+        ticket: Option<TicketId>,
+        now: i64,
+    ) -> CoreResult<()> {
+        sqlx::query(
+            "INSERT INTO conversations (person_id, comment_for, updated_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (person_id) DO UPDATE SET comment_for = $2, updated_ms = $3",
+        )
+        .bind(person.0)
+        .bind(ticket.map(TicketId::get))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores the comment of a rated ticket, once.
+    pub async fn comment(
+        conn: &mut AnyConnection,
+        id: TicketId,
+        text: &str,
+        now: i64,
+    ) -> CoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE tickets SET csat_comment = $1, updated_ms = $2 WHERE id = $3 AND csat_comment IS NULL",
+        )
+        .bind(text)
+        .bind(now)
+        .bind(id.get())
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() == 1)
     }
 
     /// Records the requester's rating, once. `false` if one was given already.

@@ -112,8 +112,27 @@ async fn an_agent_works_a_ticket_from_queue_to_rating(db: Db) {
     );
     assert_eq!(closed[0].buttons.len(), 5);
     let out = desk.press("uma", 5).await;
-    assert_eq!(to(&out, "uma"), ["Thank you for your rating!"]);
-    let again = desk.press("uma", 4).await;
+    assert_eq!(
+        to(&out, "uma"),
+        ["Thank you for your rating! If you like, write a comment in your next message."]
+    );
+    let out = desk.say("uma", "Quick and friendly, thanks").await;
+    assert_eq!(to(&out, "uma"), ["Your comment is saved. Thank you!"]);
+    let again = desk
+        .send(
+            desk.inbound(
+                "uma",
+                Payload::Button(
+                    frontline_core::action::Action::Rate {
+                        ticket: 1,
+                        score: 4,
+                    }
+                    .encode(),
+                ),
+            ),
+        )
+        .await
+        .1;
     assert_eq!(
         to(&again, "uma"),
         ["That choice is no longer open. Please ask again."]

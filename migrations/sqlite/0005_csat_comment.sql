@@ -1,0 +1,2 @@
+-- A closed ticket whose rating may still get a comment from its requester.
+ALTER TABLE conversations ADD COLUMN comment_for INTEGER REFERENCES tickets(id);
