@@ -1,6 +1,7 @@
 //! The console channel: the desk in a terminal, and a scripting tool.
 //!
-//! Each input line is `NAME: text`, said by NAME. Every message sent prints as
+//! Each input line is `NAME: text`, said by NAME (`NAME #N: text`: said in ticket N's thread,
+//! where staff may leave out the ticket number and plain text is a reply). Every message sent prints as
 //! `→ NAME: text` (to an agents' channel, `→ #CHANNEL: text`), continuation lines indented and
 //! buttons as numbered choices; `NAME: 2` presses choice 2 of the last message sent to NAME.
 //! With stdin not a terminal it runs the script to its end and exits; in a terminal it is a
@@ -13,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use frontline_core::{
     Button, Channel, ChannelKind, ChatRef, Dispatcher, Inbound, Outbound, Payload, SendError,
-    UserRef,
+    TicketId, UserRef,
 };
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
@@ -94,7 +95,12 @@ pub struct ConsoleOptions {
 /// One parsed input line.
 #[derive(Debug, PartialEq, Eq)]
 enum Line<'a> {
-    Say { name: &'a str, text: &'a str },
+    /// `NAME: text`, or `NAME #N: text` for text written in ticket N's thread.
+    Say {
+        name: &'a str,
+        thread: Option<i64>,
+        text: &'a str,
+    },
     Skip,
     Bad,
 }
@@ -104,14 +110,24 @@ fn parse_line(line: &str) -> Line<'_> {
     if t.is_empty() || t.starts_with('#') {
         return Line::Skip;
     }
-    match t.split_once(':') {
-        Some((name, text)) if !name.trim().is_empty() && !name.contains(char::is_whitespace) => {
-            Line::Say {
-                name: name.trim(),
-                text: text.trim(),
-            }
-        }
-        _ => Line::Bad,
+    let Some((who, text)) = t.split_once(':') else {
+        return Line::Bad;
+    };
+    let mut words = who.split_whitespace();
+    let (Some(name), thread, None) = (words.next(), words.next(), words.next()) else {
+        return Line::Bad;
+    };
+    let thread = match thread {
+        None => None,
+        Some(n) => match n.strip_prefix('#').and_then(|n| n.parse::<i64>().ok()) {
+            Some(n) if n > 0 => Some(n),
+            _ => return Line::Bad,
+        },
+    };
+    Line::Say {
+        name,
+        thread,
+        text: text.trim(),
     }
 }
 
@@ -158,14 +174,15 @@ pub async fn run(
         let Some(line) = lines.next_line().await? else {
             break;
         };
-        let (name, text) = match parse_line(&line) {
+        let (name, thread, text) = match parse_line(&line) {
             Line::Skip => continue,
             Line::Bad => {
-                eprintln!("! expected `NAME: text`, got: {line}");
+                eprintln!("! expected `NAME: text` or `NAME #TICKET: text`, got: {line}");
                 continue;
             }
-            Line::Say { name, text } => (name, text),
+            Line::Say { name, thread, text } => (name, thread, text),
         };
+        let thread = thread.and_then(|n| TicketId::parse(&n.to_string()).ok());
         n += 1;
         let payload = match text
             .parse::<usize>()
@@ -184,6 +201,7 @@ pub async fn run(
             },
             chat: ChatRef::new(ChannelKind::Console, name),
             lang_hint: None,
+            thread,
             payload,
         };
         app.engine.handle(inbound).await?;
@@ -198,24 +216,21 @@ mod tests {
 
     #[test]
     fn lines_are_name_colon_text() {
+        let say = |name, thread, text| Line::Say { name, thread, text };
         assert_eq!(
             parse_line("alice: hello: there"),
-            Line::Say {
-                name: "alice",
-                text: "hello: there"
-            }
+            say("alice", None, "hello: there")
         );
+        assert_eq!(parse_line("  bob:2 "), say("bob", None, "2"));
         assert_eq!(
-            parse_line("  bob:2 "),
-            Line::Say {
-                name: "bob",
-                text: "2"
-            }
+            parse_line("anna #12: try again"),
+            say("anna", Some(12), "try again")
         );
         assert_eq!(parse_line("# a comment"), Line::Skip);
         assert_eq!(parse_line(""), Line::Skip);
         assert_eq!(parse_line("no colon"), Line::Bad);
         assert_eq!(parse_line("two words: x"), Line::Bad);
+        assert_eq!(parse_line("anna #x: hi"), Line::Bad);
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub struct Inbound {
     pub chat: ChatRef,
     /// The language the platform says the user uses, for first contact.
     pub lang_hint: Option<Lang>,
+    /// The ticket whose thread (a forum topic, a Discord thread) the message was written in:
+    /// there, staff may leave out the ticket number, and plain text is a reply.
+    pub thread: Option<TicketId>,
     pub payload: Payload,
 }
 
@@ -262,7 +265,13 @@ impl Engine {
             out: Vec::new(),
         };
         let result = match &inbound.payload {
-            Payload::Text(text) => self.on_text(&mut tx, &mut turn, text, search).await,
+            Payload::Text(text) => {
+                let text = match (&turn.staff, inbound.thread) {
+                    (Some(_), Some(ticket)) => in_thread(text, ticket),
+                    _ => text.clone(),
+                };
+                self.on_text(&mut tx, &mut turn, &text, search).await
+            }
             Payload::Button(data) => self.on_button(&mut tx, &mut turn, data).await,
         };
         match result {
@@ -925,6 +934,24 @@ fn kind_buttons(question: i64, guess: TicketKind, lang: Lang) -> Vec<Button> {
         .collect()
 }
 
+/// Staff text written in a ticket's thread, as the command it means: plain text is
+/// `/reply N text`, and a ticket command without its number gets the thread's.
+fn in_thread(text: &str, ticket: TicketId) -> String {
+    let t = text.trim_start();
+    let Some(rest) = t.strip_prefix('/') else {
+        return format!("/reply {} {text}", ticket.get());
+    };
+    let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let takes_ticket =
+        agent::AGENT_COMMANDS.contains(&name) && !matches!(name, "queue" | "stats" | "staff");
+    let first = args.split_whitespace().next().unwrap_or("");
+    if takes_ticket && TicketId::parse(first).is_err() {
+        format!("/{name} {} {args}", ticket.get())
+    } else {
+        text.to_string()
+    }
+}
+
 /// Text as it will be stored: control characters out (tabs and line breaks kept), trimmed,
 /// and refused when empty or longer than [`MAX_TEXT_CHARS`].
 fn clean_text(raw: &str) -> Result<String, UserError> {
@@ -988,6 +1015,22 @@ mod tests {
             s.ends_with('…') && s.chars().count() <= MAX_SUBJECT_CHARS + 1,
             "{s}"
         );
+    }
+
+    #[test]
+    fn thread_messages_get_the_threads_ticket() {
+        let t = TicketId::parse("7").expect("id");
+        assert_eq!(
+            in_thread("Try again please", t),
+            "/reply 7 Try again please"
+        );
+        assert_eq!(in_thread("/resolve", t), "/resolve 7 ");
+        assert_eq!(
+            in_thread("/priority high whole floor", t),
+            "/priority 7 high whole floor"
+        );
+        assert_eq!(in_thread("/claim 9", t), "/claim 9");
+        assert_eq!(in_thread("/queue", t), "/queue");
     }
 
     #[test]

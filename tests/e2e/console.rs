@@ -160,3 +160,29 @@ anna: /hours 1 1.5 descaling lesson
         stderr(&bad)
     );
 }
+
+#[test]
+fn staff_in_a_tickets_thread_reply_with_plain_text_and_leave_out_the_number() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let script = "\
+uma: the coffee machine on the third floor makes strange noises
+uma: 2
+anna #1: Hold both buttons for five seconds.
+anna #1: /resolve
+";
+    let out = frontline_with_input(data.path(), &["console", "--agent", "anna"], script);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("→ uma: anna has taken your ticket #1."),
+        "{text}"
+    );
+    assert!(
+        text.contains("→ uma: 💬 #1 · anna:\n  Hold both buttons for five seconds."),
+        "{text}"
+    );
+    assert!(
+        text.contains("→ uma: 🟢 Ticket #1 is resolved. Is the problem solved?"),
+        "{text}"
+    );
+}

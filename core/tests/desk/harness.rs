@@ -230,6 +230,7 @@ impl Desk {
             },
             chat: ChatRef::new(ChannelKind::Console, who),
             lang_hint: None,
+            thread: None,
             payload,
         }
     }
