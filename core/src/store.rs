@@ -82,6 +82,15 @@ fn staff_from(
     })
 }
 
+/// The ticket references a conversation row keeps.
+#[derive(Debug, Clone, Copy)]
+enum ConversationField {
+    /// The open ticket the person's messages go to.
+    CurrentTicket,
+    /// A ticket just rated, whose comment the next message is.
+    CommentFor,
+}
+
 /// A staff member added from chat.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredStaff {
@@ -441,10 +450,25 @@ impl Store {
         ticket: Option<TicketId>,
         now: i64,
     ) -> CoreResult<()> {
-        sqlx::query(
-            "INSERT INTO conversations (person_id, current_ticket, updated_ms) VALUES ($1, $2, $3) \
-             ON CONFLICT (person_id) DO UPDATE SET current_ticket = $2, updated_ms = $3",
-        )
+        Store::set_conversation(conn, person, ConversationField::CurrentTicket, ticket, now).await
+    }
+
+    /// Sets one ticket reference of a person's conversation row, creating the row if needed.
+    async fn set_conversation(
+        conn: &mut AnyConnection,
+        person: PersonId,
+        field: ConversationField,
+        ticket: Option<TicketId>,
+        now: i64,
+    ) -> CoreResult<()> {
+        let column = match field {
+            ConversationField::CurrentTicket => "current_ticket",
+            ConversationField::CommentFor => "comment_for",
+        };
+        sqlx::query(&format!(
+            "INSERT INTO conversations (person_id, {column}, updated_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (person_id) DO UPDATE SET {column} = $2, updated_ms = $3"
+        ))
         .bind(person.0)
         .bind(ticket.map(TicketId::get))
         .bind(now)
@@ -920,16 +944,7 @@ impl Store {
         ticket: Option<TicketId>,
         now: i64,
     ) -> CoreResult<()> {
-        sqlx::query(
-            "INSERT INTO conversations (person_id, comment_for, updated_ms) VALUES ($1, $2, $3) \
-             ON CONFLICT (person_id) DO UPDATE SET comment_for = $2, updated_ms = $3",
-        )
-        .bind(person.0)
-        .bind(ticket.map(TicketId::get))
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+        Store::set_conversation(conn, person, ConversationField::CommentFor, ticket, now).await
     }
 
     /// Stores the comment of a rated ticket, once.
