@@ -431,19 +431,6 @@ impl Store {
         Ok(())
     }
 
-    /// The ticket the person's messages currently go to, if any.
-    pub async fn current_ticket(
-        conn: &mut AnyConnection,
-        person: PersonId,
-    ) -> CoreResult<Option<TicketId>> {
-        let t: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT current_ticket FROM conversations WHERE person_id = $1")
-                .bind(person.0)
-                .fetch_optional(&mut *conn)
-                .await?;
-        Ok(t.flatten().map(TicketId::from_db))
-    }
-
     pub async fn set_current_ticket(
         conn: &mut AnyConnection,
         person: PersonId,
@@ -1141,18 +1128,5 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?,
         )
-    }
-
-    /// Questions per final or pending state since `from_ms`, for the deflection rate.
-    pub async fn question_outcomes(&self, from_ms: i64) -> CoreResult<Vec<(String, i64)>> {
-        let rows = sqlx::query(
-            "SELECT state, COUNT(*) AS n FROM questions WHERE created_ms >= $1 GROUP BY state ORDER BY state",
-        )
-        .bind(from_ms)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
-            .collect()
     }
 }
