@@ -84,6 +84,7 @@ pub struct App {
     pub store: Store,
     pub kb: Arc<KnowledgeBase>,
     pub engine: Engine,
+    pub data_dir: std::path::PathBuf,
 }
 
 impl App {
@@ -101,7 +102,7 @@ impl App {
         let url = config.database_url(data_dir);
         let store = Store::connect(&url).await.context("opening the database")?;
         let dir = data_dir.to_path_buf();
-        // Opening and (on first start) building the index writes files: off the async threads.
+        // Opening the index writes files: off the async threads.
         let kb = tokio::task::spawn_blocking(move || crate::kb_cmd::open_index(&dir))
             .await
             .context("index task")??;
@@ -137,7 +138,25 @@ impl App {
                 ],
             },
         );
+        // The articles live in the database; on first start the bundled sample becomes their
+        // first versions. The index then catches up with the table (at once when it is current).
+        let mut conn = store.pool().acquire().await?;
+        let seeded = Store::articles_seq(&mut conn).await? > 0;
+        drop(conn);
+        if seeded {
+            engine
+                .sync_kb()
+                .await
+                .context("updating the search index")?;
+        } else {
+            let sample = frontline_kb::sample::articles();
+            engine
+                .import_articles(&sample.articles, "sample")
+                .await
+                .context("loading the sample articles")?;
+        }
         Ok(App {
+            data_dir: data_dir.to_path_buf(),
             config,
             store,
             kb,

@@ -53,7 +53,7 @@ pub enum Command {
         #[arg(long = "admin", value_name = "NAME")]
         admins: Vec<String>,
     },
-    /// The knowledge base: search, evaluate, import.
+    /// The knowledge base: search, evaluate, import, export.
     Kb {
         #[command(subcommand)]
         command: KbCommand,
@@ -124,9 +124,14 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
 
 async fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.take() {
+        Some(Command::Kb { command }) if command.needs_desk() => {
+            let config = load_config(&cli)?;
+            let app = App::start(config, &cli.data_dir, Arc::new(SystemClock)).await?;
+            kb_cmd::run_desk(command, &app).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Kb { command }) => {
-            let data_dir = cli.data_dir.clone();
-            tokio::task::spawn_blocking(move || kb_cmd::run(command, &data_dir))
+            tokio::task::spawn_blocking(move || kb_cmd::run_files(command))
                 .await
                 .context("knowledge-base task")??;
             Ok(ExitCode::SUCCESS)

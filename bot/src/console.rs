@@ -4,11 +4,15 @@
 //! where staff may leave out the ticket number and plain text is a reply). Every message sent prints as
 //! `→ NAME: text` (to an agents' channel, `→ #CHANNEL: text`), continuation lines indented and
 //! buttons as numbered choices; `NAME: 2` presses choice 2 of the last message sent to NAME.
+//! A line ending in `\` continues on the next line (for multi-line messages such as
+//! `/kb add`); `NAME: file:PATH caption` sends the text file at PATH with the caption, as a
+//! chat upload would. Attached files are written to the data dir's `files/` folder.
 //! With stdin not a terminal it runs the script to its end and exits; in a terminal it is a
 //! REPL with a prompt.
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -24,13 +28,16 @@ use crate::app::App;
 pub struct ConsoleChannel {
     out: Mutex<Box<dyn Write + Send>>,
     buttons: Mutex<HashMap<String, Vec<Button>>>,
+    /// Where attached files are written.
+    files: PathBuf,
 }
 
 impl ConsoleChannel {
-    pub fn new(out: Box<dyn Write + Send>) -> Self {
+    pub fn new(out: Box<dyn Write + Send>, files: PathBuf) -> Self {
         ConsoleChannel {
             out: Mutex::new(out),
             buttons: Mutex::new(HashMap::new()),
+            files,
         }
     }
 
@@ -75,8 +82,29 @@ impl Channel for ConsoleChannel {
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(message.to.chat.clone(), message.buttons.clone());
         }
+        let mut shown = render(message);
+        if let Some(file) = &message.attachment {
+            let retry = |e: std::io::Error| SendError::Retry {
+                after_ms: None,
+                reason: format!("writing an attachment failed: {e}"),
+            };
+            std::fs::create_dir_all(&self.files).map_err(retry)?;
+            // Only the file name's last part: a name must not write outside the folder.
+            let name = std::path::Path::new(&file.name).file_name().map_or_else(
+                || "attachment.txt".into(),
+                |n| n.to_string_lossy().to_string(),
+            );
+            let path = self.files.join(name);
+            std::fs::write(&path, &file.text).map_err(retry)?;
+            shown.push_str(&format!(
+                "  📎 {} ({} bytes): {}\n",
+                file.name,
+                file.text.len(),
+                path.display()
+            ));
+        }
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        out.write_all(render(message).as_bytes())
+        out.write_all(shown.as_bytes())
             .and_then(|()| out.flush())
             .map_err(|e| SendError::Retry {
                 after_ms: None,
@@ -141,7 +169,10 @@ pub async fn run(
     input: impl AsyncBufRead + Unpin,
     interactive: bool,
 ) -> anyhow::Result<()> {
-    let channel = Arc::new(ConsoleChannel::new(Box::new(std::io::stdout())));
+    let channel = Arc::new(ConsoleChannel::new(
+        Box::new(std::io::stdout()),
+        app.data_dir.join("files"),
+    ));
     let dispatcher = Dispatcher::new(
         app.store.clone(),
         app.engine.clock().clone(),
@@ -171,9 +202,20 @@ pub async fn run(
             print!("> ");
             std::io::stdout().flush()?;
         }
-        let Some(line) = lines.next_line().await? else {
+        let Some(mut line) = lines.next_line().await? else {
             break;
         };
+        // `\` at the end of a line: the message goes on.
+        while let Some(head) = line.strip_suffix('\\') {
+            let head = head.to_string();
+            match lines.next_line().await? {
+                Some(next) => line = format!("{head}\n{next}"),
+                None => {
+                    line = head;
+                    break;
+                }
+            }
+        }
         let (name, thread, text) = match parse_line(&line) {
             Line::Skip => continue,
             Line::Bad => {
@@ -190,7 +232,32 @@ pub async fn run(
             .and_then(|k| channel.choice(name, k))
         {
             Some(data) => Payload::Button(data),
-            None => Payload::Text(text.to_string()),
+            None => match text.strip_prefix("file:") {
+                Some(upload) => {
+                    let (path, caption) = upload
+                        .trim_start()
+                        .split_once(char::is_whitespace)
+                        .unwrap_or((upload.trim(), ""));
+                    match std::fs::read(path).map(String::from_utf8) {
+                        Ok(Ok(content)) => Payload::File {
+                            name: std::path::Path::new(path)
+                                .file_name()
+                                .map_or_else(String::new, |n| n.to_string_lossy().to_string()),
+                            text: content,
+                            caption: caption.trim().to_string(),
+                        },
+                        Ok(Err(_)) => {
+                            eprintln!("! {path} is not UTF-8 text; only text files can be sent");
+                            continue;
+                        }
+                        Err(e) => {
+                            eprintln!("! cannot read {path}: {e}");
+                            continue;
+                        }
+                    }
+                }
+                None => Payload::Text(text.to_string()),
+            },
         };
         let inbound = Inbound {
             update_id: format!("console-{nonce}-{n}"),
@@ -242,6 +309,7 @@ mod tests {
                 label: "Yes".into(),
                 data: "y".into(),
             }],
+            attachment: None,
         };
         assert_eq!(
             render(&m),

@@ -6,7 +6,10 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
+use frontline_core::{ArticleState, Store};
 use frontline_kb::{Article, Decision, KnowledgeBase, Lang, LoadReport};
+
+use crate::app::App;
 
 #[derive(Debug, Subcommand)]
 pub enum KbCommand {
@@ -36,11 +39,25 @@ pub enum KbCommand {
         #[arg(long)]
         dump: Option<PathBuf>,
     },
-    /// Load articles (a folder of Markdown files, a Markdown file, or JSONL) into the data dir.
+    /// Load articles (a folder of Markdown files, a Markdown file, or JSONL) into the desk's
+    /// database as new versions; unchanged articles are left alone.
     Import {
         /// The folder or file to read.
         path: PathBuf,
     },
+    /// Write every published article as DIR/LANG/SLUG.md (front matter + body), the form
+    /// `kb import` reads back.
+    Export {
+        /// The folder to write (created if missing).
+        dir: PathBuf,
+    },
+}
+
+impl KbCommand {
+    /// Whether it works on the desk's own articles (database and index) rather than on files.
+    pub fn needs_desk(&self) -> bool {
+        !matches!(self, KbCommand::Eval { .. })
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -58,57 +75,88 @@ impl From<LangArg> for Lang {
     }
 }
 
-/// Runs a `kb` command. Blocking (files, index writes): the caller runs it off the async
-/// threads.
-pub fn run(command: KbCommand, data_dir: &Path) -> anyhow::Result<()> {
+/// Runs `kb eval`, which reads files only. Blocking: the caller runs it off the async threads.
+pub fn run_files(command: KbCommand) -> anyhow::Result<()> {
     match command {
-        KbCommand::Search { text, lang, top } => search(data_dir, &text, lang.map(Lang::from), top),
         KbCommand::Eval {
             articles,
             queries,
             json,
             dump,
         } => eval(&articles, &queries, json, dump.as_deref()),
-        KbCommand::Import { path } => import(data_dir, &path),
+        _ => bail!("this kb command works on the desk's articles"),
     }
 }
 
-fn import(data_dir: &Path, path: &Path) -> anyhow::Result<()> {
-    let report = frontline_kb::load_path(path)?;
+/// Runs a `kb` command on the desk's articles: the database, and the index that follows it.
+pub async fn run_desk(command: KbCommand, app: &App) -> anyhow::Result<()> {
+    match command {
+        KbCommand::Search { text, lang, top } => search(&app.kb, &text, lang.map(Lang::from), top),
+        KbCommand::Import { path } => import(app, &path).await,
+        KbCommand::Export { dir } => export(app, &dir).await,
+        KbCommand::Eval { .. } => run_files(command),
+    }
+}
+
+async fn import(app: &App, path: &Path) -> anyhow::Result<()> {
+    let read = path.to_path_buf();
+    let report = tokio::task::spawn_blocking(move || frontline_kb::load_path(&read))
+        .await
+        .context("reading task")??;
     for p in &report.problems {
         eprintln!("skipped {p}");
     }
-    let kb = open_index(data_dir)?;
-    for article in &report.articles {
-        kb.upsert(article)?;
-    }
-    let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "imported {} articles ({} files skipped); the knowledge base now holds {}",
-        report.articles.len(),
-        report.problems.len(),
-        kb.len()
-    )?;
     if report.articles.is_empty() && !report.problems.is_empty() {
         bail!("no article could be read from {}", path.display());
     }
+    let changed = app
+        .engine
+        .import_articles(&report.articles, "import")
+        .await?;
+    writeln!(
+        std::io::stdout().lock(),
+        "imported {} articles: {changed} new or changed, {} unchanged ({} files skipped); the knowledge base now holds {}",
+        report.articles.len(),
+        report.articles.len() - changed,
+        report.problems.len(),
+        app.kb.len()
+    )?;
     Ok(())
 }
 
-/// The data dir's index, filled with the bundled sample articles when it is empty.
-pub fn open_index(data_dir: &Path) -> anyhow::Result<KnowledgeBase> {
-    let dir = data_dir.join("kb-index");
-    let kb = KnowledgeBase::open(&dir).with_context(|| format!("opening {}", dir.display()))?;
-    if kb.is_empty() {
-        let sample = frontline_kb::sample::articles();
-        kb.rebuild(&sample.articles, true)?;
+async fn export(app: &App, dir: &Path) -> anyhow::Result<()> {
+    let mut conn = app.store.pool().acquire().await?;
+    let all = Store::articles_latest(&mut conn).await?;
+    drop(conn);
+    let mut written = 0;
+    for v in all.iter().filter(|v| v.state == ArticleState::Published) {
+        let folder = dir.join(v.article.lang.code());
+        std::fs::create_dir_all(&folder)
+            .with_context(|| format!("creating {}", folder.display()))?;
+        let file = folder.join(format!("{}.md", v.article.slug));
+        std::fs::write(&file, v.article.to_markdown())
+            .with_context(|| format!("writing {}", file.display()))?;
+        written += 1;
     }
-    Ok(kb)
+    let drafts = all
+        .iter()
+        .filter(|v| v.state == ArticleState::Draft)
+        .count();
+    writeln!(
+        std::io::stdout().lock(),
+        "exported {written} published articles to {} ({drafts} drafts not exported)",
+        dir.display()
+    )?;
+    Ok(())
 }
 
-fn search(data_dir: &Path, text: &str, lang: Option<Lang>, top: usize) -> anyhow::Result<()> {
-    let kb = open_index(data_dir)?;
+/// The data dir's index (empty when new: the desk fills it from the database).
+pub fn open_index(data_dir: &Path) -> anyhow::Result<KnowledgeBase> {
+    let dir = data_dir.join("kb-index");
+    KnowledgeBase::open(&dir).with_context(|| format!("opening {}", dir.display()))
+}
+
+fn search(kb: &KnowledgeBase, text: &str, lang: Option<Lang>, top: usize) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let outcome = kb.search(text, lang)?;
     match &outcome.decision {

@@ -42,6 +42,10 @@ pub enum Action {
     NoComment {
         ticket: i64,
     },
+    /// [Claim] on a ticket card in an agents' channel.
+    Claim {
+        ticket: i64,
+    },
 }
 
 impl Action {
@@ -58,6 +62,7 @@ impl Action {
             }
             Action::Rate { ticket, score } => format!("1r{ticket}.{score}"),
             Action::NoComment { ticket } => format!("1z{ticket}"),
+            Action::Claim { ticket } => format!("1a{ticket}"),
         }
     }
 
@@ -77,6 +82,7 @@ impl Action {
             ('n', None) => Action::NotHelped { question },
             ('x', None) => Action::NoneOfThese { question },
             ('z', None) => Action::NoComment { ticket: question },
+            ('a', None) => Action::Claim { ticket: question },
             ('p', Some(i)) => Action::Pick {
                 question,
                 index: i.parse().ok().filter(|&i: &u8| i < 3)?,
@@ -131,6 +137,8 @@ mod tests {
                 ticket: q,
                 score: 5,
             },
+            Action::NoComment { ticket: q },
+            Action::Claim { ticket: q },
         ]);
         all.extend(
             TicketKind::ALL
@@ -160,6 +168,8 @@ mod tests {
             "1c3.x",
             "1r3.6",
             "1r3.0",
+            "1a3.1",
+            "1a",
         ] {
             assert_eq!(Action::decode(s), None, "{s}");
         }

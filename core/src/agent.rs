@@ -20,6 +20,7 @@ pub const AGENT_COMMANDS: &[&str] = &[
     "escalate",
     "stats",
     "staff",
+    "kb",
 ];
 
 /// An agent's command.
@@ -42,6 +43,8 @@ pub enum AgentCommand {
     Escalate(TicketId, Line, String),
     Stats,
     Staff(StaffCommand),
+    /// Knowledge-base articles.
+    Kb(crate::kb_admin::KbCommand),
 }
 
 /// Admins' management of staff from chat.
@@ -111,6 +114,7 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
             }
             "resolve" => AgentCommand::Resolve(ticket()?),
             "stats" => AgentCommand::Stats,
+            "kb" => AgentCommand::Kb(crate::kb_admin::parse(args)?),
             "staff" => AgentCommand::Staff(match first {
                 "" | "list" => StaffCommand::List,
                 "remove" => {

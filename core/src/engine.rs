@@ -55,6 +55,24 @@ pub enum Payload {
     Text(String),
     /// The data of a pressed button.
     Button(String),
+    /// A text file the person sent (the adapter has downloaded and decoded it), with the
+    /// message written with it. An admin's `/kb add` or `/kb edit SLUG` with a Markdown file
+    /// stores the article.
+    File {
+        name: String,
+        text: String,
+        caption: String,
+    },
+}
+
+/// Longest text file accepted, in characters.
+pub const MAX_FILE_CHARS: usize = 500_000;
+
+/// A text file sent with a message (a long transcript, say).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub name: String,
+    pub text: String,
 }
 
 /// A message to send.
@@ -64,6 +82,20 @@ pub struct Outbound {
     pub text: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buttons: Vec<Button>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+}
+
+impl Outbound {
+    /// A message of text only.
+    pub fn text(to: ChatRef, text: String) -> Outbound {
+        Outbound {
+            to,
+            text,
+            buttons: Vec::new(),
+            attachment: None,
+        }
+    }
 }
 
 /// A button under a message: its label and the encoded [`Action`].
@@ -128,6 +160,8 @@ pub struct Engine {
     config: EngineConfig,
     /// Woken after each commit that queued messages, so the dispatcher sends at once.
     outbox_ready: Arc<Notify>,
+    /// One index sync at a time: two would apply the same changes and race on the mark.
+    kb_sync: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Why a handler stopped: a user's mistake (answered, nothing changed) or an internal error.
@@ -156,15 +190,13 @@ pub(crate) struct Turn<'a> {
     pub(crate) chat: &'a ChatRef,
     pub(crate) now: i64,
     pub(crate) out: Vec<Outbound>,
+    /// Articles changed: the search index follows after the commit.
+    pub(crate) kb_changed: bool,
 }
 
 impl Turn<'_> {
     pub(crate) fn reply(&mut self, text: String) {
-        self.out.push(Outbound {
-            to: self.chat.clone(),
-            text,
-            buttons: Vec::new(),
-        });
+        self.out.push(Outbound::text(self.chat.clone(), text));
     }
 
     pub(crate) fn reply_with(&mut self, text: String, buttons: Vec<Button>) {
@@ -172,6 +204,16 @@ impl Turn<'_> {
             to: self.chat.clone(),
             text,
             buttons,
+            attachment: None,
+        });
+    }
+
+    pub(crate) fn reply_file(&mut self, text: String, attachment: Attachment) {
+        self.out.push(Outbound {
+            to: self.chat.clone(),
+            text,
+            buttons: Vec::new(),
+            attachment: Some(attachment),
         });
     }
 
@@ -193,7 +235,101 @@ impl Engine {
             clock,
             config,
             outbox_ready: Arc::new(Notify::new()),
+            kb_sync: Arc::new(tokio::sync::Mutex::new(())),
         }
+    }
+
+    /// Brings the search index up to date with the articles' table: applies every change
+    /// after the index's mark, or rebuilds it from the table when it has no usable mark (a
+    /// new index, or a database that was replaced). Returns how many articles changed.
+    ///
+    /// Called after each commit that changed articles and at start; the scheduler calls it
+    /// too, so edits made through another instance reach this one's index.
+    ///
+    /// # Errors
+    /// Database or index failures.
+    #[tracing::instrument(skip(self))]
+    pub async fn sync_kb(&self) -> CoreResult<usize> {
+        let _one = self.kb_sync.lock().await;
+        let kb = self.kb.clone();
+        let mark = blocking(move || kb.mark()).await?;
+        let mark = mark
+            .as_deref()
+            .and_then(|m| m.strip_prefix("seq:"))
+            .and_then(|n| n.parse::<i64>().ok());
+        let mut conn = self.store.pool().acquire().await?;
+        let top = Store::articles_seq(&mut conn).await?;
+        match mark {
+            Some(m) if m <= top => {
+                let (changed, top) = Store::articles_changed_since(&mut conn, m).await?;
+                drop(conn);
+                if changed.is_empty() {
+                    return Ok(0);
+                }
+                let count = changed.len();
+                let (upserts, removals): (Vec<_>, Vec<_>) = changed
+                    .into_iter()
+                    .partition(|v| v.state == crate::articles::ArticleState::Published);
+                let upserts: Vec<_> = upserts.into_iter().map(|v| v.article).collect();
+                let removals: Vec<_> = removals
+                    .into_iter()
+                    .map(|v| (v.article.slug, v.article.lang))
+                    .collect();
+                let kb = self.kb.clone();
+                blocking(move || kb.apply(&upserts, &removals, &format!("seq:{top}"))).await?;
+                Ok(count)
+            }
+            _ => {
+                let all = Store::articles_latest(&mut conn).await?;
+                drop(conn);
+                let published: Vec<_> = all
+                    .into_iter()
+                    .filter(|v| v.state == crate::articles::ArticleState::Published)
+                    .map(|v| v.article)
+                    .collect();
+                let count = published.len();
+                tracing::info!(count, "rebuilding the search index from the database");
+                let kb = self.kb.clone();
+                let total = count as u64;
+                blocking(move || {
+                    kb.rebuild_marked(published, Some(total), false, Some(&format!("seq:{top}")))
+                })
+                .await?;
+                Ok(count)
+            }
+        }
+    }
+
+    /// Stores `articles` as new published versions by `author` (an article whose latest
+    /// version already says the same is left alone) and brings the index up to date.
+    /// Returns how many were added or changed.
+    ///
+    /// # Errors
+    /// Database or index failures.
+    #[tracing::instrument(skip(self, articles), fields(count = articles.len()))]
+    pub async fn import_articles(
+        &self,
+        articles: &[frontline_kb::Article],
+        author: &str,
+    ) -> CoreResult<usize> {
+        let now = self.clock.now_ms();
+        let mut tx = self.store.begin().await?;
+        let mut changed = 0;
+        for a in articles {
+            let stored = Store::article_put(
+                &mut tx,
+                a,
+                crate::articles::ArticleState::Published,
+                author,
+                "imported",
+                now,
+            )
+            .await?;
+            changed += usize::from(stored.is_some());
+        }
+        tx.commit().await?;
+        self.sync_kb().await?;
+        Ok(changed)
     }
 
     pub fn store(&self) -> &Store {
@@ -246,7 +382,7 @@ impl Engine {
             .lang_hint
             .or(match &inbound.payload {
                 Payload::Text(t) => Lang::detect(t),
-                Payload::Button(_) => None,
+                Payload::Button(_) | Payload::File { .. } => None,
             })
             .unwrap_or(self.config.default_lang);
         let person =
@@ -263,6 +399,7 @@ impl Engine {
             chat: &inbound.chat,
             now,
             out: Vec::new(),
+            kb_changed: false,
         };
         let result = match &inbound.payload {
             Payload::Text(text) => {
@@ -273,11 +410,26 @@ impl Engine {
                 self.on_text(&mut tx, &mut turn, &text, search).await
             }
             Payload::Button(data) => self.on_button(&mut tx, &mut turn, data).await,
+            Payload::File {
+                name,
+                text,
+                caption,
+            } => {
+                self.on_file(&mut tx, &mut turn, name, text, caption, inbound.thread)
+                    .await
+            }
         };
         match result {
             Ok(()) => {
                 self.enqueue_all(&mut tx, &turn.out, now).await?;
                 tx.commit().await?;
+                if turn.kb_changed {
+                    // The database has the change; should the index fail now, the next sync
+                    // (at start, or after the next change) catches up from its mark.
+                    if let Err(e) = self.sync_kb().await {
+                        tracing::error!(error = %e, "search index did not follow an article change");
+                    }
+                }
             }
             Err(stop) => {
                 // Nothing the event did stays, except that it was seen and is answered.
@@ -294,11 +446,7 @@ impl Engine {
                 };
                 let mut tx = self.store.begin().await?;
                 Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now).await?;
-                let reply = Outbound {
-                    to: inbound.chat.clone(),
-                    text,
-                    buttons: Vec::new(),
-                };
+                let reply = Outbound::text(inbound.chat.clone(), text);
                 self.enqueue_all(&mut tx, std::slice::from_ref(&reply), now)
                     .await?;
                 tx.commit().await?;
@@ -306,6 +454,37 @@ impl Engine {
         }
         self.outbox_ready.notify_one();
         Ok(Handled::Done)
+    }
+
+    /// A text file someone sent: with `/kb add` or `/kb edit SLUG` from an admin it is an
+    /// article; otherwise it is a message that names the file.
+    async fn on_file(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        name: &str,
+        text: &str,
+        caption: &str,
+        thread: Option<TicketId>,
+    ) -> Result<(), Stop> {
+        let n = text.chars().count();
+        if n > MAX_FILE_CHARS {
+            return Err(UserError::TooLong(n).into());
+        }
+        let caption = caption.trim();
+        if let Some(member) = turn.staff.clone()
+            && let Some(args) = caption.strip_prefix("/kb")
+            && args.starts_with(char::is_whitespace)
+        {
+            let cmd = crate::kb_admin::parse(&format!("{}\n{text}", args.trim()))?;
+            return self.on_kb(conn, turn, &member, cmd).await;
+        }
+        let said = format!("{caption}\n📎 {name} ({n} characters)");
+        let said = match (&turn.staff, thread) {
+            (Some(_), Some(ticket)) => in_thread(said.trim(), ticket),
+            _ => said.trim().to_string(),
+        };
+        self.on_text(conn, turn, &said, None).await
     }
 
     async fn enqueue_all(
@@ -467,11 +646,23 @@ impl Engine {
 
     /// Tells the agents' channels `ticket` is routed to.
     pub(crate) fn to_agents(&self, turn: &mut Turn<'_>, ticket: &Ticket, text: String) {
+        self.to_agents_with(turn, ticket, text, Vec::new());
+    }
+
+    /// [`Self::to_agents`] with buttons.
+    pub(crate) fn to_agents_with(
+        &self,
+        turn: &mut Turn<'_>,
+        ticket: &Ticket,
+        text: String,
+        buttons: Vec<Button>,
+    ) {
         for chat in self.chats_for(ticket) {
             turn.out.push(Outbound {
                 to: chat,
                 text: text.clone(),
-                buttons: Vec::new(),
+                buttons: buttons.clone(),
+                attachment: None,
             });
         }
     }
@@ -600,13 +791,25 @@ impl Engine {
                 .on_rate(conn, turn, TicketId::from_db_checked(ticket)?, score)
                 .await;
         }
+        if let Action::Claim { ticket } = action {
+            let Some(member) = turn.staff.clone() else {
+                return Err(UserError::StaffOnly("claim".into()).into());
+            };
+            let id = TicketId::from_db_checked(ticket)?;
+            return self
+                .on_agent_command(conn, turn, &member, agent::AgentCommand::Claim(id))
+                .await;
+        }
         let id = match action {
             Action::Helped { question }
             | Action::NotHelped { question }
             | Action::Pick { question, .. }
             | Action::NoneOfThese { question }
             | Action::Kind { question, .. } => question,
-            Action::Confirm { .. } | Action::Rate { .. } | Action::NoComment { .. } => {
+            Action::Confirm { .. }
+            | Action::Rate { .. }
+            | Action::NoComment { .. }
+            | Action::Claim { .. } => {
                 return Err(UserError::StaleChoice.into());
             }
         };
@@ -672,7 +875,10 @@ impl Engine {
                 );
             }
             Action::Kind { kind, .. } => self.register(conn, turn, &q, kind).await?,
-            Action::Confirm { .. } | Action::Rate { .. } | Action::NoComment { .. } => {
+            Action::Confirm { .. }
+            | Action::Rate { .. }
+            | Action::NoComment { .. }
+            | Action::Claim { .. } => {
                 return Err(UserError::StaleChoice.into());
             }
         }
@@ -783,7 +989,7 @@ impl Engine {
             (None, true) => "no match".to_string(),
         };
         let requester = turn.person.display.clone();
-        self.to_agents(
+        self.to_agents_with(
             turn,
             &ticket,
             Msg::Card {
@@ -793,6 +999,7 @@ impl Engine {
                 kb: &kb,
             }
             .text(Lang::En),
+            vec![claim_button(ticket.id)],
         );
         Ok(())
     }
@@ -942,6 +1149,14 @@ fn in_thread(text: &str, ticket: TicketId) -> String {
         return format!("/reply {} {text}", ticket.get());
     };
     let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    if name == "kb" {
+        // Only `/kb draft` is about a ticket.
+        return if args.trim() == "draft" {
+            format!("/kb draft {}", ticket.get())
+        } else {
+            text.to_string()
+        };
+    }
     let takes_ticket =
         agent::AGENT_COMMANDS.contains(&name) && !matches!(name, "queue" | "stats" | "staff");
     let first = args.split_whitespace().next().unwrap_or("");
@@ -950,6 +1165,27 @@ fn in_thread(text: &str, ticket: TicketId) -> String {
     } else {
         text.to_string()
     }
+}
+
+/// The [Claim] button of a ticket card.
+pub(crate) fn claim_button(ticket: TicketId) -> Button {
+    Button {
+        label: "Claim".to_string(),
+        data: Action::Claim {
+            ticket: ticket.get(),
+        }
+        .encode(),
+    }
+}
+
+/// Runs index work (which writes files) off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, frontline_kb::KbError> + Send + 'static,
+) -> CoreResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CoreError::Corrupt(format!("index task failed: {e}")))?
+        .map_err(CoreError::from)
 }
 
 /// Text as it will be stored: control characters out (tabs and line breaks kept), trimmed,

@@ -49,8 +49,21 @@ pub enum UserError {
     NotHolder(TicketId),
     #[error("no article `{0}`")]
     NoArticle(String),
-    #[error("only admins manage staff")]
-    AdminOnly,
+    /// Said to an agent who tried what only admins do (`what`: "manage staff", …).
+    #[error("only admins {0}")]
+    AdminOnly(&'static str),
+    #[error("`{0}` exists in more than one language: name one")]
+    ArticleLangs(String),
+    #[error("`{slug}` has no version {version}")]
+    NoArticleVersion { slug: String, version: i64 },
+    #[error("the article cannot be read: {0}")]
+    BadArticle(String),
+    #[error("article `{0}` already exists")]
+    ArticleExists(String),
+    #[error("`{0}` is not a draft")]
+    NotDraft(String),
+    #[error("ticket {0} is not resolved yet")]
+    NotResolved(TicketId),
     #[error("{0} is already staff (or the identity is taken)")]
     StaffExists(String),
     #[error("{0} is not staff added from chat")]

@@ -458,7 +458,21 @@ fn user_error(e: &UserError, lang: Lang) -> String {
         }
         UserError::NotHolder(id) => format!("Ticket {id} is not yours to release."),
         UserError::NoArticle(s) => format!("There is no article `{s}`."),
-        UserError::AdminOnly => "Only admins manage staff.".into(),
+        UserError::AdminOnly(what) => format!("Only admins {what}."),
+        UserError::ArticleLangs(slug) => {
+            format!("`{slug}` exists in Russian and English: name one, e.g. `/kb show {slug} en`.")
+        }
+        UserError::NoArticleVersion { slug, version } => {
+            format!("`{slug}` has no version {version}: see /kb history {slug}.")
+        }
+        UserError::BadArticle(why) => format!("The article cannot be read: {why}."),
+        UserError::ArticleExists(slug) => {
+            format!("Article `{slug}` already exists: change it with /kb edit {slug}.")
+        }
+        UserError::NotDraft(slug) => format!("`{slug}` is not a draft."),
+        UserError::NotResolved(id) => {
+            format!("Ticket {id} is not resolved yet: drafts are made from resolved tickets.")
+        }
         UserError::StaffExists(n) => format!("{n} is already staff, or that identity is taken."),
         UserError::NoStaff(n) => {
             format!("{n} is not staff added from chat (people in the configuration stay).")

@@ -8,6 +8,8 @@
 //! - [`command`]: the users' command grammar; [`agent`]: the agents'; [`action`]: what
 //!   buttons carry.
 //! - [`staff`]: who is an agent or admin.
+//! - [`articles`]: knowledge-base articles with versions in the database;
+//!   [`kb_admin`]: the `/kb` commands that keep them current from chat.
 //! - [`classify`]: line 1's guesses (kind, urgency).
 //! - [`i18n`]: every text in Russian and English.
 //! - [`store`]: SQLite or PostgreSQL through sqlx; migrations in `migrations/`.
@@ -18,6 +20,7 @@
 
 pub mod action;
 pub mod agent;
+pub mod articles;
 pub mod classify;
 pub mod clock;
 pub mod command;
@@ -25,17 +28,19 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod i18n;
+pub mod kb_admin;
 pub mod line2;
 pub mod outbox;
 pub mod report;
 pub mod staff;
 pub mod store;
 
+pub use articles::{ArticleState, ArticleVersion};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use domain::{
     ChannelKind, ChatRef, Lang, Priority, Status, Ticket, TicketId, TicketKind, UserRef,
 };
-pub use engine::{Button, Engine, EngineConfig, Handled, Inbound, Outbound, Payload};
+pub use engine::{Attachment, Button, Engine, EngineConfig, Handled, Inbound, Outbound, Payload};
 pub use error::{CoreError, UserError};
 pub use outbox::{Channel, Dispatcher, SendError};
 pub use staff::{Role, Staff, StaffMember};

@@ -6,11 +6,14 @@ use sqlx::AnyConnection;
 use crate::action::Action;
 use crate::agent::{AgentCommand, StaffCommand};
 use crate::domain::{EventKind, Lang, Status, Ticket, TicketId};
-use crate::engine::{Button, Engine, Outbound, Stop, Turn};
+use crate::engine::{Attachment, Button, Engine, Outbound, Stop, Turn};
 use crate::error::UserError;
 use crate::i18n::Msg;
 use crate::staff::{Role, StaffMember};
 use crate::store::Store;
+
+/// Longest transcript sent as a message; a longer one is attached as a text file.
+pub const TRANSCRIPT_INLINE_CHARS: usize = 3_500;
 
 /// Minutes as hours for agents: `1.5 h`.
 fn hours(minutes: i64) -> String {
@@ -37,6 +40,7 @@ impl Engine {
             to: ticket.chat.clone(),
             text,
             buttons,
+            attachment: None,
         });
     }
 
@@ -313,7 +317,7 @@ impl Engine {
                     assignee: None,
                     ..t.clone()
                 };
-                self.to_agents(turn, &moved, card);
+                self.to_agents_with(turn, &moved, card, vec![crate::engine::claim_button(id)]);
                 self.to_requester(
                     turn,
                     &t,
@@ -338,7 +342,7 @@ impl Engine {
             }
             AgentCommand::Staff(cmd) => {
                 if me.role != Role::Admin {
-                    return Err(UserError::AdminOnly.into());
+                    return Err(UserError::AdminOnly("manage staff").into());
                 }
                 match cmd {
                     StaffCommand::List => {
@@ -404,6 +408,7 @@ impl Engine {
                     }
                 }
             }
+            AgentCommand::Kb(cmd) => self.on_kb(conn, turn, me, cmd).await?,
             AgentCommand::Transcript(id) => {
                 let t = self.staff_ticket(conn, id).await?;
                 let thread = Store::thread_in(conn, id).await?;
@@ -421,7 +426,23 @@ impl Engine {
                         .unwrap_or_default();
                     lines.push(format!("[{at}] {} {}: {}", e.actor, e.kind, e.body));
                 }
-                ack(turn, lines.join("\n"));
+                let text = lines.join("\n");
+                // A long thread is a file: a chat message would be split into many.
+                if text.chars().count() > TRANSCRIPT_INLINE_CHARS {
+                    turn.reply_file(
+                        format!(
+                            "Transcript of {id}: {} entries, attached as ticket-{}.txt",
+                            lines.len() - 1,
+                            id.get()
+                        ),
+                        Attachment {
+                            name: format!("ticket-{}.txt", id.get()),
+                            text: text + "\n",
+                        },
+                    );
+                } else {
+                    ack(turn, text);
+                }
             }
         }
         Ok(())

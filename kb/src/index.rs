@@ -275,6 +275,45 @@ impl KnowledgeBase {
         self.commit(&mut w)
     }
 
+    /// Applies a batch of changes in one commit that also records `mark`, the position of
+    /// the last change applied (read back with [`Self::mark`]). This is how the index follows
+    /// the articles' table: the mark says where to resume after a restart.
+    ///
+    /// # Errors
+    /// [`KbError::Index`] when the index cannot be written.
+    #[tracing::instrument(skip_all, fields(upserts = upserts.len(), removals = removals.len(), mark))]
+    pub fn apply(
+        &self,
+        upserts: &[Article],
+        removals: &[(Slug, Lang)],
+        mark: &str,
+    ) -> Result<(), KbError> {
+        let mut w = self.writer();
+        for (slug, lang) in removals {
+            w.delete_term(Term::from_field_text(self.fields.key, &key(slug, *lang)));
+        }
+        for article in upserts {
+            w.delete_term(Term::from_field_text(
+                self.fields.key,
+                &key(&article.slug, article.lang),
+            ));
+            w.add_document(self.document(article))?;
+        }
+        let mut prepared = w.prepare_commit()?;
+        prepared.set_payload(mark);
+        prepared.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// The mark of the last commit made by [`Self::apply`] or [`Self::rebuild_marked`].
+    ///
+    /// # Errors
+    /// [`KbError::Index`] when the index's metadata cannot be read.
+    pub fn mark(&self) -> Result<Option<String>, KbError> {
+        Ok(self.writer().index().load_metas()?.payload)
+    }
+
     /// Removes every language of the article `slug`. Commits.
     ///
     /// # Errors
@@ -312,12 +351,26 @@ impl KnowledgeBase {
     ///
     /// # Errors
     /// [`KbError::Index`] when the index cannot be written.
-    #[tracing::instrument(skip_all, fields(total))]
     pub fn rebuild_from(
         &self,
         articles: impl IntoIterator<Item = Article>,
         total: Option<u64>,
         progress: bool,
+    ) -> Result<(), KbError> {
+        self.rebuild_marked(articles, total, progress, None)
+    }
+
+    /// [`Self::rebuild_from`], recording `mark` with the commit (see [`Self::apply`]).
+    ///
+    /// # Errors
+    /// [`KbError::Index`] when the index cannot be written.
+    #[tracing::instrument(skip_all, fields(total, mark))]
+    pub fn rebuild_marked(
+        &self,
+        articles: impl IntoIterator<Item = Article>,
+        total: Option<u64>,
+        progress: bool,
+        mark: Option<&str>,
     ) -> Result<(), KbError> {
         let bar = if progress {
             ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr())
@@ -339,7 +392,11 @@ impl KnowledgeBase {
             }
         }
         bar.set_position(count);
-        w.commit()?;
+        let mut prepared = w.prepare_commit()?;
+        if let Some(mark) = mark {
+            prepared.set_payload(mark);
+        }
+        prepared.commit()?;
         // A full rebuild ends in one segment: a search then looks each term up once instead
         // of once per segment, which is most of its cost in a large index.
         let segments = w.index().searchable_segment_ids()?;

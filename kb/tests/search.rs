@@ -293,3 +293,41 @@ fn the_bundled_sample_loads_cleanly_in_both_languages() {
         );
     }
 }
+
+#[test]
+fn applied_changes_and_their_mark_survive_reopening_the_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let kb = KnowledgeBase::open(dir.path()).expect("open");
+        assert_eq!(kb.mark().expect("mark"), None, "a new index has no mark");
+        kb.rebuild_marked(
+            vec![
+                article("a", Lang::En, "Printer jams", "Open the tray."),
+                article("b", Lang::En, "Lost badge", "Tell security."),
+            ],
+            Some(2),
+            false,
+            Some("seq:2"),
+        )
+        .expect("rebuild");
+        kb.apply(
+            &[article("c", Lang::En, "Broken chair", "Ask facilities.")],
+            &[(Slug::parse("a").expect("slug"), Lang::En)],
+            "seq:5",
+        )
+        .expect("apply");
+    }
+    let kb = KnowledgeBase::open(dir.path()).expect("reopen");
+    assert_eq!(kb.mark().expect("mark").as_deref(), Some("seq:5"));
+    assert_eq!(kb.len(), 2);
+    assert!(
+        kb.get(&Slug::parse("a").expect("slug"), Lang::En)
+            .expect("get")
+            .is_none()
+    );
+    assert!(
+        kb.get(&Slug::parse("c").expect("slug"), Lang::En)
+            .expect("get")
+            .is_some()
+    );
+}

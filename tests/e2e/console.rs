@@ -34,6 +34,7 @@ bob: /status 1
         "→ #line2: 🆕 #1 incident · high · en · line 2",
         "  from alice: the coffee machine on the third floor makes strange noises",
         "  KB: no match",
+        "  [1] Claim",
         "→ #line2: 💬 #1 alice: It smells of smoke too",
         "→ alice: Added to ticket #1.",
         "→ alice: Ticket #1: the coffee machine on the third floor makes strange noises",
@@ -185,4 +186,58 @@ anna #1: /resolve
         text.contains("→ uma: 🟢 Ticket #1 is resolved. Is the problem solved?"),
         "{text}"
     );
+}
+
+#[test]
+fn admins_edit_articles_from_the_console_and_the_next_run_searches_them() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let upload = data.path().join("badge.md");
+    std::fs::write(
+        &upload,
+        "---\nslug: badge-lost\ntitle: Lost badge\nlang: en\n---\nTell security at once; a new badge takes a day.\n",
+    )
+    .expect("write");
+    let script = format!(
+        "root: file:{} /kb add\nroot: /kb edit badge-lost\\\nTell security at once; a new badge takes two days.\nroot: /kb history badge-lost\n",
+        upload.display()
+    );
+    let out = frontline_with_input(data.path(), &["console", "--admin", "root"], &script);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("→ root: 📗 Added `badge-lost` (en) v1: Lost badge."),
+        "{text}"
+    );
+    assert!(
+        text.contains("→ root: ✏️ `badge-lost` (en) v2 saved (published)."),
+        "{text}"
+    );
+    assert!(text.contains("  v2 · "), "{text}");
+    // A new process: the index follows the database.
+    let out = frontline_with_input(data.path(), &["console"], "erin: I lost my badge\n");
+    assert!(stdout(&out).contains("two days"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_long_transcript_is_written_as_a_file() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut script =
+        String::from("uma: the coffee machine on the third floor makes strange noises\numa: 2\n");
+    for i in 0..12 {
+        script.push_str(&format!(
+            "uma: detail {i}: {}\n",
+            "it rattles and hisses. ".repeat(15)
+        ));
+    }
+    script.push_str("anna: /transcript 1\n");
+    let out = frontline_with_input(data.path(), &["console", "--agent", "anna"], &script);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = data.path().join("files").join("ticket-1.txt");
+    assert!(
+        stdout(&out).contains("  📎 ticket-1.txt ("),
+        "{}",
+        stdout(&out)
+    );
+    let saved = std::fs::read_to_string(&file).expect("attachment written");
+    assert!(saved.contains("detail 11: it rattles"), "{saved}");
 }

@@ -190,3 +190,92 @@ fn kb_eval_reports_a_missing_file_clearly() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("/no/such/dir"), "{}", stderr(&out));
 }
+
+/// Every Markdown file under `dir`, by its path relative to `dir`, with its text.
+fn files_under(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for lang in std::fs::read_dir(dir).expect("export dir") {
+        let lang = lang.expect("entry").path();
+        for f in std::fs::read_dir(&lang).expect("lang dir") {
+            let f = f.expect("entry").path();
+            let rel = f.strip_prefix(dir).expect("under").display().to_string();
+            out.insert(rel, std::fs::read_to_string(&f).expect("read"));
+        }
+    }
+    out
+}
+
+#[test]
+fn kb_export_then_import_round_trips_through_the_database() {
+    let first = tempfile::tempdir().expect("tempdir");
+    // An admin adds an article in chat; it is part of what is exported.
+    let script =
+        "root: /kb add en Printer jams on floor three\\\nOpen tray 2 and pull the sheet.\n";
+    let out = crate::frontline_with_input(first.path(), &["console", "--admin", "root"], script);
+    assert!(
+        stdout(&out).contains("📗 Added `printer-jams-on-floor-three` (en) v1"),
+        "{}",
+        stdout(&out)
+    );
+    let export = first.path().join("export");
+    let out = crate::frontline(
+        first.path(),
+        &["kb", "export", export.to_str().expect("utf-8")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "exported 61 published articles to {} (0 drafts not exported)\n",
+            export.display()
+        )
+    );
+    let exported = files_under(&export);
+    assert_eq!(exported.len(), 61);
+    assert!(
+        exported["en/printer-jams-on-floor-three.md"]
+            .ends_with("\n\nOpen tray 2 and pull the sheet.\n"),
+        "{}",
+        exported["en/printer-jams-on-floor-three.md"]
+    );
+
+    // Into the same desk: nothing changed, so nothing is recorded.
+    let out = crate::frontline(
+        first.path(),
+        &["kb", "import", export.to_str().expect("utf-8")],
+    );
+    assert!(
+        stdout(&out).starts_with("imported 61 articles: 0 new or changed, 61 unchanged"),
+        "{}",
+        stdout(&out)
+    );
+
+    // Into a new desk, and out again: the same files.
+    let second = tempfile::tempdir().expect("tempdir");
+    let out = crate::frontline(
+        second.path(),
+        &["kb", "import", export.to_str().expect("utf-8")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("imported 61 articles: 1 new or changed, 60 unchanged"),
+        "the sample was there already: {}",
+        stdout(&out)
+    );
+    let again = second.path().join("export");
+    let out = crate::frontline(
+        second.path(),
+        &["kb", "export", again.to_str().expect("utf-8")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(files_under(&again), exported);
+    let out = crate::frontline(
+        second.path(),
+        &["kb", "search", "printer jams on floor three"],
+    );
+    assert!(
+        stdout(&out).contains("printer-jams-on-floor-three"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -154,24 +154,16 @@ pub struct Desk {
     seen: Mutex<usize>,
 }
 
-pub fn sample_kb() -> Arc<KnowledgeBase> {
-    let kb = KnowledgeBase::in_ram().expect("kb");
-    kb.rebuild(&frontline_kb::sample::articles().articles, false)
-        .expect("sample");
-    Arc::new(kb)
-}
-
 impl Desk {
     pub async fn new(db: &Db) -> Desk {
-        Desk::with_kb(db, sample_kb()).await
+        Desk::with_staff(db, staff()).await
     }
 
-    pub async fn with_kb(db: &Db, kb: Arc<KnowledgeBase>) -> Desk {
-        Desk::with_staff(db, kb, staff()).await
-    }
-
-    pub async fn with_staff(db: &Db, kb: Arc<KnowledgeBase>, staff: frontline_core::Staff) -> Desk {
+    /// A desk whose articles are the bundled sample, stored in the database as a real desk
+    /// stores them, with an empty index that catches up from the database.
+    pub async fn with_staff(db: &Db, staff: frontline_core::Staff) -> Desk {
         let store = Store::connect(&db.url).await.expect("store");
+        let kb = Arc::new(KnowledgeBase::in_ram().expect("kb"));
         let clock = ManualClock::new(T0);
         let engine = Engine::new(
             store.clone(),
@@ -209,6 +201,10 @@ impl Desk {
             Arc::new(clock.clone()),
             vec![recorder.clone()],
         );
+        engine
+            .import_articles(&frontline_kb::sample::articles().articles, "sample")
+            .await
+            .expect("sample articles");
         Desk {
             engine,
             store,

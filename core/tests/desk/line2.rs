@@ -7,7 +7,7 @@ use frontline_core::domain::Line;
 use frontline_core::store::Store;
 use frontline_core::{ChannelKind, Payload, Role, StaffMember, Status, TicketId};
 
-use crate::harness::{AGENTS, Db, Desk, sample_kb, to};
+use crate::harness::{AGENTS, Db, Desk, to};
 
 async fn ticket_for(desk: &Desk, user: &str) {
     desk.say(
@@ -161,12 +161,25 @@ async fn an_agent_works_a_ticket_from_queue_to_rating(db: Db) {
 async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     let desk = Desk::new(&db).await;
     ticket_for(&desk, "uma").await;
+    // Every staff command, with arguments that would be valid from an agent.
     for cmd in [
-        "/claim 1",
         "/queue",
+        "/claim 1",
+        "/release 1",
         "/reply 1 hi",
-        "/resolve 1",
+        "/note 1 hi",
         "/priority 1 critical because",
+        "/type 1 incident",
+        "/resolve 1",
+        "/reopen 1",
+        "/transcript 1",
+        "/hours 1 1.5",
+        "/answer 1 vpn-connect",
+        "/escalate 1 3 needs a fix",
+        "/stats",
+        "/staff add mallory admin console:mallory",
+        "/kb add en Free money\nClick here.",
+        "/kb draft 1",
     ] {
         let name = cmd.trim_start_matches('/').split(' ').next().unwrap_or("");
         let out = desk.say("mallory", cmd).await;
@@ -179,6 +192,13 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     let t = ticket(&desk).await;
     assert_eq!((t.status, t.assignee), (Status::New, None));
     assert_eq!(t.priority.code(), "normal");
+    assert_eq!(desk.count("staff_members").await, 0);
+    assert_eq!(desk.count("article_versions").await, 60, "the sample only");
+    assert_eq!(
+        frontline_core::agent::AGENT_COMMANDS.len(),
+        16,
+        "a new staff command needs a refusal case above"
+    );
 }
 
 async fn release_is_for_the_holder_or_an_admin_and_bad_commands_are_explained(db: Db) {
@@ -226,7 +246,7 @@ async fn of_fifty_agents_claiming_at_once_exactly_one_wins(db: Db) {
             },
         );
     }
-    let desk = Arc::new(Desk::with_staff(&db, sample_kb(), staff).await);
+    let desk = Arc::new(Desk::with_staff(&db, staff).await);
     ticket_for(&desk, "uma").await;
     let mut tasks = Vec::new();
     for i in 0..50 {

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod harness;
+mod kb_admin;
 mod line2;
 mod outbox;
 mod reports;
