@@ -260,8 +260,12 @@ impl Engine {
         let mut conn = self.store.pool().acquire().await?;
         let top = Store::articles_seq(&mut conn).await?;
         match mark {
-            Some(m) if m <= top => {
-                let (changed, top) = Store::articles_changed_since(&mut conn, m).await?;
+            Some(m) if m == top => Ok(0),
+            Some(m) if m < top => {
+                // A little before the mark too: on PostgreSQL a transaction can take a lower
+                // seq and commit after a higher one was applied. Re-applying is harmless.
+                let (changed, top) =
+                    Store::articles_changed_since(&mut conn, m - SYNC_LOOKBACK).await?;
                 drop(conn);
                 if changed.is_empty() {
                     return Ok(0);
@@ -1166,6 +1170,9 @@ fn in_thread(text: &str, ticket: TicketId) -> String {
         text.to_string()
     }
 }
+
+/// How many changes before its mark an index sync looks at again (see [`Engine::sync_kb`]).
+const SYNC_LOOKBACK: i64 = 64;
 
 /// The [Claim] button of a ticket card.
 pub(crate) fn claim_button(ticket: TicketId) -> Button {
