@@ -126,6 +126,16 @@ impl App {
                 default_lang: config.default_lang(),
                 staff: staff_of(&config),
                 routes: routes_of(&config),
+                sla: config
+                    .sla
+                    .build(config.supervisor_chats())
+                    .map_err(|problems| {
+                        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                        anyhow::anyhow!(
+                            "the [sla] configuration has problems:\n  {}",
+                            list.join("\n  ")
+                        )
+                    })?,
                 line_chats: vec![
                     (
                         Line::new(3)?,

@@ -146,6 +146,7 @@ async fn bench_db(
         kb,
         Arc::new(SystemClock),
         EngineConfig {
+            sla: frontline_core::sla::SlaConfig::default(),
             agent_chats: vec![ChatRef::new(ChannelKind::Console, "#line2")],
             default_lang: Lang::En,
             staff: Default::default(),

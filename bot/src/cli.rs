@@ -52,6 +52,11 @@ pub enum Command {
         /// A name that acts as an admin (repeatable).
         #[arg(long = "admin", value_name = "NAME")]
         admins: Vec<String>,
+        /// Run on a simulated clock starting at this local time of the desk (YYYY-MM-DDTHH:MM,
+        /// in the [sla] time zone); it moves only with `!wait 2d`, `!wait 3h`, `!wait 30m` or
+        /// `!at YYYY-MM-DDTHH:MM` lines, which then run the scheduler.
+        #[arg(long, value_name = "YYYY-MM-DDTHH:MM", value_parser = parse_local)]
+        clock: Option<chrono::NaiveDateTime>,
     },
     /// The knowledge base: search, evaluate, import, export.
     Kb {
@@ -166,8 +171,17 @@ async fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Some(Command::Console { agents, admins }) => {
-            let options = ConsoleOptions { agents, admins };
+        Some(Command::Console {
+            agents,
+            admins,
+            clock,
+        }) => {
+            let options = ConsoleOptions {
+                agents,
+                admins,
+                clock,
+                manual: frontline_core::ManualClock::default(),
+            };
             run_console(&cli, &options).await
         }
         None => {
@@ -201,11 +215,28 @@ async fn run_console(cli: &Cli, options: &ConsoleOptions) -> anyhow::Result<Exit
             });
         }
     }
-    let app = App::start(config, &cli.data_dir, Arc::new(SystemClock)).await?;
+    let clock: Arc<dyn frontline_core::Clock> = match options.clock {
+        Some(_) => Arc::new(options.manual.clone()),
+        None => Arc::new(SystemClock),
+    };
+    let app = App::start(config, &cli.data_dir, clock).await?;
+    if let Some(start) = options.clock {
+        options
+            .manual
+            .set(app.engine.config().sla.calendar.at_local(start));
+    }
     let interactive = std::io::stdin().is_terminal();
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     console::run(&app, options, stdin, interactive).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A local date and time: `2026-12-07T09:00` (seconds allowed).
+pub fn parse_local(s: &str) -> Result<chrono::NaiveDateTime, String> {
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s.trim(), f).ok())
+        .ok_or_else(|| format!("`{s}` is not a local time: write YYYY-MM-DDTHH:MM"))
 }
 
 fn init_tracing() {

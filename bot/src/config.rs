@@ -74,6 +74,8 @@ pub struct TelegramConfig {
     pub api_url: Option<String>,
     /// The agents' supergroup id.
     pub agent_chat: Option<i64>,
+    /// Where SLA breaches are escalated.
+    pub supervisor_chat: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -83,6 +85,8 @@ pub struct DiscordConfig {
     pub api_proxy: Option<String>,
     /// The staff channel id.
     pub agent_channel: Option<String>,
+    /// Where SLA breaches are escalated.
+    pub supervisor_channel: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -97,6 +101,207 @@ pub struct ConsoleConfig {
     /// Where line 4 (vendors) escalations are tracked.
     #[serde(default = "default_line4")]
     pub line4_channel: String,
+    /// Where SLA breaches are escalated.
+    #[serde(default = "default_supervisors")]
+    pub supervisor_channel: String,
+}
+
+fn default_supervisors() -> String {
+    "#supervisors".to_string()
+}
+
+/// Service levels (`[sla]`): business hours in a time zone, holidays, targets.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaToml {
+    /// An IANA time zone.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// Working periods per weekday (`mon` … `sun`), such as `["09:00-13:00", "14:00-18:00"]`;
+    /// a day not listed is closed. Default: Monday to Friday, 09:00–18:00.
+    pub hours: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    /// Holidays, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    /// An iCalendar file of holidays (each event's days).
+    pub holidays_ics: Option<PathBuf>,
+    /// The share of a target after which a reminder goes out.
+    #[serde(default = "default_warn_at")]
+    pub warn_at: f64,
+    /// Business days a ticket waits on the customer before it closes by itself.
+    #[serde(default = "default_auto_close_days")]
+    pub auto_close_days: u32,
+    /// Targets per priority (and optionally type); priorities not listed keep the defaults.
+    #[serde(default, rename = "policy")]
+    pub policies: Vec<PolicyToml>,
+}
+
+/// `[[sla.policy]]`: targets in business time (`30m`, `4h`, `1h30m`, `3d`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyToml {
+    pub priority: String,
+    pub kind: Option<String>,
+    pub first_response: String,
+    pub resolution: String,
+}
+
+fn default_timezone() -> String {
+    "Europe/Moscow".to_string()
+}
+
+fn default_warn_at() -> f64 {
+    0.8
+}
+
+fn default_auto_close_days() -> u32 {
+    5
+}
+
+impl Default for SlaToml {
+    fn default() -> Self {
+        SlaToml {
+            timezone: default_timezone(),
+            hours: None,
+            holidays: Vec::new(),
+            holidays_ics: None,
+            warn_at: default_warn_at(),
+            auto_close_days: default_auto_close_days(),
+            policies: Vec::new(),
+        }
+    }
+}
+
+impl SlaToml {
+    /// The calendar and targets, or every problem with its key.
+    ///
+    /// # Errors
+    /// The problems found.
+    pub fn build(
+        &self,
+        supervisors: Vec<frontline_core::ChatRef>,
+    ) -> Result<frontline_core::sla::SlaConfig, Vec<Problem>> {
+        use frontline_core::calendar::{self, BusinessCalendar, Period};
+        let mut problems = Vec::new();
+        let mut bad = |key: String, message: String| problems.push(Problem { key, message });
+        let tz = BusinessCalendar::zone(&self.timezone)
+            .map_err(|e| bad("sla.timezone".into(), e.to_string()))
+            .ok();
+        let mut week: [Vec<Period>; 7] = Default::default();
+        match &self.hours {
+            None => {
+                let day = Period::parse("09:00-18:00")
+                    .map(|p| vec![p])
+                    .unwrap_or_default();
+                for d in week.iter_mut().take(5) {
+                    d.clone_from(&day);
+                }
+            }
+            Some(hours) => {
+                for (day, periods) in hours {
+                    let key = format!("sla.hours.{day}");
+                    let Some(i) = calendar::weekday_index(day) else {
+                        bad(key, "days are mon, tue, wed, thu, fri, sat, sun".into());
+                        continue;
+                    };
+                    for p in periods {
+                        match Period::parse(p) {
+                            Ok(p) => week[i].push(p),
+                            Err(e) => bad(key.clone(), e.to_string()),
+                        }
+                    }
+                }
+            }
+        }
+        let mut holidays = std::collections::BTreeSet::new();
+        for h in &self.holidays {
+            match calendar::parse_date(h) {
+                Ok(d) => {
+                    holidays.insert(d);
+                }
+                Err(e) => bad("sla.holidays".into(), e.to_string()),
+            }
+        }
+        if let Some(path) = &self.holidays_ics {
+            match std::fs::read_to_string(path) {
+                Ok(text) => match BusinessCalendar::holidays_from_ics(&text) {
+                    Ok(days) => holidays.extend(days),
+                    Err(e) => bad("sla.holidays_ics".into(), e.to_string()),
+                },
+                Err(e) => bad(
+                    "sla.holidays_ics".into(),
+                    format!("cannot read {}: {e}", path.display()),
+                ),
+            }
+        }
+        if !(self.warn_at > 0.0 && self.warn_at < 1.0) {
+            bad(
+                "sla.warn_at".into(),
+                "must be between 0 and 1, such as 0.8".into(),
+            );
+        }
+        if self.auto_close_days == 0 {
+            bad("sla.auto_close_days".into(), "must be at least 1".into());
+        }
+        let cal = tz.and_then(|tz| {
+            BusinessCalendar::new(tz, week, holidays)
+                .map_err(|e| bad("sla.hours".into(), e.to_string()))
+                .ok()
+        });
+        let mut policies = Vec::new();
+        if let Some(cal) = &cal {
+            for (i, p) in self.policies.iter().enumerate() {
+                let key = |f: &str| format!("sla.policy[{i}].{f}");
+                let priority = frontline_core::Priority::from_code(&p.priority);
+                if priority.is_none() {
+                    bad(
+                        key("priority"),
+                        format!("`{}` is not low, normal, high or critical", p.priority),
+                    );
+                }
+                let kind = match &p.kind {
+                    None => Some(None),
+                    Some(k) => match frontline_core::TicketKind::from_code(k) {
+                        Some(k) => Some(Some(k)),
+                        None => {
+                            bad(key("kind"), format!("`{k}` is not a ticket type"));
+                            None
+                        }
+                    },
+                };
+                let first = cal
+                    .parse_duration(&p.first_response)
+                    .map_err(|e| bad(key("first_response"), e.to_string()))
+                    .ok();
+                let resolution = cal
+                    .parse_duration(&p.resolution)
+                    .map_err(|e| bad(key("resolution"), e.to_string()))
+                    .ok();
+                if let (Some(priority), Some(kind), Some(first), Some(resolution)) =
+                    (priority, kind, first, resolution)
+                {
+                    policies.push(frontline_core::sla::SlaPolicy {
+                        priority,
+                        kind,
+                        first_response_ms: first * 60_000,
+                        resolution_ms: resolution * 60_000,
+                    });
+                }
+            }
+        }
+        match cal {
+            Some(cal) if problems.is_empty() => {
+                let mut sla = frontline_core::sla::SlaConfig::standard(cal, supervisors);
+                // Configured policies come first, so they win over the defaults.
+                policies.append(&mut sla.policies);
+                sla.policies = policies;
+                sla.warn_at = self.warn_at;
+                sla.auto_close_days = self.auto_close_days;
+                Ok(sla)
+            }
+            _ => Err(problems),
+        }
+    }
 }
 
 fn default_line3() -> String {
@@ -117,6 +322,7 @@ impl Default for ConsoleConfig {
             agent_channel: default_console_channel(),
             line3_channel: default_line3(),
             line4_channel: default_line4(),
+            supervisor_channel: default_supervisors(),
         }
     }
 }
@@ -161,6 +367,8 @@ pub struct Config {
     pub staff: Vec<Staff>,
     #[serde(default, rename = "route")]
     pub routes: Vec<RouteConfig>,
+    #[serde(default)]
+    pub sla: SlaToml,
 }
 
 /// One problem in a configuration, with the key it is about.
@@ -362,7 +570,26 @@ impl Config {
                 );
             }
         }
+        if let Err(problems) = self.sla.build(Vec::new()) {
+            out.extend(problems);
+        }
         out
+    }
+
+    /// Where SLA breaches go: the supervisors' chat on each configured channel.
+    pub fn supervisor_chats(&self) -> Vec<frontline_core::ChatRef> {
+        use frontline_core::{ChannelKind, ChatRef};
+        let mut chats = vec![ChatRef::new(
+            ChannelKind::Console,
+            self.console.supervisor_channel.clone(),
+        )];
+        if let Some(c) = self.telegram.supervisor_chat {
+            chats.push(ChatRef::new(ChannelKind::Telegram, c.to_string()));
+        }
+        if let Some(c) = &self.discord.supervisor_channel {
+            chats.push(ChatRef::new(ChannelKind::Discord, c.clone()));
+        }
+        chats
     }
 
     pub fn default_lang(&self) -> Lang {

@@ -113,11 +113,39 @@ impl Channel for ConsoleChannel {
     }
 }
 
-/// Who is staff in this console session (agent commands arrive with line 2).
+/// Who is staff in this console session (agent commands arrive with line 2), and the
+/// simulated clock, if any.
 #[derive(Debug, Clone, Default)]
 pub struct ConsoleOptions {
     pub agents: Vec<String>,
     pub admins: Vec<String>,
+    /// The simulated clock's start (local time of the desk); `None` runs on real time.
+    pub clock: Option<chrono::NaiveDateTime>,
+    /// The simulated clock itself (shared with the engine when `clock` is set).
+    pub manual: frontline_core::ManualClock,
+}
+
+/// A `!` line: moves the simulated clock.
+#[derive(Debug, PartialEq, Eq)]
+enum ClockLine {
+    /// Forward by this many milliseconds of wall time.
+    Wait(i64),
+    /// To this local time.
+    At(chrono::NaiveDateTime),
+}
+
+fn parse_clock_line(text: &str) -> Option<Result<ClockLine, String>> {
+    let rest = text.trim().strip_prefix('!')?;
+    let (word, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    Some(match word {
+        "wait" => frontline_core::calendar::parse_duration(arg, 24 * 60)
+            .map(|m| ClockLine::Wait(m * 60_000))
+            .map_err(|e| e.to_string()),
+        "at" => crate::cli::parse_local(arg).map(ClockLine::At),
+        _ => Err(format!(
+            "unknown `!{word}`: use !wait 2d, !wait 3h or !at YYYY-MM-DDTHH:MM"
+        )),
+    })
 }
 
 /// One parsed input line.
@@ -216,6 +244,33 @@ pub async fn run(
                 }
             }
         }
+        if let Some(moved) = parse_clock_line(&line) {
+            let to = match (moved, options.clock.is_some()) {
+                (Err(e), _) => {
+                    eprintln!("! {e}");
+                    continue;
+                }
+                (Ok(_), false) => {
+                    eprintln!("! the clock moves only with --clock");
+                    continue;
+                }
+                (Ok(ClockLine::Wait(ms)), true) => app.engine.clock().now_ms() + ms,
+                (Ok(ClockLine::At(local)), true) => {
+                    app.engine.config().sla.calendar.at_local(local)
+                }
+            };
+            let now = app.engine.clock().now_ms();
+            if to < now {
+                eprintln!("! the clock does not go back");
+                continue;
+            }
+            options.manual.set(to);
+            let cal = &app.engine.config().sla.calendar;
+            println!("~ {}", cal.local(to).format("%a %Y-%m-%d %H:%M"));
+            app.engine.tick().await?;
+            dispatcher.drain().await?;
+            continue;
+        }
         let (name, thread, text) = match parse_line(&line) {
             Line::Skip => continue,
             Line::Bad => {
@@ -272,6 +327,8 @@ pub async fn run(
             payload,
         };
         app.engine.handle(inbound).await?;
+        // Whatever came due in the meantime (on real time, a script takes no time at all).
+        app.engine.tick().await?;
         dispatcher.drain().await?;
     }
     Ok(())

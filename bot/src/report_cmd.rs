@@ -1,4 +1,4 @@
-//! `frontline report …`: tickets, billable hours and deflection over a period.
+//! `frontline report …`: tickets, billable hours, service levels and deflection over a period.
 
 use std::io::Write;
 use std::path::Path;
@@ -35,6 +35,16 @@ pub enum ReportCommand {
     },
     /// Billable consultation hours per requester and agent.
     Hours {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Service levels per priority: the share of tickets that met their first-response and
+    /// resolution targets, and the breaches.
+    Sla {
         #[arg(long)]
         from: Option<String>,
         #[arg(long)]
@@ -187,6 +197,65 @@ pub async fn run(command: ReportCommand, config: Config, data_dir: &Path) -> any
                             out,
                             "{:<24} {:<16} {:>8.2} h",
                             r.requester, r.agent, r.hours
+                        )?;
+                    }
+                }
+            }
+        }
+        ReportCommand::Sla { from, to, format } => {
+            let (f, t) = period(from.as_deref(), to.as_deref())?;
+            let rows = store
+                .sla_report(f, t, chrono::Utc::now().timestamp_millis())
+                .await?;
+            let pct = |r: Option<f64>| r.map_or(String::new(), |r| format!("{:.1}", r * 100.0));
+            match format {
+                Format::Csv => {
+                    let mut w = csv::Writer::from_writer(out);
+                    w.write_record([
+                        "priority",
+                        "tickets",
+                        "first_response_met_pct",
+                        "first_response_measured",
+                        "resolution_met_pct",
+                        "resolution_measured",
+                        "breached",
+                    ])?;
+                    for r in &rows {
+                        w.write_record([
+                            r.priority.clone(),
+                            r.tickets.to_string(),
+                            pct(r.first_rate()),
+                            r.first_measured.to_string(),
+                            pct(r.resolution_rate()),
+                            r.resolution_measured.to_string(),
+                            r.breached.to_string(),
+                        ])?;
+                    }
+                    w.flush()?;
+                }
+                Format::Table => {
+                    if rows.is_empty() {
+                        writeln!(out, "no tickets in the period")?;
+                    } else {
+                        writeln!(
+                            out,
+                            "{:<10} {:>7}  {:>15}  {:>15}  {:>8}",
+                            "priority", "tickets", "first response", "resolution", "breached"
+                        )?;
+                    }
+                    let shown = |rate: Option<f64>, n: i64| match rate {
+                        Some(r) => format!("{:.1}% of {n}", r * 100.0),
+                        None => "—".to_string(),
+                    };
+                    for r in &rows {
+                        writeln!(
+                            out,
+                            "{:<10} {:>7}  {:>15}  {:>15}  {:>8}",
+                            r.priority,
+                            r.tickets,
+                            shown(r.first_rate(), r.first_measured),
+                            shown(r.resolution_rate(), r.resolution_measured),
+                            r.breached
                         )?;
                     }
                 }

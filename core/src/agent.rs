@@ -9,6 +9,7 @@ pub const AGENT_COMMANDS: &[&str] = &[
     "claim",
     "release",
     "reply",
+    "ask",
     "note",
     "priority",
     "type",
@@ -30,6 +31,8 @@ pub enum AgentCommand {
     Claim(TicketId),
     Release(TicketId),
     Reply(TicketId, String),
+    /// A question to the requester: the ticket waits on them.
+    Ask(TicketId, String),
     Note(TicketId, String),
     Priority(TicketId, Priority, String),
     Type(TicketId, TicketKind),
@@ -45,6 +48,32 @@ pub enum AgentCommand {
     Staff(StaffCommand),
     /// Knowledge-base articles.
     Kb(crate::kb_admin::KbCommand),
+}
+
+impl AgentCommand {
+    /// The ticket the command is about, if any.
+    pub fn ticket(&self) -> Option<TicketId> {
+        match self {
+            AgentCommand::Claim(id)
+            | AgentCommand::Release(id)
+            | AgentCommand::Reply(id, _)
+            | AgentCommand::Ask(id, _)
+            | AgentCommand::Note(id, _)
+            | AgentCommand::Priority(id, ..)
+            | AgentCommand::Type(id, _)
+            | AgentCommand::Resolve(id)
+            | AgentCommand::Reopen(id)
+            | AgentCommand::Transcript(id)
+            | AgentCommand::Hours(id, ..)
+            | AgentCommand::Answer(id, _)
+            | AgentCommand::Escalate(id, ..) => Some(*id),
+            AgentCommand::Kb(crate::kb_admin::KbCommand::Draft(id)) => Some(*id),
+            AgentCommand::Queue
+            | AgentCommand::Stats
+            | AgentCommand::Staff(_)
+            | AgentCommand::Kb(_) => None,
+        }
+    }
 }
 
 /// Admins' management of staff from chat.
@@ -94,6 +123,7 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
             "claim" => AgentCommand::Claim(ticket()?),
             "release" => AgentCommand::Release(ticket()?),
             "reply" => AgentCommand::Reply(ticket()?, text_arg("the text of the reply")?),
+            "ask" => AgentCommand::Ask(ticket()?, text_arg("the question to the requester")?),
             "note" => AgentCommand::Note(ticket()?, text_arg("the text of the note")?),
             "priority" => {
                 let id = ticket()?;

@@ -263,6 +263,15 @@ pub struct Ticket {
     pub closed_ms: Option<i64>,
     /// The requester's rating, 1–5, once given.
     pub csat: Option<u8>,
+    /// Service-level deadlines (see `sla.rs`): set at registration, moved by priority
+    /// changes and by time spent waiting on the customer.
+    pub first_due_ms: Option<i64>,
+    pub resolve_due_ms: Option<i64>,
+    /// Business time spent waiting on the customer, in total, and since when it waits now.
+    pub paused_ms: i64,
+    pub paused_at_ms: Option<i64>,
+    pub first_breached: bool,
+    pub resolve_breached: bool,
 }
 
 coded_enum!(

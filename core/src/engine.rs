@@ -126,6 +126,8 @@ pub struct EngineConfig {
     pub line_chats: Vec<(Line, ChatRef)>,
     /// Routing rules, first match wins; a ticket no rule matches goes to its line's default.
     pub routes: Vec<Route>,
+    /// Service levels: business hours, targets, reminders, auto-close.
+    pub sla: crate::sla::SlaConfig,
 }
 
 /// A routing rule: tickets of `line` (and, when given, of these types, languages and
@@ -192,6 +194,8 @@ pub(crate) struct Turn<'a> {
     pub(crate) out: Vec<Outbound>,
     /// Articles changed: the search index follows after the commit.
     pub(crate) kb_changed: bool,
+    /// Tickets this event changed: their deadlines and timers are recomputed before commit.
+    pub(crate) touched: std::collections::BTreeSet<TicketId>,
 }
 
 impl Turn<'_> {
@@ -404,6 +408,7 @@ impl Engine {
             now,
             out: Vec::new(),
             kb_changed: false,
+            touched: std::collections::BTreeSet::new(),
         };
         let result = match &inbound.payload {
             Payload::Text(text) => {
@@ -422,6 +427,10 @@ impl Engine {
                 self.on_file(&mut tx, &mut turn, name, text, caption, inbound.thread)
                     .await
             }
+        };
+        let result = match result {
+            Ok(()) => self.reschedule_touched(&mut tx, &turn).await,
+            stop => stop,
         };
         match result {
             Ok(()) => {
@@ -460,6 +469,17 @@ impl Engine {
         Ok(Handled::Done)
     }
 
+    async fn reschedule_touched(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &Turn<'_>,
+    ) -> Result<(), Stop> {
+        for &id in &turn.touched {
+            self.reschedule(conn, id, turn.now).await?;
+        }
+        Ok(())
+    }
+
     /// A text file someone sent: with `/kb add` or `/kb edit SLUG` from an admin it is an
     /// article; otherwise it is a message that names the file.
     async fn on_file(
@@ -491,7 +511,7 @@ impl Engine {
         self.on_text(conn, turn, &said, None).await
     }
 
-    async fn enqueue_all(
+    pub(crate) async fn enqueue_all(
         &self,
         conn: &mut AnyConnection,
         out: &[Outbound],
@@ -582,6 +602,8 @@ impl Engine {
         text: &str,
     ) -> Result<(), Stop> {
         let actor = turn.actor();
+        // An answer restarts a paused clock and cancels an auto-close.
+        turn.touched.insert(ticket.id);
         Store::add_event(
             conn,
             ticket.id,
@@ -975,7 +997,18 @@ impl Engine {
             .await?;
         }
         Store::set_current_ticket(conn, turn.person.id, Some(ticket.id), turn.now).await?;
-        let told = Msg::Registered { ticket: &ticket }.text(turn.person.lang);
+        // Deadlines are set now, so the user is told when to expect an answer.
+        self.reschedule(conn, ticket.id, turn.now).await?;
+        turn.touched.insert(ticket.id);
+        let ticket = Store::ticket(conn, ticket.id).await?.unwrap_or(ticket);
+        let answer_by = ticket
+            .first_due_ms
+            .map(|due| self.config.sla.when(due, turn.now, turn.person.lang));
+        let told = Msg::Registered {
+            ticket: &ticket,
+            answer_by: answer_by.as_deref(),
+        }
+        .text(turn.person.lang);
         // What the user was told is part of the thread too.
         Store::add_event(
             conn,
@@ -993,18 +1026,17 @@ impl Engine {
             (None, true) => "no match".to_string(),
         };
         let requester = turn.person.display.clone();
-        self.to_agents_with(
-            turn,
-            &ticket,
-            Msg::Card {
-                ticket: &ticket,
-                requester: &requester,
-                question: &q.text,
-                kb: &kb,
-            }
-            .text(Lang::En),
-            vec![claim_button(ticket.id)],
-        );
+        let mut card = Msg::Card {
+            ticket: &ticket,
+            requester: &requester,
+            question: &q.text,
+            kb: &kb,
+        }
+        .text(Lang::En);
+        if let Some(line) = self.sla_line(&ticket, turn.now) {
+            card.push_str(&format!("\n{line}"));
+        }
+        self.to_agents_with(turn, &ticket, card, vec![claim_button(ticket.id)]);
         Ok(())
     }
 
@@ -1033,6 +1065,7 @@ impl Engine {
             }
             Command::Close(id) => {
                 let ticket = self.own_ticket(conn, turn, id).await?;
+                turn.touched.insert(id);
                 let illegal = UserError::IllegalTransition {
                     ticket: id,
                     from: ticket.status,

@@ -31,6 +31,8 @@ pub enum Msg<'a> {
     /// Registration done.
     Registered {
         ticket: &'a Ticket,
+        /// The promised first response, as the user reads it ("Tue 11:30").
+        answer_by: Option<&'a str>,
     },
     AddedToTicket(TicketId),
     PriorityRequestNoted(TicketId),
@@ -120,6 +122,25 @@ pub enum Msg<'a> {
     /// To agents: the unclaimed queue.
     Queue {
         tickets: &'a [Ticket],
+        /// Per ticket, its deadline line (time left), if it has one.
+        left: &'a [Option<String>],
+    },
+    /// To the requester: the ticket waits for them and will close by itself at `at`.
+    CloseReminder {
+        ticket: TicketId,
+        resolved: bool,
+        at: &'a str,
+    },
+    /// To the requester: closed after `days` business days without an answer; rate us.
+    AutoClosed {
+        ticket: TicketId,
+        days: u32,
+    },
+    /// To the requester: an agent's question; the ticket now waits for their answer.
+    AgentAsks {
+        ticket: TicketId,
+        agent: &'a str,
+        text: &'a str,
     },
 }
 
@@ -226,15 +247,17 @@ impl Msg<'_> {
             Msg::KindName(k) => kind_name(*k, lang).into(),
             Msg::PriorityName(p) => priority_name(*p, lang).into(),
             Msg::StatusName(s) => status_name(*s, lang),
-            Msg::Registered { ticket: t } => if ru {
+            Msg::Registered { ticket: t, answer_by } => if ru {
                 format!(
-                    "Заявка {} зарегистрирована.\nТип: {}\nПриоритет: {}\nСтатус: {}\n\nЧто дальше: специалист второй линии возьмёт её в работу, его ответы придут сюда. Всё, что вы напишете сейчас, попадёт в эту заявку. /status {} — состояние, /new — другой вопрос.",
-                    t.id, kind_name(t.kind, lang), priority_name(t.priority, lang), status_name(t.status, lang), t.id.get()
+                    "Заявка {} зарегистрирована.\nТип: {}\nПриоритет: {}\nСтатус: {}{}\n\nЧто дальше: специалист второй линии возьмёт её в работу, его ответы придут сюда. Всё, что вы напишете сейчас, попадёт в эту заявку. /status {} — состояние, /new — другой вопрос.",
+                    t.id, kind_name(t.kind, lang), priority_name(t.priority, lang), status_name(t.status, lang),
+                    answer_by.map(|a| format!("\nОтветим до: {a}")).unwrap_or_default(), t.id.get()
                 )
             } else {
                 format!(
-                    "Ticket {} is registered.\nType: {}\nPriority: {}\nStatus: {}\n\nWhat happens next: an agent of line 2 will take it, and their replies will come here. Anything you write now goes into this ticket. /status {} shows its state, /new starts another question.",
-                    t.id, kind_name(t.kind, lang), priority_name(t.priority, lang), status_name(t.status, lang), t.id.get()
+                    "Ticket {} is registered.\nType: {}\nPriority: {}\nStatus: {}{}\n\nWhat happens next: an agent of line 2 will take it, and their replies will come here. Anything you write now goes into this ticket. /status {} shows its state, /new starts another question.",
+                    t.id, kind_name(t.kind, lang), priority_name(t.priority, lang), status_name(t.status, lang),
+                    answer_by.map(|a| format!("\nWe will answer by {a}.")).unwrap_or_default(), t.id.get()
                 )
             },
             Msg::AddedToTicket(id) => if ru {
@@ -346,16 +369,41 @@ impl Msg<'_> {
                 (false, _) => format!("Ticket {ticket} went to the developers (line 3). Their answer will come here."),
             },
             Msg::ArticleAnswer { ticket, agent, title, body } => format!("💬 {ticket} · {agent}:\n📄 {title}\n\n{body}"),
-            Msg::Queue { tickets } => {
+            Msg::Queue { tickets, left } => {
                 if tickets.is_empty() {
                     return "The queue is empty.".into();
                 }
                 let lines: Vec<String> = tickets
                     .iter()
-                    .map(|t| format!("{} {} {} · {} · {}", t.status.emoji(), t.id, priority_name(t.priority, Lang::En), kind_name(t.kind, Lang::En), t.subject))
+                    .zip(left.iter().chain(std::iter::repeat(&None)))
+                    .map(|(t, left)| format!(
+                        "{} {} {} · {} · {}{}",
+                        t.status.emoji(), t.id, priority_name(t.priority, Lang::En), kind_name(t.kind, Lang::En), t.subject,
+                        left.as_deref().map(|l| format!(" · {l}")).unwrap_or_default()
+                    ))
                     .collect();
                 format!("Unclaimed tickets, most urgent first:\n{}", lines.join("\n"))
             }
+            Msg::CloseReminder { ticket, resolved: true, at } => if ru {
+                format!("Заявка {ticket} решена и ждёт вашего подтверждения. Если ответа не будет, она закроется сама: {at}.")
+            } else {
+                format!("Ticket {ticket} is resolved and waits for you to confirm it. Without an answer it closes by itself on {at}.")
+            },
+            Msg::CloseReminder { ticket, resolved: false, at } => if ru {
+                format!("Заявка {ticket} ждёт вашего ответа. Если ответа не будет, она закроется сама: {at}. Просто напишите сюда, чтобы продолжить.")
+            } else {
+                format!("Ticket {ticket} is waiting for your answer. Without one it closes by itself on {at}. Just write here to go on.")
+            },
+            Msg::AutoClosed { ticket, days } => if ru {
+                format!("{} Заявка {ticket} закрыта: ответа не было {days} рабочих дней. Если вопрос остался, напишите — откроем новую. Оцените, пожалуйста, помощь от 1 до 5.", Status::Closed.emoji())
+            } else {
+                format!("{} Ticket {ticket} is closed: there was no answer for {days} business days. If the problem remains, just write and we will open a new one. Please rate our help from 1 to 5.", Status::Closed.emoji())
+            },
+            Msg::AgentAsks { ticket, agent, text } => if ru {
+                format!("{} {ticket} · {agent} спрашивает:\n{text}\n\nОтветьте сюда: заявка ждёт вашего ответа.", Status::WaitingOnCustomer.emoji())
+            } else {
+                format!("{} {ticket} · {agent} asks:\n{text}\n\nAnswer here: the ticket waits for your answer.", Status::WaitingOnCustomer.emoji())
+            },
         }
     }
 }

@@ -15,12 +15,14 @@
 //! - [`store`]: SQLite or PostgreSQL through sqlx; migrations in `migrations/`.
 //! - [`report`]: tickets, billable hours and deflection over a period.
 //! - [`outbox`]: the dispatcher that sends what the engine queued, with retries.
+//! - [`calendar`]: business time; [`sla`]: deadlines, warnings, breaches, auto-close.
 //! - [`clock`]: injected time.
 //! - [`error`]: user mistakes apart from internal failures.
 
 pub mod action;
 pub mod agent;
 pub mod articles;
+pub mod calendar;
 pub mod classify;
 pub mod clock;
 pub mod command;
@@ -32,6 +34,7 @@ pub mod kb_admin;
 pub mod line2;
 pub mod outbox;
 pub mod report;
+pub mod sla;
 pub mod staff;
 pub mod store;
 

@@ -54,10 +54,22 @@ impl Engine {
         let actor = format!("agent:{}", me.name);
         let now = turn.now;
         let ack = |turn: &mut Turn<'_>, s: String| turn.reply(Msg::Ack(s).text(Lang::En));
+        if let Some(id) = cmd.ticket() {
+            // Whatever a command does to a ticket, its deadlines follow.
+            turn.touched.insert(id);
+        }
         match cmd {
             AgentCommand::Queue => {
                 let tickets = Store::queue(conn, 20).await?;
-                turn.reply(Msg::Queue { tickets: &tickets }.text(Lang::En));
+                let left: Vec<Option<String>> =
+                    tickets.iter().map(|t| self.sla_line(t, now)).collect();
+                turn.reply(
+                    Msg::Queue {
+                        tickets: &tickets,
+                        left: &left,
+                    }
+                    .text(Lang::En),
+                );
             }
             AgentCommand::Claim(id) => {
                 let t = self.staff_ticket(conn, id).await?;
@@ -84,30 +96,8 @@ impl Engine {
                 Store::add_event(conn, id, now, &actor, EventKind::Released, "").await?;
                 ack(turn, format!("{id} is back in the queue."));
             }
-            AgentCommand::Reply(id, text) => {
-                let t = self.staff_ticket(conn, id).await?;
-                if t.status == Status::Closed {
-                    return Err(UserError::IllegalTransition {
-                        ticket: id,
-                        from: t.status,
-                        to: Status::InProgress,
-                    }
-                    .into());
-                }
-                if t.assignee.is_none() {
-                    self.claim(conn, turn, me, &t).await?;
-                }
-                Store::add_event(conn, id, now, &actor, EventKind::MessageOut, &text).await?;
-                Store::stamp_first_response(conn, id, now).await?;
-                let msg = Msg::AgentReply {
-                    ticket: id,
-                    agent: &me.name,
-                    text: &text,
-                }
-                .text(t.lang);
-                self.to_requester(turn, &t, msg, Vec::new());
-                ack(turn, format!("Sent to the requester of {id}."));
-            }
+            AgentCommand::Reply(id, text) => self.reply(conn, turn, me, id, &text, false).await?,
+            AgentCommand::Ask(id, text) => self.reply(conn, turn, me, id, &text, true).await?,
             AgentCommand::Note(id, text) => {
                 self.staff_ticket(conn, id).await?;
                 Store::add_event(conn, id, now, &actor, EventKind::Note, &text).await?;
@@ -448,6 +438,69 @@ impl Engine {
         Ok(())
     }
 
+    /// An agent's answer to the requester; with `ask`, a question that leaves the ticket
+    /// waiting on the customer (the SLA clock stops until they answer).
+    async fn reply(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        me: &StaffMember,
+        id: TicketId,
+        text: &str,
+        ask: bool,
+    ) -> Result<(), Stop> {
+        let now = turn.now;
+        let actor = format!("agent:{}", me.name);
+        let mut t = self.staff_ticket(conn, id).await?;
+        if matches!(t.status, Status::Closed) || (ask && t.status == Status::Resolved) {
+            return Err(UserError::IllegalTransition {
+                ticket: id,
+                from: t.status,
+                to: if ask {
+                    Status::WaitingOnCustomer
+                } else {
+                    Status::InProgress
+                },
+            }
+            .into());
+        }
+        if t.assignee.is_none() {
+            self.claim(conn, turn, me, &t).await?;
+            t = self.staff_ticket(conn, id).await?;
+        }
+        Store::add_event(conn, id, now, &actor, EventKind::MessageOut, text).await?;
+        Store::stamp_first_response(conn, id, now).await?;
+        if ask && t.status != Status::WaitingOnCustomer {
+            self.transition(conn, &t, Status::WaitingOnCustomer, &actor, now)
+                .await?;
+        }
+        let msg = if ask {
+            Msg::AgentAsks {
+                ticket: id,
+                agent: &me.name,
+                text,
+            }
+        } else {
+            Msg::AgentReply {
+                ticket: id,
+                agent: &me.name,
+                text,
+            }
+        }
+        .text(t.lang);
+        self.to_requester(turn, &t, msg, Vec::new());
+        let done = if ask {
+            format!(
+                "Asked the requester of {id}; it waits on them ({} with its clock stopped).",
+                Status::WaitingOnCustomer.emoji()
+            )
+        } else {
+            format!("Sent to the requester of {id}.")
+        };
+        turn.reply(Msg::Ack(done).text(Lang::En));
+        Ok(())
+    }
+
     /// Claims `t` for `me` (one conditional update) and tells the requester who took it.
     async fn claim(
         &self,
@@ -534,6 +587,7 @@ impl Engine {
         if t.status != Status::Resolved {
             return Err(UserError::StaleChoice.into());
         }
+        turn.touched.insert(id);
         let actor = turn.actor();
         let lang = turn.person.lang;
         if solved {

@@ -186,3 +186,89 @@ mod tests {
         assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), Some(2.5));
     }
 }
+
+/// How tickets of one priority kept their service levels.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SlaRow {
+    pub priority: String,
+    pub tickets: i64,
+    /// Tickets whose first-response target is decided: answered, or past due unanswered.
+    pub first_measured: i64,
+    pub first_met: i64,
+    pub resolution_measured: i64,
+    pub resolution_met: i64,
+    /// Tickets that missed either target.
+    pub breached: i64,
+}
+
+impl SlaRow {
+    /// The share met, or `None` when nothing was measured.
+    pub fn first_rate(&self) -> Option<f64> {
+        (self.first_measured > 0).then(|| self.first_met as f64 / self.first_measured as f64)
+    }
+
+    pub fn resolution_rate(&self) -> Option<f64> {
+        (self.resolution_measured > 0)
+            .then(|| self.resolution_met as f64 / self.resolution_measured as f64)
+    }
+}
+
+/// Whether a target was met: `Some(true)` when done by its deadline, `Some(false)` when done
+/// late or still not done past it, `None` while it can still be met (or has no deadline).
+fn met(done: Option<i64>, due: Option<i64>, now: i64) -> Option<bool> {
+    let due = due?;
+    match done {
+        Some(d) => Some(d <= due),
+        None if now > due => Some(false),
+        None => None,
+    }
+}
+
+impl Store {
+    /// Service levels of tickets created in `[from_ms, to_ms)`, per priority (most urgent
+    /// first), as of `now`.
+    pub async fn sla_report(&self, from_ms: i64, to_ms: i64, now: i64) -> CoreResult<Vec<SlaRow>> {
+        let rows = sqlx::query(
+            "SELECT priority, first_response_ms, first_due_ms, resolved_ms, resolve_due_ms, \
+             first_breached, resolve_breached FROM tickets WHERE created_ms >= $1 AND created_ms < $2",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        let order = ["critical", "high", "normal", "low"];
+        let mut by: BTreeMap<usize, SlaRow> = BTreeMap::new();
+        for r in &rows {
+            let priority: String = r.try_get("priority")?;
+            let rank = order
+                .iter()
+                .position(|p| *p == priority)
+                .unwrap_or(order.len());
+            let row = by.entry(rank).or_insert_with(|| SlaRow {
+                priority: priority.clone(),
+                ..SlaRow::default()
+            });
+            row.tickets += 1;
+            let first = met(
+                r.try_get("first_response_ms")?,
+                r.try_get("first_due_ms")?,
+                now,
+            );
+            let resolution = met(r.try_get("resolved_ms")?, r.try_get("resolve_due_ms")?, now);
+            if let Some(ok) = first {
+                row.first_measured += 1;
+                row.first_met += i64::from(ok);
+            }
+            if let Some(ok) = resolution {
+                row.resolution_measured += 1;
+                row.resolution_met += i64::from(ok);
+            }
+            let flagged = r.try_get::<i64, _>("first_breached")? != 0
+                || r.try_get::<i64, _>("resolve_breached")? != 0;
+            if flagged || first == Some(false) || resolution == Some(false) {
+                row.breached += 1;
+            }
+        }
+        Ok(by.into_values().collect())
+    }
+}

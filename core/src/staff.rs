@@ -33,6 +33,20 @@ impl Staff {
         self.by_identity.insert((channel, id.into()), member);
     }
 
+    /// Where to write to staff member `name` directly: their first identity, console before
+    /// Telegram before Discord (a private chat's id is the user's id on all three).
+    pub fn chat_of(&self, name: &str) -> Option<crate::domain::ChatRef> {
+        let mut mine: Vec<&(ChannelKind, String)> = self
+            .by_identity
+            .iter()
+            .filter(|(_, m)| m.name == name)
+            .map(|(k, _)| k)
+            .collect();
+        mine.sort_by_key(|(c, id)| (c.code(), id.clone()));
+        mine.first()
+            .map(|(c, id)| crate::domain::ChatRef::new(*c, id.clone()))
+    }
+
     /// The staff member behind an identity, if any.
     pub fn get(&self, channel: ChannelKind, id: &str) -> Option<&StaffMember> {
         self.by_identity.get(&(channel, id.to_string()))

@@ -240,11 +240,18 @@ fn ticket_from_row(r: &AnyRow) -> CoreResult<Ticket> {
         csat: r
             .try_get::<Option<i64>, _>("csat_score")?
             .and_then(|s| u8::try_from(s).ok()),
+        first_due_ms: r.try_get("first_due_ms")?,
+        resolve_due_ms: r.try_get("resolve_due_ms")?,
+        paused_ms: r.try_get("paused_ms")?,
+        paused_at_ms: r.try_get("paused_at_ms")?,
+        first_breached: r.try_get::<i64, _>("first_breached")? != 0,
+        resolve_breached: r.try_get::<i64, _>("resolve_breached")? != 0,
     })
 }
 
 const TICKET_COLUMNS: &str = "id, requester_id, channel, chat, subject, kind, priority, status, \
-    line, category, lang, assignee, created_ms, first_response_ms, resolved_ms, closed_ms, csat_score";
+    line, category, lang, assignee, created_ms, first_response_ms, resolved_ms, closed_ms, csat_score, \
+    first_due_ms, resolve_due_ms, paused_ms, paused_at_ms, first_breached, resolve_breached";
 
 impl Store {
     /// Connects to `url` (`sqlite://PATH` or `postgres://…`) and applies the migrations.
@@ -645,7 +652,10 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {TICKET_COLUMNS} FROM tickets \
              WHERE assignee IS NULL AND status IN ('new', 'in_progress', 'waiting') \
-             ORDER BY CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 \
+             ORDER BY CASE WHEN status = 'waiting' THEN 1 ELSE 0 END, \
+             COALESCE(CASE WHEN first_response_ms IS NULL THEN first_due_ms ELSE resolve_due_ms END, \
+             9223372036854775807), \
+             CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 \
              WHEN 'normal' THEN 2 ELSE 3 END, id LIMIT $1"
         ))
         .bind(limit)

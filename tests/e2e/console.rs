@@ -13,7 +13,12 @@ alice: It smells of smoke too
 alice: /status 1
 bob: /status 1
 ";
-    let out = frontline_with_input(data.path(), &["console"], script);
+    // On a simulated clock: Tuesday 11:00 in the desk's time zone.
+    let out = frontline_with_input(
+        data.path(),
+        &["console", "--clock", "2026-12-01T11:00"],
+        script,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let want = [
@@ -29,11 +34,13 @@ bob: /status 1
         "  Type: incident",
         "  Priority: high",
         "  Status: 🆕 new",
+        "  We will answer by Tue 13:00.",
         "",
         "  What happens next: an agent of line 2 will take it, and their replies will come here. Anything you write now goes into this ticket. /status 1 shows its state, /new starts another question.",
         "→ #line2: 🆕 #1 incident · high · en · line 2",
         "  from alice: the coffee machine on the third floor makes strange noises",
         "  KB: no match",
+        "  first response ⏱ 2h left (by Tue 13:00)",
         "  [1] Claim",
         "→ #line2: 💬 #1 alice: It smells of smoke too",
         "→ alice: Added to ticket #1.",
@@ -240,4 +247,68 @@ fn a_long_transcript_is_written_as_a_file() {
     );
     let saved = std::fs::read_to_string(&file).expect("attachment written");
     assert!(saved.contains("detail 11: it rattles"), "{saved}");
+}
+
+#[test]
+fn a_simulated_week_of_service_levels_runs_in_a_second() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let script = "\
+uma: the coffee machine on the third floor makes strange noises
+uma: 1
+anna: /ask 1 Is it plugged in?
+!at 2026-12-04T18:00
+!at 2026-12-07T11:00
+!wait 1d
+uma: 5
+!wait 2x
+!at 2026-12-01T09:00
+";
+    let out = frontline_with_input(
+        data.path(),
+        &["console", "--agent", "anna", "--clock", "2026-12-01T11:00"],
+        script,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} missing in\n{text}"))
+    };
+    assert!(text.contains("  We will answer by Tue 15:00."), "{text}");
+    // Friday evening: nothing is due yet (the clock stopped when anna asked).
+    assert!(at("~ Fri 2026-12-04 18:00") < at("~ Mon 2026-12-07 11:00"));
+    assert!(
+        at("~ Mon 2026-12-07 11:00")
+            < at(
+                "→ uma: Ticket #1 is waiting for your answer. Without one it closes by itself on Tue 11:00."
+            )
+    );
+    assert!(
+        at("~ Tue 2026-12-08 11:00")
+            < at("→ uma: ⚫ Ticket #1 is closed: there was no answer for 5 business days.")
+    );
+    assert!(at("→ #line2: ⚫ #1 closed by itself") > at("~ Tue 2026-12-08 11:00"));
+    assert!(text.contains("Thank you"), "the rating was taken: {text}");
+    let err = stderr(&out);
+    assert!(err.contains("`2x` is not a duration"), "{err}");
+    assert!(err.contains("the clock does not go back"), "{err}");
+
+    let out = crate::frontline(
+        data.path(),
+        &[
+            "report",
+            "sla",
+            "--from",
+            "2026-12-01",
+            "--to",
+            "2026-12-31",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "priority,tickets,first_response_met_pct,first_response_measured,resolution_met_pct,resolution_measured,breached\nnormal,1,100.0,1,,0,0\n"
+    );
 }

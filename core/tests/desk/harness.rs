@@ -119,6 +119,7 @@ impl Channel for Recorder {
 }
 
 pub const AGENTS: &str = "#line2";
+pub const SUPERVISORS: &str = "#supervisors";
 
 /// Two agents and an admin, known by their console names.
 pub fn staff() -> frontline_core::Staff {
@@ -170,6 +171,10 @@ impl Desk {
             kb,
             Arc::new(clock.clone()),
             EngineConfig {
+                sla: frontline_core::sla::SlaConfig::standard(
+                    frontline_core::calendar::BusinessCalendar::office(chrono_tz::Europe::Moscow),
+                    vec![ChatRef::new(ChannelKind::Console, SUPERVISORS)],
+                ),
                 agent_chats: vec![ChatRef::new(ChannelKind::Console, AGENTS)],
                 default_lang: Lang::En,
                 staff,

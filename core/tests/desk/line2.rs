@@ -37,7 +37,7 @@ async fn an_agent_works_a_ticket_from_queue_to_rating(db: Db) {
     assert_eq!(
         to(&out, "anna"),
         [
-            "Unclaimed tickets, most urgent first:\n🆕 #1 normal · question · the coffee machine on the third floor makes strange noises"
+            "Unclaimed tickets, most urgent first:\n🆕 #1 normal · question · the coffee machine on the third floor makes strange noises · first response ⏱ 4h left (by Tue 15:00)"
         ]
     );
     let out = desk.say("anna", "/claim 1").await;
@@ -167,6 +167,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
         "/claim 1",
         "/release 1",
         "/reply 1 hi",
+        "/ask 1 which model is it?",
         "/note 1 hi",
         "/priority 1 critical because",
         "/type 1 incident",
@@ -196,7 +197,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     assert_eq!(desk.count("article_versions").await, 60, "the sample only");
     assert_eq!(
         frontline_core::agent::AGENT_COMMANDS.len(),
-        16,
+        17,
         "a new staff command needs a refusal case above"
     );
 }

@@ -7,6 +7,7 @@ mod kb_admin;
 mod line2;
 mod outbox;
 mod reports;
+mod sla;
 mod user_path;
 
 /// Defines `NAME_sqlite` and `NAME_postgres` tests from `async fn NAME(db: harness::Db)`.

@@ -1,0 +1,555 @@
+//! Service levels: deadlines in business time, warnings and escalation on breach, and
+//! auto-close of tickets left waiting on the customer.
+//!
+//! Every ticket's SLA state is derived from the ticket row: after any change to a ticket the
+//! engine calls [`Engine::reschedule`], which recomputes its deadlines and the timers it
+//! should have. Timers are rows (`timers`), so they survive restarts; [`Engine::tick`] takes
+//! the due ones — on PostgreSQL with the ticket row locked `FOR UPDATE SKIP LOCKED`, so two
+//! instances never act on one ticket — marks them fired and acts once per ticket, however
+//! many of its timers came due while the desk was down.
+
+use std::collections::BTreeSet;
+
+use chrono::Datelike;
+use sqlx::{AnyConnection, Row};
+
+use crate::action::Action;
+use crate::calendar::BusinessCalendar;
+use crate::domain::{ChatRef, EventKind, Lang, Priority, Status, Ticket, TicketId, TicketKind};
+use crate::engine::{Button, Engine, Outbound};
+use crate::error::CoreResult;
+use crate::i18n::Msg;
+use crate::store::{Backend, Store};
+
+/// Targets for tickets of one priority (and, when given, one type), in business time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlaPolicy {
+    pub priority: Priority,
+    pub kind: Option<TicketKind>,
+    pub first_response_ms: i64,
+    pub resolution_ms: i64,
+}
+
+/// The desk's service levels.
+#[derive(Debug, Clone)]
+pub struct SlaConfig {
+    pub calendar: BusinessCalendar,
+    /// A policy for a priority and type wins over one for the priority alone.
+    pub policies: Vec<SlaPolicy>,
+    /// The share of a target after which the assignee (or the line) is reminded.
+    pub warn_at: f64,
+    /// Business days a ticket waits on the customer (or for their confirmation) before it
+    /// closes by itself; they are reminded a business day before.
+    pub auto_close_days: u32,
+    /// Where breaches are escalated.
+    pub supervisor_chats: Vec<ChatRef>,
+}
+
+const HOUR_MS: i64 = 3_600_000;
+
+impl SlaConfig {
+    /// The targets of the bundled sample article "Response and resolution times": business
+    /// hours Monday to Friday 09:00–18:00, a business day being 9 hours.
+    pub fn standard(calendar: BusinessCalendar, supervisor_chats: Vec<ChatRef>) -> SlaConfig {
+        let day = calendar.day_minutes() * 60_000;
+        let policy = |priority, first_response_ms, resolution_ms| SlaPolicy {
+            priority,
+            kind: None,
+            first_response_ms,
+            resolution_ms,
+        };
+        SlaConfig {
+            calendar,
+            policies: vec![
+                policy(Priority::Critical, HOUR_MS / 2, 4 * HOUR_MS),
+                policy(Priority::High, 2 * HOUR_MS, day),
+                policy(Priority::Normal, 4 * HOUR_MS, 3 * day),
+                policy(Priority::Low, day, 10 * day),
+            ],
+            warn_at: 0.8,
+            auto_close_days: 5,
+            supervisor_chats,
+        }
+    }
+
+    pub fn policy(&self, priority: Priority, kind: TicketKind) -> Option<&SlaPolicy> {
+        self.policies
+            .iter()
+            .find(|p| p.priority == priority && p.kind == Some(kind))
+            .or_else(|| {
+                self.policies
+                    .iter()
+                    .find(|p| p.priority == priority && p.kind.is_none())
+            })
+    }
+
+    /// A deadline as people read it, in the desk's time zone: `Tue 11:30` within the coming
+    /// week, `Tue 15 Dec 11:30` further away.
+    pub fn when(&self, ms: i64, now: i64, lang: Lang) -> String {
+        let t = self.calendar.local(ms);
+        let day = t.weekday().num_days_from_monday() as usize;
+        let near = (ms - now).abs() < 6 * 24 * HOUR_MS;
+        match (lang, near) {
+            (Lang::Ru, true) => format!("{} {}", RU_DAYS[day], t.format("%H:%M")),
+            (Lang::Ru, false) => format!("{} {}", RU_DAYS[day], t.format("%d.%m %H:%M")),
+            (Lang::En, true) => t.format("%a %H:%M").to_string(),
+            (Lang::En, false) => t.format("%a %-d %b %H:%M").to_string(),
+        }
+    }
+
+    /// What is left until `due` (business time), or how late it is (wall time), for agents.
+    pub fn left(&self, due: i64, now: i64) -> String {
+        if due <= now {
+            return format!("🔴 overdue by {}", span(now - due));
+        }
+        format!(
+            "⏱ {} left (by {})",
+            span(self.calendar.business_ms(now, due)),
+            self.when(due, now, Lang::En)
+        )
+    }
+}
+
+impl Default for SlaConfig {
+    /// Office hours in Moscow and the standard targets; breaches go to the lines' channels.
+    fn default() -> Self {
+        SlaConfig::standard(
+            BusinessCalendar::office(chrono_tz::Europe::Moscow),
+            Vec::new(),
+        )
+    }
+}
+
+const RU_DAYS: [&str; 7] = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"];
+
+/// `2h 30m`, `45m`, `3d 4h` (24-hour days).
+pub fn span(ms: i64) -> String {
+    let minutes = ms.max(0).div_euclid(60_000);
+    let (d, h, m) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    match (d, h, m) {
+        (0, 0, m) => format!("{m}m"),
+        (0, h, 0) => format!("{h}h"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, 0, _) => format!("{d}d"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+/// What a timer does when it comes due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum TimerKind {
+    FirstWarn,
+    FirstBreach,
+    ResolveWarn,
+    ResolveBreach,
+    CloseReminder,
+    AutoClose,
+}
+
+impl TimerKind {
+    const ALL: [TimerKind; 6] = [
+        TimerKind::FirstWarn,
+        TimerKind::FirstBreach,
+        TimerKind::ResolveWarn,
+        TimerKind::ResolveBreach,
+        TimerKind::CloseReminder,
+        TimerKind::AutoClose,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            TimerKind::FirstWarn => "first_warn",
+            TimerKind::FirstBreach => "first_breach",
+            TimerKind::ResolveWarn => "resolve_warn",
+            TimerKind::ResolveBreach => "resolve_breach",
+            TimerKind::CloseReminder => "close_reminder",
+            TimerKind::AutoClose => "auto_close",
+        }
+    }
+
+    fn from_code(s: &str) -> Option<TimerKind> {
+        TimerKind::ALL.into_iter().find(|k| k.code() == s)
+    }
+
+    /// SLA warnings and breaches go out once per ticket, ever; the auto-close pair is armed
+    /// anew each time the ticket starts waiting.
+    fn once_per_ticket(self) -> bool {
+        !matches!(self, TimerKind::CloseReminder | TimerKind::AutoClose)
+    }
+}
+
+/// How many tickets one tick transaction takes.
+const TICK_BATCH: i64 = 50;
+
+impl Engine {
+    fn sla(&self) -> &SlaConfig {
+        &self.config().sla
+    }
+
+    /// Recomputes ticket `id`'s deadlines and timers from its current state. Cheap when
+    /// nothing changed: two reads, no writes.
+    pub(crate) async fn reschedule(
+        &self,
+        conn: &mut AnyConnection,
+        id: TicketId,
+        now: i64,
+    ) -> CoreResult<()> {
+        let Some(t) = Store::ticket(conn, id).await? else {
+            return Ok(());
+        };
+        let sla = self.sla();
+        let cal = &sla.calendar;
+        // The clock stops while the ticket waits on the customer.
+        let waiting = t.status == Status::WaitingOnCustomer;
+        let (paused_ms, paused_at) = match (waiting, t.paused_at_ms) {
+            (true, None) => (t.paused_ms, Some(now)),
+            (false, Some(since)) => (t.paused_ms + cal.business_ms(since, now), None),
+            (_, at) => (t.paused_ms, at),
+        };
+        let policy = sla.policy(t.priority, t.kind);
+        let due = |target: i64| cal.add_ms(t.created_ms, target + paused_ms);
+        // A deadline that was met or missed stays as it was, for the report.
+        let first_due = match (t.first_response_ms, policy) {
+            (Some(_), _) => t.first_due_ms,
+            (None, Some(p)) => Some(due(p.first_response_ms)),
+            (None, None) => None,
+        };
+        let resolve_due = match (t.status, policy) {
+            (Status::Resolved | Status::Closed, _) => t.resolve_due_ms,
+            (_, Some(p)) => Some(due(p.resolution_ms)),
+            (_, None) => None,
+        };
+        let mut want: BTreeSet<(TimerKind, i64)> = BTreeSet::new();
+        match (t.status, policy) {
+            (Status::New | Status::InProgress, Some(p)) => {
+                let warn = |target: i64| due((target as f64 * sla.warn_at) as i64);
+                if t.first_response_ms.is_none() {
+                    want.insert((TimerKind::FirstWarn, warn(p.first_response_ms)));
+                    want.insert((TimerKind::FirstBreach, due(p.first_response_ms)));
+                }
+                want.insert((TimerKind::ResolveWarn, warn(p.resolution_ms)));
+                want.insert((TimerKind::ResolveBreach, due(p.resolution_ms)));
+            }
+            (Status::WaitingOnCustomer | Status::Resolved, _) => {
+                let since = match t.status {
+                    Status::Resolved => t.resolved_ms.unwrap_or(now),
+                    _ => paused_at.unwrap_or(now),
+                };
+                let days = sla.auto_close_days;
+                if days > 1 {
+                    want.insert((
+                        TimerKind::CloseReminder,
+                        cal.add_business_days(since, days - 1),
+                    ));
+                }
+                want.insert((TimerKind::AutoClose, cal.add_business_days(since, days)));
+            }
+            _ => {}
+        }
+        let rows = sqlx::query("SELECT kind, due_ms, fired_ms FROM timers WHERE ticket_id = $1")
+            .bind(id.get())
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut fired = BTreeSet::new();
+        let mut pending = BTreeSet::new();
+        for r in &rows {
+            let kind: String = r.try_get("kind")?;
+            let Some(kind) = TimerKind::from_code(&kind) else {
+                continue;
+            };
+            let due_ms: i64 = r.try_get("due_ms")?;
+            match r.try_get::<Option<i64>, _>("fired_ms")? {
+                Some(_) => fired.insert((kind, due_ms)),
+                None => pending.insert((kind, due_ms)),
+            };
+        }
+        // A warning goes out once per ticket; a reminder once per due time (a new wait on the
+        // customer arms a new one).
+        want.retain(|(k, due)| {
+            !fired
+                .iter()
+                .any(|(f, f_due)| f == k && (k.once_per_ticket() || f_due == due))
+        });
+        let unchanged = want == pending
+            && first_due == t.first_due_ms
+            && resolve_due == t.resolve_due_ms
+            && paused_ms == t.paused_ms
+            && paused_at == t.paused_at_ms;
+        if unchanged {
+            return Ok(());
+        }
+        sqlx::query(
+            "UPDATE tickets SET first_due_ms = $1, resolve_due_ms = $2, paused_ms = $3, \
+             paused_at_ms = $4 WHERE id = $5",
+        )
+        .bind(first_due)
+        .bind(resolve_due)
+        .bind(paused_ms)
+        .bind(paused_at)
+        .bind(id.get())
+        .execute(&mut *conn)
+        .await?;
+        if want != pending {
+            sqlx::query("DELETE FROM timers WHERE ticket_id = $1 AND fired_ms IS NULL")
+                .bind(id.get())
+                .execute(&mut *conn)
+                .await?;
+            for (kind, due_ms) in &want {
+                sqlx::query("INSERT INTO timers (ticket_id, kind, due_ms) VALUES ($1, $2, $3)")
+                    .bind(id.get())
+                    .bind(kind.code())
+                    .bind(*due_ms)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Acts on every timer that is due: one pass of the scheduler. Returns how many tickets
+    /// it acted on. Safe to run from several instances at once.
+    ///
+    /// # Errors
+    /// Database failures.
+    #[tracing::instrument(skip(self))]
+    pub async fn tick(&self) -> CoreResult<usize> {
+        let now = self.clock().now_ms();
+        let lock = match self.store().backend() {
+            // Another instance's tick skips the tickets this one holds, and the other way
+            // round; SQLite has one writer, so there is nothing to skip.
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let mut acted = 0;
+        loop {
+            let mut tx = self.store().begin().await?;
+            let ids: Vec<i64> = sqlx::query(&format!(
+                "SELECT id FROM tickets t WHERE EXISTS (SELECT 1 FROM timers m \
+                 WHERE m.ticket_id = t.id AND m.fired_ms IS NULL AND m.due_ms <= $1) \
+                 ORDER BY id LIMIT $2{lock}"
+            ))
+            .bind(now)
+            .bind(TICK_BATCH)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, _>>()?;
+            if ids.is_empty() {
+                tx.rollback().await?;
+                break;
+            }
+            let mut out = Vec::new();
+            for &id in &ids {
+                if self
+                    .fire(&mut tx, TicketId::from_db(id), now, &mut out)
+                    .await?
+                {
+                    acted += 1;
+                }
+            }
+            self.enqueue_all(&mut tx, &out, now).await?;
+            tx.commit().await?;
+            self.outbox_ready().notify_one();
+            if (ids.len() as i64) < TICK_BATCH {
+                break;
+            }
+        }
+        Ok(acted)
+    }
+
+    /// Fires ticket `id`'s due timers (the caller holds its row) and says one thing about
+    /// it: a close, a reminder, a breach or a warning, the most important. `false` when
+    /// another tick fired them first.
+    async fn fire(
+        &self,
+        conn: &mut AnyConnection,
+        id: TicketId,
+        now: i64,
+        out: &mut Vec<Outbound>,
+    ) -> CoreResult<bool> {
+        let rows = sqlx::query(
+            "SELECT kind FROM timers WHERE ticket_id = $1 AND fired_ms IS NULL AND due_ms <= $2",
+        )
+        .bind(id.get())
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
+        let fired = sqlx::query(
+            "UPDATE timers SET fired_ms = $1 WHERE ticket_id = $2 AND fired_ms IS NULL AND due_ms <= $1",
+        )
+        .bind(now)
+        .bind(id.get())
+        .execute(&mut *conn)
+        .await?;
+        if fired.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let kinds: BTreeSet<TimerKind> = rows
+            .iter()
+            .filter_map(|r| r.try_get::<String, _>("kind").ok())
+            .filter_map(|k| TimerKind::from_code(&k))
+            .collect();
+        let Some(t) = Store::ticket(conn, id).await? else {
+            return Ok(false);
+        };
+        let sla = self.sla();
+        let text = |to: ChatRef, text: String| Outbound::text(to, text);
+        if kinds.contains(&TimerKind::AutoClose)
+            && matches!(t.status, Status::WaitingOnCustomer | Status::Resolved)
+        {
+            if Store::set_status(conn, id, t.status, Status::Closed, now).await? {
+                Store::add_event(
+                    conn,
+                    id,
+                    now,
+                    "bot",
+                    EventKind::StatusChanged,
+                    &format!(
+                        "{} -> closed: no answer for {} business days",
+                        t.status, sla.auto_close_days
+                    ),
+                )
+                .await?;
+                let buttons = (1..=5u8)
+                    .map(|score| Button {
+                        label: score.to_string(),
+                        data: Action::Rate {
+                            ticket: id.get(),
+                            score,
+                        }
+                        .encode(),
+                    })
+                    .collect();
+                out.push(Outbound {
+                    to: t.chat.clone(),
+                    text: Msg::AutoClosed {
+                        ticket: id,
+                        days: sla.auto_close_days,
+                    }
+                    .text(t.lang),
+                    buttons,
+                    attachment: None,
+                });
+                for chat in self.chats_for(&t) {
+                    out.push(text(
+                        chat,
+                        format!(
+                            "{} {id} closed by itself: no answer from the requester for {} business days",
+                            Status::Closed.emoji(),
+                            sla.auto_close_days
+                        ),
+                    ));
+                }
+            }
+        } else if kinds.contains(&TimerKind::CloseReminder)
+            && matches!(t.status, Status::WaitingOnCustomer | Status::Resolved)
+        {
+            let since = match t.status {
+                Status::Resolved => t.resolved_ms.unwrap_or(now),
+                _ => t.paused_at_ms.unwrap_or(now),
+            };
+            let at = sla.calendar.add_business_days(since, sla.auto_close_days);
+            out.push(text(
+                t.chat.clone(),
+                Msg::CloseReminder {
+                    ticket: id,
+                    resolved: t.status == Status::Resolved,
+                    at: &sla.when(at, now, t.lang),
+                }
+                .text(t.lang),
+            ));
+        } else if kinds.contains(&TimerKind::FirstBreach)
+            || kinds.contains(&TimerKind::ResolveBreach)
+        {
+            let mut missed = Vec::new();
+            if kinds.contains(&TimerKind::FirstBreach) {
+                missed.push(("first response", t.first_due_ms));
+                sqlx::query("UPDATE tickets SET first_breached = 1 WHERE id = $1")
+                    .bind(id.get())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            if kinds.contains(&TimerKind::ResolveBreach) {
+                missed.push(("resolution", t.resolve_due_ms));
+                sqlx::query("UPDATE tickets SET resolve_breached = 1 WHERE id = $1")
+                    .bind(id.get())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            let what: Vec<String> = missed
+                .iter()
+                .map(|(what, due)| {
+                    format!(
+                        "{what} was due {}",
+                        due.map(|d| sla.when(d, now, Lang::En)).unwrap_or_default()
+                    )
+                })
+                .collect();
+            let body = format!(
+                "🔴 SLA breach {id}: {} · {} · {} · {} · {}",
+                what.join(", "),
+                t.priority,
+                t.kind,
+                t.assignee.as_deref().unwrap_or("unclaimed"),
+                t.subject
+            );
+            Store::add_event(
+                conn,
+                id,
+                now,
+                "bot",
+                EventKind::Note,
+                &format!("SLA breach: {}", what.join(", ")),
+            )
+            .await?;
+            let mut to = sla.supervisor_chats.clone();
+            if to.is_empty() {
+                to = self.chats_for(&t);
+            }
+            for chat in to {
+                out.push(text(chat, body.clone()));
+            }
+        } else if kinds.contains(&TimerKind::FirstWarn) || kinds.contains(&TimerKind::ResolveWarn) {
+            let (what, due) = if kinds.contains(&TimerKind::FirstWarn) {
+                ("first response", t.first_due_ms)
+            } else {
+                ("resolution", t.resolve_due_ms)
+            };
+            let body = format!(
+                "⏰ {id}: {what} {} · {} · {}",
+                due.map(|d| sla.left(d, now)).unwrap_or_default(),
+                t.priority,
+                t.subject
+            );
+            let to = match t
+                .assignee
+                .as_deref()
+                .and_then(|a| self.config().staff.chat_of(a))
+            {
+                Some(chat) => vec![chat],
+                None => self.chats_for(&t),
+            };
+            for chat in to {
+                out.push(text(chat, body.clone()));
+            }
+        }
+        self.reschedule(conn, id, now).await?;
+        Ok(true)
+    }
+
+    /// The deadline line of a card or a status: the next target and the time left.
+    pub(crate) fn sla_line(&self, t: &Ticket, now: i64) -> Option<String> {
+        let sla = self.sla();
+        if !t.status.is_open() || t.status == Status::WaitingOnCustomer {
+            return None;
+        }
+        match (t.first_response_ms, t.first_due_ms, t.resolve_due_ms) {
+            (None, Some(due), _) => Some(format!("first response {}", sla.left(due, now))),
+            (_, _, Some(due)) if t.status != Status::Resolved => {
+                Some(format!("resolution {}", sla.left(due, now)))
+            }
+            _ => None,
+        }
+    }
+}
