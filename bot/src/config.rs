@@ -633,6 +633,54 @@ mod tests {
 
     struct MapEnv(HashMap<&'static str, &'static str>);
 
+    #[test]
+    fn sla_settings_build_a_calendar_or_name_each_bad_key() {
+        let good = Config::parse(
+            "[sla]\ntimezone = \"Europe/Berlin\"\nholidays = [\"2026-12-25\"]\n\
+             [sla.hours]\nmon = [\"09:00-13:00\", \"14:00-18:00\"]\n\
+             [[sla.policy]]\npriority = \"critical\"\nkind = \"incident\"\n\
+             first_response = \"15m\"\nresolution = \"1h30m\"\n",
+        )
+        .expect("valid");
+        let sla = good.sla.build(Vec::new()).expect("builds");
+        assert_eq!(sla.calendar.day_minutes(), 480);
+        let p = sla
+            .policy(
+                frontline_core::Priority::Critical,
+                frontline_core::TicketKind::Incident,
+            )
+            .expect("policy");
+        assert_eq!(
+            (p.first_response_ms, p.resolution_ms),
+            (15 * 60_000, 90 * 60_000)
+        );
+        // A priority the file does not name keeps its default.
+        assert!(
+            sla.policy(
+                frontline_core::Priority::Low,
+                frontline_core::TicketKind::Question
+            )
+            .is_some()
+        );
+
+        let bad = Config::parse(
+            "[sla]\ntimezone = \"Mars/Olympus\"\nwarn_at = 1.5\nholidays = [\"25.12.2026\"]\n\
+             [sla.hours]\nmonday = [\"09:00-18:00\"]\ntue = [\"18:00-09:00\"]\n\
+             [[sla.policy]]\npriority = \"urgent\"\nfirst_response = \"soon\"\nresolution = \"4h\"\n",
+        )
+        .expect_err("invalid");
+        let keys: Vec<&str> = bad.iter().map(|p| p.key.as_str()).collect();
+        for key in [
+            "sla.timezone",
+            "sla.warn_at",
+            "sla.holidays",
+            "sla.hours.monday",
+            "sla.hours.tue",
+        ] {
+            assert!(keys.contains(&key), "{key} missing in {bad:?}");
+        }
+    }
+
     impl Env for MapEnv {
         fn var(&self, key: &str) -> Option<String> {
             self.0.get(key).map(|v| v.to_string())

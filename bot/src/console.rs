@@ -208,6 +208,25 @@ pub async fn run(
     );
     // Messages left unsent by an earlier run go out first.
     dispatcher.drain().await?;
+    // On real time, in a terminal, service levels run in the background too.
+    let background = (interactive && options.clock.is_none()).then(|| {
+        let engine = app.engine.clone();
+        let store = app.store.clone();
+        let channel = channel.clone();
+        tokio::spawn(async move {
+            let dispatcher = Dispatcher::new(store, engine.clock().clone(), vec![channel]);
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+            loop {
+                every.tick().await;
+                if let Err(e) = engine.tick().await {
+                    tracing::error!(error = %e, "scheduler tick failed");
+                }
+                if let Err(e) = dispatcher.drain().await {
+                    tracing::error!(error = %e, "sending failed");
+                }
+            }
+        })
+    });
     let nonce = app.engine.clock().now_ms();
     if interactive {
         println!(
@@ -330,6 +349,9 @@ pub async fn run(
         // Whatever came due in the meantime (on real time, a script takes no time at all).
         app.engine.tick().await?;
         dispatcher.drain().await?;
+    }
+    if let Some(task) = background {
+        task.abort();
     }
     Ok(())
 }

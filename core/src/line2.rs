@@ -294,7 +294,7 @@ impl Engine {
                     &format!("escalated line {} -> {line}: {reason}", t.line),
                 )
                 .await?;
-                let card = format!(
+                let mut card = format!(
                     "⬆️ {id} escalated to line {line} by {}: {reason}\n{} {} · {} · {}",
                     me.name,
                     t.status.emoji(),
@@ -302,6 +302,9 @@ impl Engine {
                     t.priority,
                     t.subject
                 );
+                if let Some(left) = self.sla_line(&t, now) {
+                    card.push_str(&format!("\n{left}"));
+                }
                 let moved = Ticket {
                     line,
                     assignee: None,

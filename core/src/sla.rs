@@ -538,6 +538,23 @@ impl Engine {
         Ok(true)
     }
 
+    /// The scheduler: ticks every `every`, and brings the search index up to date with
+    /// articles changed through other instances. Runs until the task is dropped; a failed
+    /// round is logged and the next one tries again.
+    pub async fn run_scheduler(&self, every: std::time::Duration) {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            if let Err(e) = self.tick().await {
+                tracing::error!(error = %e, "scheduler tick failed");
+            }
+            if let Err(e) = self.sync_kb().await {
+                tracing::error!(error = %e, "search index sync failed");
+            }
+        }
+    }
+
     /// The deadline line of a card or a status: the next target and the time left.
     pub(crate) fn sla_line(&self, t: &Ticket, now: i64) -> Option<String> {
         let sla = self.sla();
