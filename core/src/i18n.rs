@@ -81,6 +81,11 @@ pub enum Msg<'a> {
         text: &'a str,
     },
     /// To the requester: the priority changed, and why.
+    /// To the requester: when to expect an answer (`first`) or a solution.
+    Deadline {
+        at: &'a str,
+        first: bool,
+    },
     PriorityChanged {
         ticket: TicketId,
         priority: Priority,
@@ -331,6 +336,16 @@ impl Msg<'_> {
                 format!("{agent} has taken your ticket {ticket}.")
             },
             Msg::AgentReply { ticket, agent, text } => format!("💬 {ticket} · {agent}:\n{text}"),
+            Msg::Deadline { at, first: true } => if ru {
+                format!("Ответим до: {at}.")
+            } else {
+                format!("We will answer by {at}.")
+            },
+            Msg::Deadline { at, first: false } => if ru {
+                format!("Решить планируем до: {at}.")
+            } else {
+                format!("We aim to solve it by {at}.")
+            },
             Msg::PriorityChanged { ticket, priority, reason } => if ru {
                 format!("Приоритет заявки {ticket}: {}. Причина: {reason}", priority_name(*priority, lang))
             } else {

@@ -118,12 +118,26 @@ impl Engine {
                     &format!("{} -> {priority}: {reason}", t.priority),
                 )
                 .await?;
-                let msg = Msg::PriorityChanged {
+                let mut msg = Msg::PriorityChanged {
                     ticket: id,
                     priority,
                     reason: &reason,
                 }
                 .text(t.lang);
+                // The deadlines follow the priority; the requester hears the new one.
+                self.reschedule(conn, id, now).await?;
+                let moved = self.staff_ticket(conn, id).await?;
+                let due = match (moved.first_response_ms, moved.first_due_ms) {
+                    (None, Some(due)) => Some((due, true)),
+                    _ => moved.resolve_due_ms.map(|due| (due, false)),
+                };
+                if let Some((due, first)) = due.filter(|_| moved.status.is_open()) {
+                    let at = self.config().sla.when(due, now, t.lang);
+                    msg.push_str(&format!(
+                        "\n{}",
+                        Msg::Deadline { at: &at, first }.text(t.lang)
+                    ));
+                }
                 self.to_requester(turn, &t, msg, Vec::new());
                 ack(
                     turn,

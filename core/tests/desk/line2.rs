@@ -74,7 +74,9 @@ async fn an_agent_works_a_ticket_from_queue_to_rating(db: Db) {
         .await;
     assert_eq!(
         to(&out, "uma"),
-        ["The priority of ticket #1 is now high: it is the only coffee machine"]
+        [
+            "The priority of ticket #1 is now high: it is the only coffee machine\nWe aim to solve it by Wed 11:00."
+        ]
     );
     desk.say("anna", "/type 1 incident").await;
 

@@ -60,8 +60,15 @@ async fn deadlines_are_told_and_follow_priority_and_waiting(db: Db) {
     // 3 business days of 9 hours: 27 h from Tue 11:00 is Fri 11:00.
     assert_eq!(t.resolve_due_ms, Some(at("2026-12-04 11:00")));
 
-    desk.say("anna", "/priority 1 high the whole floor has no coffee")
+    let out = desk
+        .say("anna", "/priority 1 high the whole floor has no coffee")
         .await;
+    assert_eq!(
+        to(&out, "uma"),
+        [
+            "The priority of ticket #1 is now high: the whole floor has no coffee\nWe will answer by Tue 13:00."
+        ]
+    );
     let t = ticket(&desk, "1").await;
     assert_eq!(t.first_due_ms, Some(at("2026-12-01 13:00")), "2 h for high");
     assert_eq!(
