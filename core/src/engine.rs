@@ -998,9 +998,14 @@ impl Engine {
         }
         Store::set_current_ticket(conn, turn.person.id, Some(ticket.id), turn.now).await?;
         // Deadlines are set now, so the user is told when to expect an answer.
-        self.reschedule(conn, ticket.id, turn.now).await?;
-        turn.touched.insert(ticket.id);
-        let ticket = Store::ticket(conn, ticket.id).await?.unwrap_or(ticket);
+        let (first_due_ms, resolve_due_ms) = self
+            .reschedule_ticket(conn, &ticket, turn.now, true)
+            .await?;
+        let ticket = Ticket {
+            first_due_ms,
+            resolve_due_ms,
+            ..ticket
+        };
         let answer_by = ticket
             .first_due_ms
             .map(|due| self.config.sla.when(due, turn.now, turn.person.lang));

@@ -194,9 +194,23 @@ impl Engine {
         id: TicketId,
         now: i64,
     ) -> CoreResult<()> {
-        let Some(t) = Store::ticket(conn, id).await? else {
-            return Ok(());
-        };
+        if let Some(t) = Store::ticket(conn, id).await? {
+            self.reschedule_ticket(conn, &t, now, false).await?;
+        }
+        Ok(())
+    }
+
+    /// [`Self::reschedule`] for a ticket just read, or just created (`fresh`: it has no
+    /// timers yet, so there is nothing to read); returns its deadlines, first response and
+    /// resolution.
+    pub(crate) async fn reschedule_ticket(
+        &self,
+        conn: &mut AnyConnection,
+        t: &Ticket,
+        now: i64,
+        fresh: bool,
+    ) -> CoreResult<(Option<i64>, Option<i64>)> {
+        let id = t.id;
         let sla = self.sla();
         let cal = &sla.calendar;
         // The clock stops while the ticket waits on the customer.
@@ -246,10 +260,14 @@ impl Engine {
             }
             _ => {}
         }
-        let rows = sqlx::query("SELECT kind, due_ms, fired_ms FROM timers WHERE ticket_id = $1")
-            .bind(id.get())
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows = if fresh {
+            Vec::new()
+        } else {
+            sqlx::query("SELECT kind, due_ms, fired_ms FROM timers WHERE ticket_id = $1")
+                .bind(id.get())
+                .fetch_all(&mut *conn)
+                .await?
+        };
         let mut fired = BTreeSet::new();
         let mut pending = BTreeSet::new();
         for r in &rows {
@@ -276,7 +294,7 @@ impl Engine {
             && paused_ms == t.paused_ms
             && paused_at == t.paused_at_ms;
         if unchanged {
-            return Ok(());
+            return Ok((first_due, resolve_due));
         }
         sqlx::query(
             "UPDATE tickets SET first_due_ms = $1, resolve_due_ms = $2, paused_ms = $3, \
@@ -290,20 +308,29 @@ impl Engine {
         .execute(&mut *conn)
         .await?;
         if want != pending {
-            sqlx::query("DELETE FROM timers WHERE ticket_id = $1 AND fired_ms IS NULL")
-                .bind(id.get())
-                .execute(&mut *conn)
-                .await?;
-            for (kind, due_ms) in &want {
-                sqlx::query("INSERT INTO timers (ticket_id, kind, due_ms) VALUES ($1, $2, $3)")
+            if !pending.is_empty() {
+                sqlx::query("DELETE FROM timers WHERE ticket_id = $1 AND fired_ms IS NULL")
                     .bind(id.get())
-                    .bind(kind.code())
-                    .bind(*due_ms)
                     .execute(&mut *conn)
                     .await?;
             }
+            if !want.is_empty() {
+                // One statement for all of them: a registration is on the hot path.
+                let values: Vec<String> = (0..want.len())
+                    .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO timers (ticket_id, kind, due_ms) VALUES {}",
+                    values.join(", ")
+                );
+                let mut q = sqlx::query(&sql).bind(id.get());
+                for (kind, due_ms) in &want {
+                    q = q.bind(kind.code()).bind(*due_ms);
+                }
+                q.execute(&mut *conn).await?;
+            }
         }
-        Ok(())
+        Ok((first_due, resolve_due))
     }
 
     /// Acts on every timer that is due: one pass of the scheduler. Returns how many tickets
