@@ -97,6 +97,22 @@ impl App {
         data_dir: &Path,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<App> {
+        // The console's channels are the agents' when no platform is configured.
+        let console = !config.has_bot_token();
+        App::start_with(config, data_dir, clock, console).await
+    }
+
+    /// [`App::start`], saying whether the console's agent, line and supervisor channels take
+    /// part (they do for `frontline console`, whatever else is configured).
+    ///
+    /// # Errors
+    /// When the data dir, the database or the index cannot be opened.
+    pub async fn start_with(
+        config: Config,
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+        console: bool,
+    ) -> anyhow::Result<App> {
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("creating the data dir {}", data_dir.display()))?;
         let url = config.database_url(data_dir);
@@ -107,10 +123,13 @@ impl App {
             .await
             .context("index task")??;
         let kb = Arc::new(kb);
-        let mut agent_chats = vec![ChatRef::new(
-            ChannelKind::Console,
-            config.console.agent_channel.clone(),
-        )];
+        let mut agent_chats = Vec::new();
+        if console {
+            agent_chats.push(ChatRef::new(
+                ChannelKind::Console,
+                config.console.agent_channel.clone(),
+            ));
+        }
         if let Some(chat) = config.telegram.agent_chat {
             agent_chats.push(ChatRef::new(ChannelKind::Telegram, chat.to_string()));
         }
@@ -128,7 +147,13 @@ impl App {
                 routes: routes_of(&config),
                 sla: config
                     .sla
-                    .build(config.supervisor_chats())
+                    .build(
+                        config
+                            .supervisor_chats()
+                            .into_iter()
+                            .filter(|c| console || c.channel != ChannelKind::Console)
+                            .collect(),
+                    )
                     .map_err(|problems| {
                         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
                         anyhow::anyhow!(
@@ -136,16 +161,28 @@ impl App {
                             list.join("\n  ")
                         )
                     })?,
-                line_chats: vec![
-                    (
-                        Line::new(3)?,
-                        ChatRef::new(ChannelKind::Console, config.console.line3_channel.clone()),
-                    ),
-                    (
-                        Line::new(4)?,
-                        ChatRef::new(ChannelKind::Console, config.console.line4_channel.clone()),
-                    ),
-                ],
+                line_chats: if console {
+                    vec![
+                        (
+                            Line::new(3)?,
+                            ChatRef::new(
+                                ChannelKind::Console,
+                                config.console.line3_channel.clone(),
+                            ),
+                        ),
+                        (
+                            Line::new(4)?,
+                            ChatRef::new(
+                                ChannelKind::Console,
+                                config.console.line4_channel.clone(),
+                            ),
+                        ),
+                    ]
+                } else {
+                    // Without the console, escalated tickets stay in the agents' chats
+                    // (routes can send lines 3 and 4 elsewhere).
+                    Vec::new()
+                },
             },
         );
         // The articles live in the database; on first start the bundled sample becomes their

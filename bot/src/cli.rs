@@ -58,6 +58,8 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM-DDTHH:MM", value_parser = parse_local)]
         clock: Option<chrono::NaiveDateTime>,
     },
+    /// Run the desk on its chat platforms (Telegram), with the outbox and the scheduler.
+    Serve,
     /// The knowledge base: search, evaluate, import, export.
     Kb {
         #[command(subcommand)]
@@ -184,17 +186,27 @@ async fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
             };
             run_console(&cli, &options).await
         }
+        Some(Command::Serve) => serve(&cli).await,
         None => {
             let config = load_config(&cli)?;
             if config.has_bot_token() {
-                bail!(
-                    "a bot token is configured, but this build has no Telegram or Discord channel yet; \
-                     unset it to run the console"
-                );
+                return serve(&cli).await;
             }
             run_console(&cli, &ConsoleOptions::default()).await
         }
     }
+}
+
+async fn serve(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let config = load_config(cli)?;
+    if config.telegram.token.is_none() && config.discord.token.is_some() {
+        bail!(
+            "Discord is configured, but this build has no Discord channel yet; use Telegram or the console"
+        );
+    }
+    let app = App::start(config, &cli.data_dir, Arc::new(SystemClock)).await?;
+    crate::serve::run(&app).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn run_console(cli: &Cli, options: &ConsoleOptions) -> anyhow::Result<ExitCode> {
@@ -219,7 +231,7 @@ async fn run_console(cli: &Cli, options: &ConsoleOptions) -> anyhow::Result<Exit
         Some(_) => Arc::new(options.manual.clone()),
         None => Arc::new(SystemClock),
     };
-    let app = App::start(config, &cli.data_dir, clock).await?;
+    let app = App::start_with(config, &cli.data_dir, clock, true).await?;
     if let Some(start) = options.clock {
         options
             .manual

@@ -17,3 +17,5 @@ pub mod config;
 pub mod console;
 pub mod kb_cmd;
 pub mod report_cmd;
+pub mod serve;
+pub mod telegram;

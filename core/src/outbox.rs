@@ -80,7 +80,8 @@ impl Dispatcher {
     #[tracing::instrument(skip(self))]
     pub async fn deliver_due(&self) -> CoreResult<usize> {
         let now = self.clock.now_ms();
-        let rows = self.store.due_outbox(now, BATCH).await?;
+        let kinds: Vec<ChannelKind> = self.channels.keys().copied().collect();
+        let rows = self.store.due_outbox(now, BATCH, &kinds).await?;
         let mut held: HashSet<ChatRef> = HashSet::new();
         let mut sent = 0;
         for row in rows {

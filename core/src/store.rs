@@ -1063,15 +1063,28 @@ impl Store {
 
     /// Unsent messages due by `now`, oldest first. A message waits while an earlier one to
     /// the same chat is unsent (messages arrive in order), unless that one is parked for good.
-    pub async fn due_outbox(&self, now: i64, limit: i64) -> CoreResult<Vec<OutboxRow>> {
-        let rows = sqlx::query(
+    pub async fn due_outbox(
+        &self,
+        now: i64,
+        limit: i64,
+        channels: &[ChannelKind],
+    ) -> CoreResult<Vec<OutboxRow>> {
+        // Only the channels this process can send on: rows for others wait for the instance
+        // that has them, and must not fill this one's batch.
+        let codes: Vec<String> = channels.iter().map(|c| format!("'{}'", c.code())).collect();
+        let only = if codes.is_empty() {
+            "AND 1 = 0".to_string()
+        } else {
+            format!("AND channel IN ({})", codes.join(", "))
+        };
+        let rows = sqlx::query(&format!(
             "SELECT id, channel, chat, payload, attempts FROM outbox o \
-             WHERE sent_ms IS NULL AND next_attempt_ms <= $1 \
+             WHERE sent_ms IS NULL AND next_attempt_ms <= $1 {only} \
              AND (lease_until_ms IS NULL OR lease_until_ms < $1) \
              AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.channel = o.channel AND e.chat = o.chat \
                  AND e.sent_ms IS NULL AND e.id < o.id AND e.next_attempt_ms < $3) \
              ORDER BY id LIMIT $2",
-        )
+        ))
         .bind(now)
         .bind(limit)
         .bind(PARKED)

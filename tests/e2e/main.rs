@@ -3,6 +3,7 @@
 mod config_cli;
 mod console;
 mod kb_cli;
+mod telegram;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,0 +1,57 @@
+//! `frontline serve`: the desk on its chat platforms, with the outbox dispatcher and the
+//! scheduler running beside them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::bail;
+use frontline_core::{Channel, Dispatcher};
+use tokio::sync::Notify;
+
+use crate::app::App;
+use crate::telegram;
+
+/// How often the dispatcher looks for due messages when nothing woke it (retries, 429 waits).
+const OUTBOX_POLL: Duration = Duration::from_millis(500);
+/// How often the scheduler looks for due SLA timers.
+const SCHEDULER_EVERY: Duration = Duration::from_secs(30);
+
+/// Runs every configured platform until one of its loops ends (they do not, short of a
+/// panic) or the process is stopped.
+///
+/// # Errors
+/// When no platform is configured, or a platform client cannot be built.
+pub async fn run(app: &App) -> anyhow::Result<()> {
+    let Some(token) = app.config.telegram.token.as_ref() else {
+        bail!(
+            "no chat platform is configured: set [telegram] token (or FRONTLINE_TELEGRAM_TOKEN); \
+             without one, `frontline` runs the console"
+        );
+    };
+    let bot = telegram::bot(token.expose(), app.config.telegram.api_url.as_deref())?;
+    run_telegram(app, bot).await
+}
+
+/// The Telegram side of [`run`], with a bot already built (tests point it at a fake server).
+///
+/// # Errors
+/// Never in practice: the loops run until the task is dropped.
+pub async fn run_telegram(app: &App, bot: teloxide::Bot) -> anyhow::Result<()> {
+    if let Err(e) = telegram::register_commands(&bot, app.config.telegram.agent_chat).await {
+        // The menu is a convenience: the desk works without it.
+        tracing::warn!(error = %e, "setMyCommands failed");
+    }
+    let channels: Vec<Arc<dyn Channel>> =
+        vec![Arc::new(telegram::TelegramChannel::new(bot.clone()))];
+    let dispatcher = Dispatcher::new(app.store.clone(), app.engine.clock().clone(), channels);
+    let engine = Arc::new(app.engine.clone());
+    let ready = app.engine.outbox_ready();
+    let stop = Arc::new(Notify::new());
+    tokio::select! {
+        () = dispatcher.run(ready, stop, OUTBOX_POLL) => {}
+        () = app.engine.run_scheduler(SCHEDULER_EVERY) => {}
+        () = telegram::poll(engine, bot) => {}
+        _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
+    }
+    Ok(())
+}

@@ -1,0 +1,408 @@
+//! The Telegram channel: a thin adapter between the Bot API (through teloxide) and the engine.
+//!
+//! Inbound, it long-polls `getUpdates` and turns each update into an [`Inbound`]: private
+//! messages are users', messages in the agents' group are staff's (the engine decides by
+//! identity), button presses are callback queries — each answered at once so the button stops
+//! spinning. Outbound, it is a [`Channel`] for the outbox: text is sent with no parse mode,
+//! so no character a user or agent typed can make Telegram refuse the message; long text is
+//! split at line boundaries; buttons are an inline keyboard whose callback data is the
+//! engine's encoded action (≤ 64 bytes). No desk rule lives here.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use frontline_core::{
+    ChannelKind, ChatRef, Engine, Inbound, Lang, Outbound, Payload, SendError, UserRef,
+};
+use teloxide::payloads::{
+    GetUpdatesSetters, SendDocumentSetters, SendMessageSetters, SetMyCommandsSetters,
+};
+use teloxide::prelude::Requester;
+use teloxide::types::{
+    BotCommand, BotCommandScope, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
+    MessageId, Recipient, ThreadId, Update, UpdateKind, User,
+};
+use teloxide::{ApiError, Bot, RequestError};
+
+/// Telegram's limit on a message's length, in UTF-16 code units.
+pub const MAX_MESSAGE_UTF16: usize = 4096;
+
+/// How long one `getUpdates` call may wait for updates on the server.
+const POLL_TIMEOUT_S: u32 = 25;
+
+/// A bot for `token`, talking to `api_url` (Telegram's own when `None`).
+///
+/// # Errors
+/// When `api_url` is not a URL or the HTTP client cannot be built.
+pub fn bot(token: &str, api_url: Option<&str>) -> anyhow::Result<Bot> {
+    // Loopback and self-hosted API servers must not go through an HTTP_PROXY of the
+    // environment; the request timeout leaves room for a long poll.
+    let client = teloxide::net::default_reqwest_settings()
+        .no_proxy()
+        .timeout(Duration::from_secs(u64::from(POLL_TIMEOUT_S) + 15))
+        .build()?;
+    let bot = Bot::with_client(token, client);
+    Ok(match api_url {
+        Some(url) => bot.set_api_url(url.parse()?),
+        None => bot,
+    })
+}
+
+/// Where a chat reference points: a chat, and a forum topic in it.
+fn target(chat: &ChatRef) -> Option<(ChatId, Option<ThreadId>)> {
+    let (id, topic) = match chat.chat.split_once('/') {
+        Some((id, topic)) => (id, Some(topic)),
+        None => (chat.chat.as_str(), None),
+    };
+    let id = ChatId(id.parse().ok()?);
+    let topic = match topic {
+        Some(t) => Some(ThreadId(MessageId(t.parse().ok()?))),
+        None => None,
+    };
+    Some((id, topic))
+}
+
+/// Splits `text` into parts of at most `max` UTF-16 code units, at line boundaries where it
+/// can (a line longer than `max` is cut between characters).
+pub fn split(text: &str, max: usize) -> Vec<String> {
+    let units = |s: &str| s.encode_utf16().count();
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    for line in text.split_inclusive('\n') {
+        if units(&current) + units(line) <= max {
+            current.push_str(line);
+            continue;
+        }
+        if !current.is_empty() {
+            parts.push(std::mem::take(&mut current));
+        }
+        if units(line) <= max {
+            current.push_str(line);
+            continue;
+        }
+        for c in line.chars() {
+            if units(&current) + c.len_utf16() > max {
+                parts.push(std::mem::take(&mut current));
+            }
+            current.push(c);
+        }
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    let parts: Vec<String> = parts
+        .into_iter()
+        .map(|p| p.trim_end_matches('\n').to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.is_empty() {
+        vec![text.to_string()]
+    } else {
+        parts
+    }
+}
+
+/// The inline keyboard of a message's buttons: short labels (ratings) in one row, others one
+/// per row.
+fn keyboard(buttons: &[frontline_core::Button]) -> InlineKeyboardMarkup {
+    let button = |b: &frontline_core::Button| {
+        InlineKeyboardButton::callback(b.label.clone(), b.data.clone())
+    };
+    if buttons.iter().all(|b| b.label.chars().count() <= 2) {
+        InlineKeyboardMarkup::new([buttons.iter().map(button).collect::<Vec<_>>()])
+    } else {
+        InlineKeyboardMarkup::new(buttons.iter().map(|b| [button(b)]))
+    }
+}
+
+/// What a failed request means for the outbox.
+fn send_error(e: RequestError) -> SendError {
+    match e {
+        RequestError::RetryAfter(s) => SendError::Retry {
+            after_ms: Some(i64::from(s.seconds()) * 1000),
+            reason: "Telegram asked to slow down".into(),
+        },
+        RequestError::Api(
+            api @ (ApiError::BotBlocked
+            | ApiError::ChatNotFound
+            | ApiError::UserDeactivated
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup
+            | ApiError::CantInitiateConversation),
+        ) => SendError::Permanent(api.to_string()),
+        // Unknown API errors include Telegram's own 5xx: worth another try.
+        RequestError::Api(ApiError::Unknown(reason)) => SendError::Retry {
+            after_ms: None,
+            reason,
+        },
+        RequestError::Api(api) => SendError::Permanent(api.to_string()),
+        other => SendError::Retry {
+            after_ms: None,
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// The outbox's way to Telegram.
+pub struct TelegramChannel {
+    bot: Bot,
+}
+
+impl TelegramChannel {
+    pub fn new(bot: Bot) -> Self {
+        TelegramChannel { bot }
+    }
+}
+
+#[async_trait]
+impl frontline_core::Channel for TelegramChannel {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Telegram
+    }
+
+    /// Sends a message (in parts, when long). A part that fails is retried by the outbox with
+    /// the whole message, so a failure after the first part repeats the parts before it:
+    /// splitting is rare (over 4,096 characters) and failures mid-way rarer still.
+    async fn send(&self, m: &Outbound) -> Result<(), SendError> {
+        let Some((chat, topic)) = target(&m.to) else {
+            return Err(SendError::Permanent(format!(
+                "`{}` is not a Telegram chat id",
+                m.to.chat
+            )));
+        };
+        let parts = split(&m.text, MAX_MESSAGE_UTF16);
+        let last = parts.len() - 1;
+        for (i, part) in parts.into_iter().enumerate() {
+            let mut req = self.bot.send_message(Recipient::Id(chat), part);
+            if let Some(t) = topic {
+                req = req.message_thread_id(t);
+            }
+            if i == last && !m.buttons.is_empty() {
+                req = req.reply_markup(keyboard(&m.buttons));
+            }
+            req.await.map_err(send_error)?;
+        }
+        if let Some(file) = &m.attachment {
+            let doc =
+                InputFile::memory(file.text.clone().into_bytes()).file_name(file.name.clone());
+            let mut req = self.bot.send_document(Recipient::Id(chat), doc);
+            if let Some(t) = topic {
+                req = req.message_thread_id(t);
+            }
+            req.await.map_err(send_error)?;
+        }
+        Ok(())
+    }
+}
+
+fn user_ref(u: &User) -> UserRef {
+    UserRef {
+        channel: ChannelKind::Telegram,
+        id: u.id.0.to_string(),
+        display: match &u.username {
+            Some(name) => format!("{} (@{name})", u.full_name()),
+            None => u.full_name(),
+        },
+    }
+}
+
+fn lang_of(u: &User) -> Option<Lang> {
+    let code = u.language_code.as_deref()?;
+    Lang::parse(code.split('-').next().unwrap_or(code)).ok()
+}
+
+/// The chat reference of a chat and, in a forum, its topic.
+fn chat_ref(chat: ChatId, topic: Option<ThreadId>) -> ChatRef {
+    match topic {
+        Some(t) => ChatRef::new(ChannelKind::Telegram, format!("{}/{}", chat.0, t.0.0)),
+        None => ChatRef::new(ChannelKind::Telegram, chat.0.to_string()),
+    }
+}
+
+/// The engine's view of an update, or `None` for kinds the desk does not use.
+pub fn inbound(update: &Update) -> Option<Inbound> {
+    let update_id = format!("tg:{}", update.id.0);
+    match &update.kind {
+        UpdateKind::Message(msg) => {
+            let from = msg.from.as_ref()?;
+            if from.is_bot {
+                return None;
+            }
+            let text = msg.text().or(msg.caption())?.to_string();
+            let topic = msg.thread_id.filter(|_| msg.is_topic_message);
+            Some(Inbound {
+                update_id,
+                from: user_ref(from),
+                chat: chat_ref(msg.chat.id, topic),
+                lang_hint: lang_of(from),
+                thread: None,
+                payload: Payload::Text(text),
+            })
+        }
+        UpdateKind::CallbackQuery(q) => {
+            let data = q.data.clone()?;
+            let msg = q.message.as_ref()?;
+            let chat = msg.chat().id;
+            let topic = msg
+                .regular_message()
+                .and_then(|m| m.thread_id.filter(|_| m.is_topic_message));
+            Some(Inbound {
+                update_id,
+                from: user_ref(&q.from),
+                chat: chat_ref(chat, topic),
+                lang_hint: lang_of(&q.from),
+                thread: None,
+                payload: Payload::Button(data),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Registers the command menus: users' commands in private chats, in each language, and the
+/// agents' in the agents' group.
+///
+/// # Errors
+/// When Telegram refuses.
+pub async fn register_commands(bot: &Bot, agent_chat: Option<i64>) -> Result<(), RequestError> {
+    let users = |lang: Lang| -> Vec<BotCommand> {
+        let ru = lang == Lang::Ru;
+        [
+            ("start", "Начать", "Start"),
+            ("help", "Что умеет бот", "What the bot does"),
+            ("new", "Новый вопрос", "A new question"),
+            ("my", "Мои заявки", "My tickets"),
+            (
+                "status",
+                "Состояние заявки: /status N",
+                "A ticket's state: /status N",
+            ),
+            (
+                "close",
+                "Закрыть заявку: /close N",
+                "Close a ticket: /close N",
+            ),
+            ("lang", "Язык: /lang ru или en", "Language: /lang ru or en"),
+            ("cancel", "Отменить выбор", "Cancel a pending choice"),
+        ]
+        .into_iter()
+        .map(|(c, r, e)| BotCommand::new(c, if ru { r } else { e }))
+        .collect()
+    };
+    for lang in [Lang::En, Lang::Ru] {
+        bot.set_my_commands(users(lang))
+            .scope(BotCommandScope::AllPrivateChats)
+            .language_code(lang.code())
+            .await?;
+    }
+    bot.set_my_commands(users(Lang::En))
+        .scope(BotCommandScope::AllPrivateChats)
+        .await?;
+    if let Some(chat) = agent_chat {
+        let agents: Vec<BotCommand> = [
+            ("queue", "Unclaimed tickets, most urgent first"),
+            ("claim", "Take a ticket: /claim N"),
+            ("reply", "Answer the requester: /reply N text"),
+            ("ask", "Ask the requester: /ask N text"),
+            ("note", "Internal note: /note N text"),
+            ("resolve", "Resolve: /resolve N"),
+            ("priority", "Priority: /priority N level reason"),
+            ("escalate", "To line 3 or 4: /escalate N 3 reason"),
+            ("transcript", "The whole thread: /transcript N"),
+            ("stats", "Today's counts"),
+            ("kb", "Knowledge base: /kb list"),
+        ]
+        .into_iter()
+        .map(|(c, d)| BotCommand::new(c, d))
+        .collect();
+        bot.set_my_commands(agents)
+            .scope(BotCommandScope::Chat {
+                chat_id: Recipient::Id(ChatId(chat)),
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// Long-polls Telegram and hands every update to the engine, until the task is dropped.
+/// The offset moves past an update only after the engine has committed it; an update seen
+/// twice (a crash before the offset moved) is recognised by its id and handled once.
+pub async fn poll(engine: Arc<Engine>, bot: Bot) {
+    let mut offset: i32 = 0;
+    loop {
+        let updates = match bot
+            .get_updates()
+            .offset(offset)
+            .timeout(POLL_TIMEOUT_S)
+            .await
+        {
+            Ok(u) => u,
+            Err(RequestError::RetryAfter(s)) => {
+                tokio::time::sleep(s.duration()).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "getUpdates failed; trying again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        for update in updates {
+            if let UpdateKind::CallbackQuery(q) = &update.kind {
+                // Stop the button's spinner first: the answer comes as a message anyway.
+                if let Err(e) = bot.answer_callback_query(q.id.clone()).await {
+                    tracing::debug!(error = %e, "answerCallbackQuery failed");
+                }
+            }
+            if let Some(inbound) = inbound(&update)
+                && let Err(e) = engine.handle(inbound).await
+            {
+                // Not acknowledged: the same update comes again on the next poll.
+                tracing::error!(error = %e, "handling a Telegram update failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                break;
+            }
+            offset = i32::try_from(update.id.0)
+                .unwrap_or(i32::MAX)
+                .saturating_add(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_text_splits_at_lines_within_the_limit() {
+        let line = "x".repeat(99);
+        let text = vec![line.as_str(); 60].join("\n"); // 6,000 characters
+        let parts = split(&text, MAX_MESSAGE_UTF16);
+        assert_eq!(parts.len(), 2);
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.encode_utf16().count() <= MAX_MESSAGE_UTF16)
+        );
+        assert_eq!(parts.join("\n"), text, "nothing lost at the seams");
+        // One line longer than the limit is cut between characters; emoji count double.
+        let wide = "😀".repeat(3000);
+        let parts = split(&wide, MAX_MESSAGE_UTF16);
+        assert_eq!(parts.concat(), wide);
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.encode_utf16().count() <= MAX_MESSAGE_UTF16)
+        );
+        assert_eq!(split("short", MAX_MESSAGE_UTF16), ["short"]);
+    }
+
+    #[test]
+    fn chat_refs_name_a_chat_and_a_topic() {
+        let (chat, topic) = target(&ChatRef::new(ChannelKind::Telegram, "-1001/42")).expect("ok");
+        assert_eq!(chat, ChatId(-1001));
+        assert_eq!(topic, Some(ThreadId(MessageId(42))));
+        assert!(target(&ChatRef::new(ChannelKind::Telegram, "alice")).is_none());
+    }
+}

@@ -1,0 +1,360 @@
+//! The desk in Telegram: the real teloxide client against a fake Bot API on 127.0.0.1 that
+//! keeps what a test needs (updates to hand out, messages sent, callbacks answered).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use frontline_bot::app::App;
+use frontline_bot::config::Config;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+const USER: i64 = 111;
+const AGENT: i64 = 900;
+const GROUP: i64 = -100_500;
+
+#[derive(Default)]
+struct Fake {
+    updates: Mutex<Vec<Value>>,
+    /// (method, request body) of every call but getUpdates.
+    calls: Mutex<Vec<(String, Value)>>,
+    /// How many sendMessage calls to answer with 429 before accepting.
+    refuse_429: AtomicU32,
+    next_message: AtomicI64,
+    next_update: AtomicI64,
+}
+
+fn ok(result: Value) -> Response {
+    axum::Json(json!({"ok": true, "result": result})).into_response()
+}
+
+fn chat(id: i64) -> Value {
+    if id < 0 {
+        json!({"id": id, "type": "supergroup", "title": "Agents"})
+    } else {
+        json!({"id": id, "type": "private", "first_name": "Uma"})
+    }
+}
+
+async fn api(
+    State(fake): State<Arc<Fake>>,
+    Path((_bot, method)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let method = method.to_lowercase();
+    let body: Value = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&body)}));
+    match method.as_str() {
+        "getme" => ok(json!({
+            "id": 1, "is_bot": true, "first_name": "Frontline", "username": "frontline_bot",
+            "can_join_groups": true, "can_read_all_group_messages": true,
+            "supports_inline_queries": false, "has_main_web_app": false
+        })),
+        "getupdates" => {
+            let offset = body["offset"].as_i64().unwrap_or(0);
+            // A short wait when there is nothing: a long poll, shortened for tests.
+            for _ in 0..10 {
+                let pending: Vec<Value> = fake
+                    .updates
+                    .lock()
+                    .await
+                    .iter()
+                    .filter(|u| u["update_id"].as_i64().unwrap_or(0) >= offset)
+                    .cloned()
+                    .collect();
+                if !pending.is_empty() {
+                    return ok(Value::Array(pending));
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            ok(json!([]))
+        }
+        "sendmessage" => {
+            if fake
+                .refuse_429
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                fake.calls.lock().await.push(("429".into(), body));
+                return (
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    axum::Json(json!({
+                        "ok": false, "error_code": 429,
+                        "description": "Too Many Requests: retry after 1",
+                        "parameters": {"retry_after": 1}
+                    })),
+                )
+                    .into_response();
+            }
+            let id = fake.next_message.fetch_add(1, Ordering::SeqCst) + 1;
+            let chat_id = body["chat_id"].as_i64().unwrap_or(0);
+            let message = json!({
+                "message_id": id, "date": 1_796_112_000, "chat": chat(chat_id),
+                "text": body["text"].clone()
+            });
+            fake.calls.lock().await.push((method, body));
+            ok(message)
+        }
+        "setmycommands" | "answercallbackquery" => {
+            fake.calls.lock().await.push((method, body));
+            ok(json!(true))
+        }
+        _ => {
+            fake.calls.lock().await.push((method, body));
+            axum::Json(json!({"ok": false, "error_code": 400, "description": "Bad Request: not in this fake"})).into_response()
+        }
+    }
+}
+
+impl Fake {
+    async fn push(&self, update: Value) -> i64 {
+        let id = self.next_update.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut update = update;
+        update["update_id"] = json!(id);
+        self.updates.lock().await.push(update);
+        id
+    }
+
+    async fn say(&self, from: i64, chat: i64, text: &str) {
+        let n = self.next_update.load(Ordering::SeqCst) + 1000;
+        self.push(json!({"message": {
+            "message_id": n, "date": 1_796_112_000, "chat": self::chat(chat),
+            "from": {"id": from, "is_bot": false, "first_name": if from == AGENT { "Anna" } else { "Uma" }, "language_code": "en"},
+            "text": text
+        }}))
+        .await;
+    }
+
+    async fn press(&self, from: i64, data: &str) {
+        let n = self.next_update.load(Ordering::SeqCst);
+        self.push(json!({"callback_query": {
+            "id": format!("cb{n}"), "chat_instance": "ci",
+            "from": {"id": from, "is_bot": false, "first_name": "Uma", "language_code": "en"},
+            "data": data,
+            "message": {"message_id": 1, "date": 1_796_112_000, "chat": chat(USER), "text": "…"}
+        }}))
+        .await;
+    }
+
+    /// The messages sent to `chat` so far.
+    async fn sent_to(&self, chat: i64) -> Vec<Value> {
+        self.calls
+            .lock()
+            .await
+            .iter()
+            .filter(|(m, b)| m == "sendmessage" && b["chat_id"].as_i64() == Some(chat))
+            .map(|(_, b)| b.clone())
+            .collect()
+    }
+
+    /// Waits until `chat` has received more than `seen` messages; returns the new ones.
+    async fn wait_for(&self, chat: i64, seen: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let sent = self.sent_to(chat).await;
+            if sent.len() > seen {
+                // Let the rest of a burst arrive.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                return self.sent_to(chat).await[seen..].to_vec();
+            }
+            assert!(Instant::now() < deadline, "nothing reached chat {chat}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Fake {
+    /// Waits until a message to `chat` ends with `tail`; returns every message sent there.
+    async fn wait_text(&self, chat: i64, tail: &str) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let sent = self.sent_to(chat).await;
+            if sent
+                .iter()
+                .any(|m| m["text"].as_str().unwrap_or("").ends_with(tail))
+            {
+                return sent;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{tail:?} never reached {chat}: {sent:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn buttons(message: &Value) -> Vec<(String, String)> {
+    message["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+        .map(|b| {
+            (
+                b["text"].as_str().unwrap_or("").to_string(),
+                b["callback_data"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn start(fake: Arc<Fake>, data: &std::path::Path) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    let app = Router::new()
+        .route("/{bot}/{method}", post(api))
+        .with_state(fake);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let desk = serve(&url, data).await;
+    (url, desk)
+}
+
+async fn serve(url: &str, data: &std::path::Path) -> tokio::task::JoinHandle<()> {
+    let config = Config::parse(&format!(
+        "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nagent_chat = {GROUP}\n\
+         [[staff]]\nname = \"anna\"\nrole = \"agent\"\ntelegram = {AGENT}\n"
+    ))
+    .expect("config");
+    let app = App::start(config, data, Arc::new(frontline_core::SystemClock))
+        .await
+        .expect("app");
+    let bot = frontline_bot::telegram::bot("123:ABC", Some(url)).expect("bot");
+    tokio::spawn(async move {
+        let _ = frontline_bot::serve::run_telegram(&app, bot).await;
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_works_in_telegram_with_the_real_client() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let fake = Arc::new(Fake::default());
+    let (url, desk) = start(fake.clone(), data.path()).await;
+
+    // A question in private chat: an answer with an inline keyboard.
+    fake.say(USER, USER, "I forgot my password").await;
+    let answer = fake.wait_for(USER, 0).await;
+    assert!(
+        answer[0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("📄 Reset a forgotten password"),
+        "{answer:?}"
+    );
+    assert!(
+        answer[0].get("parse_mode").is_none(),
+        "plain text: nothing to escape"
+    );
+    let choices = buttons(&answer[0]);
+    assert_eq!(choices[0].0, "Helped");
+    assert_eq!(choices[1].0, "Not helped");
+
+    // [Not helped]: the kinds; the first registers the ticket and the card reaches the group.
+    fake.press(USER, &choices[1].1).await;
+    let kinds = fake.wait_for(USER, 1).await;
+    let kind = buttons(&kinds[0]);
+    assert!(kind.len() >= 7, "{kinds:?}");
+    fake.press(USER, &kind[0].1).await;
+    let registered = fake.wait_for(USER, 2).await;
+    assert!(
+        registered[0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Ticket #1 is registered."),
+        "{registered:?}"
+    );
+    let card = fake.wait_for(GROUP, 0).await;
+    assert!(
+        card[0]["text"].as_str().unwrap_or("").contains("#1"),
+        "{card:?}"
+    );
+    assert_eq!(buttons(&card[0])[0].0, "Claim");
+    let answered = fake
+        .calls
+        .lock()
+        .await
+        .iter()
+        .filter(|(m, _)| m == "answercallbackquery")
+        .count();
+    assert_eq!(answered, 2, "every press is answered");
+
+    // The agent's reply from the group reaches the user; text that breaks Markdown arrives
+    // as typed.
+    let nasty = "_*[]()~>#+-=|{}.!<&";
+    fake.say(AGENT, GROUP, &format!("/reply 1 Try this: {nasty}"))
+        .await;
+    let sent = fake.wait_text(USER, &format!("Try this: {nasty}")).await;
+    assert!(
+        sent.iter()
+            .any(|m| m["text"] == "anna has taken your ticket #1."),
+        "the user is told who took it"
+    );
+
+    // The user's follow-up reaches the group, intact.
+    fake.say(USER, USER, &format!("still {nasty}")).await;
+    fake.wait_text(GROUP, &format!("still {nasty}")).await;
+
+    // Telegram says 429: the message waits retry_after and arrives once.
+    fake.refuse_429.store(1, Ordering::SeqCst);
+    let asked = Instant::now();
+    fake.say(AGENT, GROUP, "/reply 1 After the flood").await;
+    let late = fake.wait_text(USER, "After the flood").await;
+    assert!(
+        asked.elapsed() >= Duration::from_secs(1),
+        "waited retry_after"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let refused = fake
+        .calls
+        .lock()
+        .await
+        .iter()
+        .filter(|(m, _)| m == "429")
+        .count();
+    assert_eq!(refused, 1);
+    let all = fake.sent_to(USER).await;
+    let delivered = all
+        .iter()
+        .filter(|m| {
+            m["text"]
+                .as_str()
+                .unwrap_or("")
+                .ends_with("After the flood")
+        })
+        .count();
+    assert_eq!(delivered, 1, "{late:?}");
+
+    // The commands' menus were registered: users' in both languages, agents' in the group.
+    let commands: Vec<Value> = fake
+        .calls
+        .lock()
+        .await
+        .iter()
+        .filter(|(m, _)| m == "setmycommands")
+        .map(|(_, b)| b.clone())
+        .collect();
+    assert!(commands.iter().any(|b| b["language_code"] == "ru"));
+    assert!(commands.iter().any(|b| b["scope"]["chat_id"] == GROUP));
+
+    // A restart polls from offset 0 and gets every update again: none is handled twice.
+    desk.abort();
+    let before = fake.calls.lock().await.len();
+    let again = serve(&url, data.path()).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after: Vec<(String, Value)> = fake.calls.lock().await[before..].to_vec();
+    assert!(
+        after.iter().all(|(m, _)| m != "sendmessage"),
+        "redelivered updates sent again: {after:?}"
+    );
+    again.abort();
+}
