@@ -74,6 +74,9 @@ pub struct TelegramConfig {
     pub api_url: Option<String>,
     /// The agents' supergroup id.
     pub agent_chat: Option<i64>,
+    /// Whether the agents' group has forum topics: each ticket then gets its own topic.
+    #[serde(default)]
+    pub topics: bool,
     /// Where SLA breaches are escalated.
     pub supervisor_chat: Option<i64>,
 }

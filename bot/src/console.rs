@@ -389,6 +389,7 @@ mod tests {
                 data: "y".into(),
             }],
             attachment: None,
+            about: None,
         };
         assert_eq!(
             render(&m),

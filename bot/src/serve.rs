@@ -41,8 +41,14 @@ pub async fn run_telegram(app: &App, bot: teloxide::Bot) -> anyhow::Result<()> {
         // The menu is a convenience: the desk works without it.
         tracing::warn!(error = %e, "setMyCommands failed");
     }
-    let channels: Vec<Arc<dyn Channel>> =
-        vec![Arc::new(telegram::TelegramChannel::new(bot.clone()))];
+    let channels: Vec<Arc<dyn Channel>> = vec![Arc::new(telegram::TelegramChannel::new(
+        bot.clone(),
+        app.store.clone(),
+        app.config
+            .telegram
+            .agent_chat
+            .filter(|_| app.config.telegram.topics),
+    ))];
     let dispatcher = Dispatcher::new(app.store.clone(), app.engine.clock().clone(), channels);
     let engine = Arc::new(app.engine.clone());
     let ready = app.engine.outbox_ready();

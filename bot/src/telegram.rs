@@ -12,9 +12,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use frontline_core::engine::TicketThread;
 use frontline_core::{
-    ChannelKind, ChatRef, Engine, Inbound, Lang, Outbound, Payload, SendError, UserRef,
+    ChannelKind, ChatRef, Engine, Inbound, Lang, Outbound, Payload, SendError, Store, TicketId,
+    UserRef,
 };
+use sqlx::Row;
 use teloxide::payloads::{
     GetUpdatesSetters, SendDocumentSetters, SendMessageSetters, SetMyCommandsSetters,
 };
@@ -147,12 +150,92 @@ fn send_error(e: RequestError) -> SendError {
 /// The outbox's way to Telegram.
 pub struct TelegramChannel {
     bot: Bot,
+    store: Store,
+    /// The agents' group, when it has forum topics: each ticket gets its own topic there.
+    topics: Option<i64>,
 }
 
 impl TelegramChannel {
-    pub fn new(bot: Bot) -> Self {
-        TelegramChannel { bot }
+    pub fn new(bot: Bot, store: Store, topics: Option<i64>) -> Self {
+        TelegramChannel { bot, store, topics }
     }
+
+    /// The topic of `about` in `chat`, created (`#N subject`) or reopened as needed.
+    async fn topic_for(&self, chat: ChatId, about: &TicketThread) -> Result<ThreadId, SendError> {
+        let db = |e: sqlx::Error| SendError::Retry {
+            after_ms: None,
+            reason: format!("database: {e}"),
+        };
+        let row = sqlx::query(
+            "SELECT thread, closed FROM chat_threads WHERE channel = 'telegram' AND chat = $1 AND ticket_id = $2",
+        )
+        .bind(chat.0.to_string())
+        .bind(about.ticket)
+        .fetch_optional(self.store.pool())
+        .await
+        .map_err(db)?;
+        if let Some(row) = row {
+            let thread: String = row.try_get("thread").map_err(db)?;
+            let closed: i64 = row.try_get("closed").map_err(db)?;
+            let id = ThreadId(MessageId(thread.parse().unwrap_or(0)));
+            if closed != 0 && about.open {
+                self.bot
+                    .reopen_forum_topic(Recipient::Id(chat), id)
+                    .await
+                    .map_err(send_error)?;
+                self.set_closed(chat, about.ticket, false).await?;
+            }
+            return Ok(id);
+        }
+        // Topic names are at most 128 characters.
+        let name: String = about.title.chars().take(128).collect();
+        let topic = self
+            .bot
+            .create_forum_topic(Recipient::Id(chat), name)
+            .await
+            .map_err(send_error)?;
+        sqlx::query(
+            "INSERT INTO chat_threads (channel, chat, ticket_id, thread) VALUES ('telegram', $1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(chat.0.to_string())
+        .bind(about.ticket)
+        .bind(topic.thread_id.0.0.to_string())
+        .execute(self.store.pool())
+        .await
+        .map_err(db)?;
+        Ok(topic.thread_id)
+    }
+
+    async fn set_closed(&self, chat: ChatId, ticket: i64, closed: bool) -> Result<(), SendError> {
+        sqlx::query(
+            "UPDATE chat_threads SET closed = $1 WHERE channel = 'telegram' AND chat = $2 AND ticket_id = $3",
+        )
+        .bind(i64::from(closed))
+        .bind(chat.0.to_string())
+        .bind(ticket)
+        .execute(self.store.pool())
+        .await
+        .map_err(|e| SendError::Retry {
+            after_ms: None,
+            reason: format!("database: {e}"),
+        })?;
+        Ok(())
+    }
+}
+
+/// The ticket whose topic `thread` of `chat` is, if it is one.
+pub async fn ticket_of_topic(store: &Store, chat: &str, thread: &str) -> Option<TicketId> {
+    let row = sqlx::query(
+        "SELECT ticket_id FROM chat_threads WHERE channel = 'telegram' AND chat = $1 AND thread = $2",
+    )
+    .bind(chat)
+    .bind(thread)
+    .fetch_optional(store.pool())
+    .await
+    .ok()??;
+    let id: i64 = row.try_get("ticket_id").ok()?;
+    TicketId::parse(&id.to_string()).ok()
 }
 
 #[async_trait]
@@ -165,12 +248,20 @@ impl frontline_core::Channel for TelegramChannel {
     /// the whole message, so a failure after the first part repeats the parts before it:
     /// splitting is rare (over 4,096 characters) and failures mid-way rarer still.
     async fn send(&self, m: &Outbound) -> Result<(), SendError> {
-        let Some((chat, topic)) = target(&m.to) else {
+        let Some((chat, mut topic)) = target(&m.to) else {
             return Err(SendError::Permanent(format!(
                 "`{}` is not a Telegram chat id",
                 m.to.chat
             )));
         };
+        // About a ticket, to the agents' forum: into the ticket's own topic.
+        let about = m
+            .about
+            .as_ref()
+            .filter(|_| topic.is_none() && self.topics == Some(chat.0));
+        if let Some(about) = about {
+            topic = Some(self.topic_for(chat, about).await?);
+        }
         let parts = split(&m.text, MAX_MESSAGE_UTF16);
         let last = parts.len() - 1;
         for (i, part) in parts.into_iter().enumerate() {
@@ -191,6 +282,16 @@ impl frontline_core::Channel for TelegramChannel {
                 req = req.message_thread_id(t);
             }
             req.await.map_err(send_error)?;
+        }
+        if let (Some(about), Some(t)) = (about, topic)
+            && !about.open
+        {
+            // The ticket is closed: so is its topic, until it reopens.
+            self.bot
+                .close_forum_topic(Recipient::Id(chat), t)
+                .await
+                .map_err(send_error)?;
+            self.set_closed(chat, about.ticket, true).await?;
         }
         Ok(())
     }
@@ -355,7 +456,17 @@ pub async fn poll(engine: Arc<Engine>, bot: Bot) {
                     tracing::debug!(error = %e, "answerCallbackQuery failed");
                 }
             }
-            if let Some(inbound) = inbound(&update)
+            let inbound = match inbound(&update) {
+                // Written in a ticket's topic: the engine hears which ticket it is about.
+                Some(mut i) => {
+                    if let Some((chat, thread)) = i.chat.chat.split_once('/') {
+                        i.thread = ticket_of_topic(engine.store(), chat, thread).await;
+                    }
+                    Some(i)
+                }
+                None => None,
+            };
+            if let Some(inbound) = inbound
                 && let Err(e) = engine.handle(inbound).await
             {
                 // Not acknowledged: the same update comes again on the next poll.

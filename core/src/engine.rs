@@ -84,6 +84,30 @@ pub struct Outbound {
     pub buttons: Vec<Button>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Attachment>,
+    /// The ticket a message to staff is about, so a platform with threads (Telegram forum
+    /// topics, Discord threads) can post it in the ticket's own thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<TicketThread>,
+}
+
+/// What a platform needs to keep a thread per ticket: its name and whether it is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketThread {
+    pub ticket: i64,
+    /// `#N subject`.
+    pub title: String,
+    /// `false` once the ticket is closed: the thread is closed too (and reopened with it).
+    pub open: bool,
+}
+
+impl TicketThread {
+    pub fn of(t: &Ticket) -> TicketThread {
+        TicketThread {
+            ticket: t.id.get(),
+            title: format!("{} {}", t.id, t.subject),
+            open: t.status != Status::Closed,
+        }
+    }
 }
 
 impl Outbound {
@@ -94,7 +118,14 @@ impl Outbound {
             text,
             buttons: Vec::new(),
             attachment: None,
+            about: None,
         }
+    }
+
+    /// This message, marked as being about `ticket`.
+    pub fn about(mut self, ticket: &Ticket) -> Outbound {
+        self.about = Some(TicketThread::of(ticket));
+        self
     }
 }
 
@@ -209,6 +240,7 @@ impl Turn<'_> {
             text,
             buttons,
             attachment: None,
+            about: None,
         });
     }
 
@@ -218,6 +250,7 @@ impl Turn<'_> {
             text,
             buttons: Vec::new(),
             attachment: Some(attachment),
+            about: None,
         });
     }
 
@@ -689,6 +722,7 @@ impl Engine {
                 text: text.clone(),
                 buttons: buttons.clone(),
                 attachment: None,
+                about: Some(TicketThread::of(ticket)),
             });
         }
     }
@@ -1096,9 +1130,13 @@ impl Engine {
                     Store::set_current_ticket(conn, turn.person.id, None, turn.now).await?;
                 }
                 let requester = turn.person.display.clone();
+                let closed = Ticket {
+                    status: Status::Closed,
+                    ..ticket.clone()
+                };
                 self.to_agents(
                     turn,
-                    &ticket,
+                    &closed,
                     Msg::RelayClosedByUser {
                         ticket: id,
                         requester: &requester,

@@ -41,6 +41,7 @@ impl Engine {
             text,
             buttons,
             attachment: None,
+            about: None,
         });
     }
 
@@ -205,9 +206,19 @@ impl Engine {
                     Msg::Reopened { ticket: id }.text(t.lang),
                     Vec::new(),
                 );
-                ack(
+                // Told through the ticket's channels, so a closed thread opens again first.
+                let reopened = Ticket {
+                    status: Status::InProgress,
+                    ..t.clone()
+                };
+                self.to_agents(
                     turn,
-                    format!("{} {id} reopened.", Status::InProgress.emoji()),
+                    &reopened,
+                    format!(
+                        "{} {id} reopened by {}.",
+                        Status::InProgress.emoji(),
+                        me.name
+                    ),
                 );
             }
             AgentCommand::Hours(id, minutes, note) => {
@@ -625,9 +636,13 @@ impl Engine {
                 .collect();
             turn.reply_with(Msg::ClosedRate { ticket: id }.text(lang), buttons);
             let requester = turn.person.display.clone();
+            let closed = Ticket {
+                status: Status::Closed,
+                ..t.clone()
+            };
             self.to_agents(
                 turn,
-                &t,
+                &closed,
                 Msg::RelayClosedByUser {
                     ticket: id,
                     requester: &requester,

@@ -457,16 +457,24 @@ impl Engine {
                     .text(t.lang),
                     buttons,
                     attachment: None,
+                    about: None,
                 });
+                let closed = Ticket {
+                    status: Status::Closed,
+                    ..t.clone()
+                };
                 for chat in self.chats_for(&t) {
-                    out.push(text(
-                        chat,
-                        format!(
-                            "{} {id} closed by itself: no answer from the requester for {} business days",
-                            Status::Closed.emoji(),
-                            sla.auto_close_days
-                        ),
-                    ));
+                    out.push(
+                        text(
+                            chat,
+                            format!(
+                                "{} {id} closed by itself: no answer from the requester for {} business days",
+                                Status::Closed.emoji(),
+                                sla.auto_close_days
+                            ),
+                        )
+                        .about(&closed),
+                    );
                 }
             }
         } else if kinds.contains(&TimerKind::CloseReminder)
@@ -558,7 +566,7 @@ impl Engine {
                 None => self.chats_for(&t),
             };
             for chat in to {
-                out.push(text(chat, body.clone()));
+                out.push(text(chat, body.clone()).about(&t));
             }
         }
         self.reschedule(conn, id, now).await?;

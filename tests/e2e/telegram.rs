@@ -101,7 +101,13 @@ async fn api(
             fake.calls.lock().await.push((method, body));
             ok(message)
         }
-        "setmycommands" | "answercallbackquery" => {
+        "createforumtopic" => {
+            let id = fake.next_message.fetch_add(1, Ordering::SeqCst) + 1;
+            let name = body["name"].clone();
+            fake.calls.lock().await.push((method, body));
+            ok(json!({"message_thread_id": id, "name": name, "icon_color": 7_322_096}))
+        }
+        "setmycommands" | "answercallbackquery" | "closeforumtopic" | "reopenforumtopic" => {
             fake.calls.lock().await.push((method, body));
             ok(json!(true))
         }
@@ -122,13 +128,32 @@ impl Fake {
     }
 
     async fn say(&self, from: i64, chat: i64, text: &str) {
+        self.say_in(from, chat, None, text).await;
+    }
+
+    /// A message, in forum topic `topic` when given.
+    async fn say_in(&self, from: i64, chat: i64, topic: Option<i64>, text: &str) {
         let n = self.next_update.load(Ordering::SeqCst) + 1000;
-        self.push(json!({"message": {
+        let mut message = json!({
             "message_id": n, "date": 1_796_112_000, "chat": self::chat(chat),
             "from": {"id": from, "is_bot": false, "first_name": if from == AGENT { "Anna" } else { "Uma" }, "language_code": "en"},
             "text": text
-        }}))
-        .await;
+        });
+        if let Some(t) = topic {
+            message["message_thread_id"] = json!(t);
+            message["is_topic_message"] = json!(true);
+        }
+        self.push(json!({ "message": message })).await;
+    }
+
+    async fn calls_of(&self, method: &str) -> Vec<Value> {
+        self.calls
+            .lock()
+            .await
+            .iter()
+            .filter(|(m, _)| m == method)
+            .map(|(_, b)| b.clone())
+            .collect()
     }
 
     async fn press(&self, from: i64, data: &str) {
@@ -163,7 +188,10 @@ impl Fake {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 return self.sent_to(chat).await[seen..].to_vec();
             }
-            assert!(Instant::now() < deadline, "nothing reached chat {chat}");
+            if Instant::now() >= deadline {
+                let calls = self.calls.lock().await.clone();
+                panic!("nothing reached chat {chat}; calls: {calls:?}");
+            }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -205,7 +233,11 @@ fn buttons(message: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn start(fake: Arc<Fake>, data: &std::path::Path) -> (String, tokio::task::JoinHandle<()>) {
+async fn start(
+    fake: Arc<Fake>,
+    data: &std::path::Path,
+    topics: bool,
+) -> (String, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -216,13 +248,13 @@ async fn start(fake: Arc<Fake>, data: &std::path::Path) -> (String, tokio::task:
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let desk = serve(&url, data).await;
+    let desk = serve(&url, data, topics).await;
     (url, desk)
 }
 
-async fn serve(url: &str, data: &std::path::Path) -> tokio::task::JoinHandle<()> {
+async fn serve(url: &str, data: &std::path::Path, topics: bool) -> tokio::task::JoinHandle<()> {
     let config = Config::parse(&format!(
-        "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nagent_chat = {GROUP}\n\
+        "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nagent_chat = {GROUP}\ntopics = {topics}\n\
          [[staff]]\nname = \"anna\"\nrole = \"agent\"\ntelegram = {AGENT}\n"
     ))
     .expect("config");
@@ -239,7 +271,7 @@ async fn serve(url: &str, data: &std::path::Path) -> tokio::task::JoinHandle<()>
 async fn the_desk_works_in_telegram_with_the_real_client() {
     let data = tempfile::tempdir().expect("tempdir");
     let fake = Arc::new(Fake::default());
-    let (url, desk) = start(fake.clone(), data.path()).await;
+    let (url, desk) = start(fake.clone(), data.path(), false).await;
 
     // A question in private chat: an answer with an inline keyboard.
     fake.say(USER, USER, "I forgot my password").await;
@@ -349,7 +381,7 @@ async fn the_desk_works_in_telegram_with_the_real_client() {
     // A restart polls from offset 0 and gets every update again: none is handled twice.
     desk.abort();
     let before = fake.calls.lock().await.len();
-    let again = serve(&url, data.path()).await;
+    let again = serve(&url, data.path(), false).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after: Vec<(String, Value)> = fake.calls.lock().await[before..].to_vec();
     assert!(
@@ -357,4 +389,73 @@ async fn the_desk_works_in_telegram_with_the_real_client() {
         "redelivered updates sent again: {after:?}"
     );
     again.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_ticket_gets_a_forum_topic_that_closes_and_reopens_with_it() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let fake = Arc::new(Fake::default());
+    let (_url, desk) = start(fake.clone(), data.path(), true).await;
+
+    fake.say(
+        USER,
+        USER,
+        "the coffee machine on the third floor makes strange noises",
+    )
+    .await;
+    let kinds = fake.wait_for(USER, 0).await;
+    fake.press(USER, &buttons(&kinds[0])[0].1).await;
+    let card = fake.wait_for(GROUP, 0).await;
+    let topics = fake.calls_of("createforumtopic").await;
+    assert_eq!(topics.len(), 1);
+    assert_eq!(
+        topics[0]["name"],
+        "#1 the coffee machine on the third floor makes strange noises"
+    );
+    let topic = card[0]["message_thread_id"]
+        .as_i64()
+        .expect("posted in the topic");
+    assert_eq!(buttons(&card[0])[0].0, "Claim");
+
+    // Plain text in the topic is a reply to the ticket's requester.
+    fake.say_in(
+        AGENT,
+        GROUP,
+        Some(topic),
+        "Hold both buttons for five seconds.",
+    )
+    .await;
+    fake.wait_text(USER, "Hold both buttons for five seconds.")
+        .await;
+    // The user's answer comes back into the topic.
+    fake.say(USER, USER, "It worked, thanks").await;
+    let relayed = fake.wait_text(GROUP, "It worked, thanks").await;
+    let last = relayed.last().expect("relayed");
+    assert_eq!(last["message_thread_id"].as_i64(), Some(topic));
+
+    // Resolved from the topic without the number; the user confirms; the topic closes.
+    fake.say_in(AGENT, GROUP, Some(topic), "/resolve").await;
+    let asked = fake.wait_text(USER, "Is the problem solved?").await;
+    let confirm = buttons(asked.last().expect("asked"));
+    fake.press(USER, &confirm[0].1).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.calls_of("closeforumtopic").await.is_empty() {
+        assert!(Instant::now() < deadline, "the topic never closed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        fake.calls_of("closeforumtopic").await[0]["message_thread_id"],
+        topic
+    );
+
+    // Reopened by the agent: the topic opens again before anything is posted in it.
+    fake.say(AGENT, GROUP, "/reopen 1").await;
+    fake.wait_text(GROUP, "#1 reopened by anna.").await;
+    assert_eq!(fake.calls_of("reopenforumtopic").await.len(), 1);
+    assert_eq!(
+        fake.calls_of("createforumtopic").await.len(),
+        1,
+        "one topic per ticket"
+    );
+    desk.abort();
 }
