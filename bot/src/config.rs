@@ -77,6 +77,12 @@ pub struct TelegramConfig {
     /// Whether the agents' group has forum topics: each ticket then gets its own topic.
     #[serde(default)]
     pub topics: bool,
+    /// Webhook mode (instead of long polling): the public HTTPS URL Telegram posts to.
+    pub webhook_url: Option<String>,
+    /// Where the webhook server listens, such as `0.0.0.0:8443`.
+    pub webhook_listen: Option<String>,
+    /// The secret Telegram sends with each webhook request; others are refused.
+    pub webhook_secret: Option<Secret>,
     /// Where SLA breaches are escalated.
     pub supervisor_chat: Option<i64>,
 }
@@ -529,6 +535,40 @@ impl Config {
                 "telegram.token".into(),
                 "does not look like a BotFather token (ID:SECRET)".into(),
             );
+        }
+        let tg = &self.telegram;
+        if tg.webhook_url.is_some() {
+            if tg.webhook_listen.is_none() {
+                bad(
+                    "telegram.webhook_listen".into(),
+                    "webhook mode needs the address to listen on, such as 0.0.0.0:8443".into(),
+                );
+            }
+            match &tg.webhook_secret {
+                None => bad(
+                    "telegram.webhook_secret".into(),
+                    "webhook mode needs a secret, or anyone could post updates".into(),
+                ),
+                Some(s)
+                    if s.expose().is_empty()
+                        || s.expose().len() > 256
+                        || !s
+                            .expose()
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+                {
+                    bad(
+                        "telegram.webhook_secret".into(),
+                        "1–256 characters of A–Z, a–z, 0–9, _ and -".into(),
+                    )
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(u) = &tg.webhook_url
+            && u.parse::<url::Url>().is_err()
+        {
+            bad("telegram.webhook_url".into(), format!("`{u}` is not a URL"));
         }
         if self.console.agent_channel.trim().is_empty() {
             bad("console.agent_channel".into(), "must not be empty".into());

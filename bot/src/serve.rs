@@ -53,11 +53,48 @@ pub async fn run_telegram(app: &App, bot: teloxide::Bot) -> anyhow::Result<()> {
     let engine = Arc::new(app.engine.clone());
     let ready = app.engine.outbox_ready();
     let stop = Arc::new(Notify::new());
+    let inbound = async {
+        match &app.config.telegram.webhook_url {
+            None => {
+                telegram::poll(engine, bot).await;
+                Ok(())
+            }
+            Some(url) => webhook(app, engine, bot, url).await,
+        }
+    };
     tokio::select! {
-        () = dispatcher.run(ready, stop, OUTBOX_POLL) => {}
-        () = app.engine.run_scheduler(SCHEDULER_EVERY) => {}
-        () = telegram::poll(engine, bot) => {}
-        _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
+        () = dispatcher.run(ready, stop, OUTBOX_POLL) => Ok(()),
+        () = app.engine.run_scheduler(SCHEDULER_EVERY) => Ok(()),
+        r = inbound => r,
+        _ = tokio::signal::ctrl_c() => {
+            tracing::info!("stopping");
+            Ok(())
+        }
     }
+}
+
+/// Webhook mode: tells Telegram the URL and secret, then serves the endpoint. Several
+/// instances can sit behind one load balancer: each update is handled once, whichever
+/// instance gets it (the engine recognises a redelivered update by its id).
+async fn webhook(
+    app: &App,
+    engine: Arc<frontline_core::Engine>,
+    bot: teloxide::Bot,
+    url: &str,
+) -> anyhow::Result<()> {
+    use teloxide::payloads::SetWebhookSetters;
+    use teloxide::prelude::Requester;
+    let tg = &app.config.telegram;
+    let (Some(secret), Some(listen)) = (&tg.webhook_secret, &tg.webhook_listen) else {
+        bail!("telegram.webhook_url needs telegram.webhook_secret and telegram.webhook_listen");
+    };
+    let parsed: url::Url = url.parse()?;
+    bot.set_webhook(parsed.clone())
+        .secret_token(secret.expose().to_string())
+        .await?;
+    let router = telegram::webhook_router(engine, bot, parsed.path(), secret.expose().to_string());
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(%listen, "Telegram webhook listening");
+    axum::serve(listener, router).await?;
     Ok(())
 }

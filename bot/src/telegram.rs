@@ -426,6 +426,61 @@ pub async fn register_commands(bot: &Bot, agent_chat: Option<i64>) -> Result<(),
     Ok(())
 }
 
+/// Hands one update to the engine: answers a callback query first (so the button stops
+/// spinning), and tells which ticket a message in a forum topic is about.
+///
+/// # Errors
+/// When the engine cannot record the update (the platform should deliver it again).
+pub async fn handle(
+    engine: &Engine,
+    bot: &Bot,
+    update: &Update,
+) -> frontline_core::engine::HandleResult {
+    if let UpdateKind::CallbackQuery(q) = &update.kind
+        && let Err(e) = bot.answer_callback_query(q.id.clone()).await
+    {
+        tracing::debug!(error = %e, "answerCallbackQuery failed");
+    }
+    let Some(mut inbound) = inbound(update) else {
+        return Ok(frontline_core::Handled::Done);
+    };
+    if let Some((chat, thread)) = inbound.chat.chat.split_once('/') {
+        inbound.thread = ticket_of_topic(engine.store(), chat, thread).await;
+    }
+    engine.handle(inbound).await
+}
+
+/// The header Telegram sends the webhook's secret in.
+pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+/// The webhook endpoint at `path`: refuses (401) any request without the secret, answers 200
+/// once the update is committed, and 500 when it could not be, so Telegram delivers it again.
+pub fn webhook_router(engine: Arc<Engine>, bot: Bot, path: &str, secret: String) -> axum::Router {
+    use axum::http::{HeaderMap, StatusCode};
+    let hook = move |headers: HeaderMap, body: axum::body::Bytes| {
+        let (engine, bot, secret) = (engine.clone(), bot.clone(), secret.clone());
+        async move {
+            let given = headers.get(SECRET_HEADER).and_then(|v| v.to_str().ok());
+            // Compared whole; the secret is random and long, so timing says little.
+            if given != Some(secret.as_str()) {
+                return StatusCode::UNAUTHORIZED;
+            }
+            let Ok(update) = serde_json::from_slice::<Update>(&body) else {
+                // Not an update we can read: redelivering it would not help.
+                return StatusCode::OK;
+            };
+            match handle(&engine, &bot, &update).await {
+                Ok(_) => StatusCode::OK,
+                Err(e) => {
+                    tracing::error!(error = %e, "handling a Telegram update failed");
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+            }
+        }
+    };
+    axum::Router::new().route(path, axum::routing::post(hook))
+}
+
 /// Long-polls Telegram and hands every update to the engine, until the task is dropped.
 /// The offset moves past an update only after the engine has committed it; an update seen
 /// twice (a crash before the offset moved) is recognised by its id and handled once.
@@ -450,25 +505,7 @@ pub async fn poll(engine: Arc<Engine>, bot: Bot) {
             }
         };
         for update in updates {
-            if let UpdateKind::CallbackQuery(q) = &update.kind {
-                // Stop the button's spinner first: the answer comes as a message anyway.
-                if let Err(e) = bot.answer_callback_query(q.id.clone()).await {
-                    tracing::debug!(error = %e, "answerCallbackQuery failed");
-                }
-            }
-            let inbound = match inbound(&update) {
-                // Written in a ticket's topic: the engine hears which ticket it is about.
-                Some(mut i) => {
-                    if let Some((chat, thread)) = i.chat.chat.split_once('/') {
-                        i.thread = ticket_of_topic(engine.store(), chat, thread).await;
-                    }
-                    Some(i)
-                }
-                None => None,
-            };
-            if let Some(inbound) = inbound
-                && let Err(e) = engine.handle(inbound).await
-            {
+            if let Err(e) = handle(&engine, &bot, &update).await {
                 // Not acknowledged: the same update comes again on the next poll.
                 tracing::error!(error = %e, "handling a Telegram update failed");
                 tokio::time::sleep(Duration::from_secs(1)).await;

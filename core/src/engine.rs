@@ -136,6 +136,9 @@ pub struct Button {
     pub data: String,
 }
 
+/// What [`Engine::handle`] returns.
+pub type HandleResult = CoreResult<Handled>;
+
 /// What handling an inbound event came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handled {

@@ -107,7 +107,11 @@ async fn api(
             fake.calls.lock().await.push((method, body));
             ok(json!({"message_thread_id": id, "name": name, "icon_color": 7_322_096}))
         }
-        "setmycommands" | "answercallbackquery" | "closeforumtopic" | "reopenforumtopic" => {
+        "setmycommands"
+        | "answercallbackquery"
+        | "closeforumtopic"
+        | "reopenforumtopic"
+        | "setwebhook" => {
             fake.calls.lock().await.push((method, body));
             ok(json!(true))
         }
@@ -457,5 +461,103 @@ async fn each_ticket_gets_a_forum_topic_that_closes_and_reopens_with_it() {
         1,
         "one topic per ticket"
     );
+    desk.abort();
+}
+
+/// Posts `body` to the webhook with `secret` (none when `None`); returns the HTTP status.
+async fn post_hook(addr: &str, secret: Option<&str>, body: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let header = secret
+        .map(|s| format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "POST /telegram/hook HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n{header}Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_requests_without_the_secret_are_refused() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let fake = Arc::new(Fake::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    let router = Router::new()
+        .route("/{bot}/{method}", post(api))
+        .with_state(fake.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    // A free port for the webhook server.
+    let hook = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").to_string()
+    };
+    let config = Config::parse(&format!(
+        "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nagent_chat = {GROUP}\n\
+         webhook_url = \"http://{hook}/telegram/hook\"\nwebhook_listen = \"{hook}\"\n\
+         webhook_secret = \"s3cret-token\"\n"
+    ))
+    .expect("config");
+    let app = App::start(config, data.path(), Arc::new(frontline_core::SystemClock))
+        .await
+        .expect("app");
+    let bot = frontline_bot::telegram::bot("123:ABC", Some(&url)).expect("bot");
+    let desk = tokio::spawn(async move {
+        let _ = frontline_bot::serve::run_telegram(&app, bot).await;
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(&hook).await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the webhook server never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let set = fake.calls_of("setwebhook").await;
+    // setWebhook is a multipart request (it may carry a certificate): look at its text.
+    let sent = set[0].to_string();
+    assert!(sent.contains("s3cret-token"), "{sent}");
+    assert!(
+        sent.contains(&format!("http://{hook}/telegram/hook")),
+        "{sent}"
+    );
+
+    let update = json!({"update_id": 7, "message": {
+        "message_id": 1, "date": 1_796_112_000, "chat": chat(USER),
+        "from": {"id": USER, "is_bot": false, "first_name": "Uma", "language_code": "en"},
+        "text": "I forgot my password"
+    }})
+    .to_string();
+    assert_eq!(post_hook(&hook, None, &update).await, 401);
+    assert_eq!(post_hook(&hook, Some("guess"), &update).await, 401);
+    assert!(
+        fake.sent_to(USER).await.is_empty(),
+        "refused requests do nothing"
+    );
+    assert_eq!(post_hook(&hook, Some("s3cret-token"), &update).await, 200);
+    let answer = fake.wait_for(USER, 0).await;
+    assert!(
+        answer[0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("📄 Reset a forgotten password")
+    );
+    // Telegram delivering it again (to this or another instance) changes nothing.
+    assert_eq!(post_hook(&hook, Some("s3cret-token"), &update).await, 200);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(fake.sent_to(USER).await.len(), 1);
     desk.abort();
 }
