@@ -26,6 +26,8 @@ struct Fake {
     calls: Mutex<Vec<(String, Value)>>,
     /// How many sendMessage calls to answer with 429 before accepting.
     refuse_429: AtomicU32,
+    /// How many sendMessage calls to drop (the connection breaks before an answer).
+    drop: AtomicU32,
     next_message: AtomicI64,
     next_update: AtomicI64,
 }
@@ -91,6 +93,19 @@ async fn api(
                     })),
                 )
                     .into_response();
+            }
+            if fake
+                .drop
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                fake.calls.lock().await.push(("dropped".into(), body));
+                // Headers, then a body that breaks: the client sees the connection fail
+                // before any answer, and the message was not taken.
+                let broken = futures_util::stream::once(async {
+                    Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped"))
+                });
+                return Response::new(axum::body::Body::from_stream(broken));
             }
             let id = fake.next_message.fetch_add(1, Ordering::SeqCst) + 1;
             let chat_id = body["chat_id"].as_i64().unwrap_or(0);
@@ -369,6 +384,27 @@ async fn the_desk_works_in_telegram_with_the_real_client() {
         })
         .count();
     assert_eq!(delivered, 1, "{late:?}");
+
+    // The connection drops before Telegram answers: the outbox sends again, and the message
+    // arrives once.
+    fake.drop.store(1, Ordering::SeqCst);
+    fake.say(AGENT, GROUP, "/reply 1 Across a broken line")
+        .await;
+    fake.wait_text(USER, "Across a broken line").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(fake.calls_of("dropped").await.len(), 1);
+    let arrived = fake
+        .sent_to(USER)
+        .await
+        .iter()
+        .filter(|m| {
+            m["text"]
+                .as_str()
+                .unwrap_or("")
+                .ends_with("Across a broken line")
+        })
+        .count();
+    assert_eq!(arrived, 1);
 
     // The commands' menus were registered: users' in both languages, agents' in the group.
     let commands: Vec<Value> = fake
