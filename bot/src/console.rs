@@ -390,6 +390,7 @@ mod tests {
             }],
             attachment: None,
             about: None,
+            forward: None,
         };
         assert_eq!(
             render(&m),

@@ -14,12 +14,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use frontline_core::engine::TicketThread;
 use frontline_core::{
-    ChannelKind, ChatRef, Engine, Inbound, Lang, Outbound, Payload, SendError, Store, TicketId,
-    UserRef,
+    ChannelKind, ChatRef, Engine, Inbound, Lang, Media, Outbound, Payload, SendError, Store,
+    TicketId, UserRef,
 };
 use sqlx::Row;
 use teloxide::payloads::{
-    GetUpdatesSetters, SendDocumentSetters, SendMessageSetters, SetMyCommandsSetters,
+    CopyMessageSetters, GetUpdatesSetters, SendDocumentSetters, SendMessageSetters,
+    SetMyCommandsSetters,
 };
 use teloxide::prelude::Requester;
 use teloxide::types::{
@@ -274,6 +275,15 @@ impl frontline_core::Channel for TelegramChannel {
             }
             req.await.map_err(send_error)?;
         }
+        if let Some((from, id)) = m.forward.as_ref().and_then(|f| copy_source(&f.reference)) {
+            let mut req = self
+                .bot
+                .copy_message(Recipient::Id(chat), Recipient::Id(from), id);
+            if let Some(t) = topic {
+                req = req.message_thread_id(t);
+            }
+            req.await.map_err(send_error)?;
+        }
         if let Some(file) = &m.attachment {
             let doc =
                 InputFile::memory(file.text.clone().into_bytes()).file_name(file.name.clone());
@@ -295,6 +305,13 @@ impl frontline_core::Channel for TelegramChannel {
         }
         Ok(())
     }
+}
+
+/// The chat and message of a Telegram media reference (`tg:CHAT:MESSAGE`).
+fn copy_source(reference: &str) -> Option<(ChatId, MessageId)> {
+    let rest = reference.strip_prefix("tg:")?;
+    let (chat, id) = rest.rsplit_once(':')?;
+    Some((ChatId(chat.parse().ok()?), MessageId(id.parse().ok()?)))
 }
 
 fn user_ref(u: &User) -> UserRef {
@@ -330,15 +347,37 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
             if from.is_bot {
                 return None;
             }
-            let text = msg.text().or(msg.caption())?.to_string();
             let topic = msg.thread_id.filter(|_| msg.is_topic_message);
+            // A photo or file: passed on by reference (copyMessage), never downloaded.
+            let media = if msg.photo().is_some() {
+                Some(("photo", None))
+            } else if let Some(d) = msg.document() {
+                Some(("document", d.file_name.clone()))
+            } else if msg.video().is_some() {
+                Some(("video", None))
+            } else if msg.voice().is_some() {
+                Some(("voice message", None))
+            } else {
+                None
+            };
+            let payload = match media {
+                Some((kind, name)) => Payload::Media {
+                    caption: msg.caption().unwrap_or("").to_string(),
+                    media: Media {
+                        kind: kind.to_string(),
+                        name,
+                        reference: format!("tg:{}:{}", msg.chat.id.0, msg.id.0),
+                    },
+                },
+                None => Payload::Text(msg.text()?.to_string()),
+            };
             Some(Inbound {
                 update_id,
                 from: user_ref(from),
                 chat: chat_ref(msg.chat.id, topic),
                 lang_hint: lang_of(from),
                 thread: None,
-                payload: Payload::Text(text),
+                payload,
             })
         }
         UpdateKind::CallbackQuery(q) => {

@@ -55,6 +55,12 @@ pub enum Payload {
     Text(String),
     /// The data of a pressed button.
     Button(String),
+    /// A photo or file a person sent, with its caption: it joins their ticket's thread and
+    /// is passed on to whoever reads the thread.
+    Media {
+        caption: String,
+        media: Media,
+    },
     /// A text file the person sent (the adapter has downloaded and decoded it), with the
     /// message written with it. An admin's `/kb add` or `/kb edit SLUG` with a Markdown file
     /// stores the article.
@@ -63,6 +69,26 @@ pub enum Payload {
         text: String,
         caption: String,
     },
+}
+
+/// A photo or file as the platform knows it: what it is, and the platform's reference to it
+/// (for Telegram `tg:CHAT:MESSAGE`, which the adapter can copy to another chat).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Media {
+    /// `photo`, `document`, `video`, `voice`…
+    pub kind: String,
+    pub name: Option<String>,
+    pub reference: String,
+}
+
+impl Media {
+    /// How it shows in a thread: `📎 photo` or `📎 document report.pdf`.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) => format!("📎 {} {n}", self.kind),
+            None => format!("📎 {}", self.kind),
+        }
+    }
 }
 
 /// Longest text file accepted, in characters.
@@ -88,6 +114,9 @@ pub struct Outbound {
     /// topics, Discord threads) can post it in the ticket's own thread.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub about: Option<TicketThread>,
+    /// A photo or file to pass on with the text, when the platform can.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward: Option<Media>,
 }
 
 /// What a platform needs to keep a thread per ticket: its name and whether it is open.
@@ -119,6 +148,7 @@ impl Outbound {
             buttons: Vec::new(),
             attachment: None,
             about: None,
+            forward: None,
         }
     }
 
@@ -230,6 +260,8 @@ pub(crate) struct Turn<'a> {
     pub(crate) kb_changed: bool,
     /// Tickets this event changed: their deadlines and timers are recomputed before commit.
     pub(crate) touched: std::collections::BTreeSet<TicketId>,
+    /// The photo or file that came with this event, passed on with what it causes.
+    pub(crate) media: Option<Media>,
 }
 
 impl Turn<'_> {
@@ -244,6 +276,7 @@ impl Turn<'_> {
             buttons,
             attachment: None,
             about: None,
+            forward: None,
         });
     }
 
@@ -254,6 +287,7 @@ impl Turn<'_> {
             buttons: Vec::new(),
             attachment: Some(attachment),
             about: None,
+            forward: None,
         });
     }
 
@@ -426,6 +460,7 @@ impl Engine {
             .lang_hint
             .or(match &inbound.payload {
                 Payload::Text(t) => Lang::detect(t),
+                Payload::Media { caption, .. } => Lang::detect(caption),
                 Payload::Button(_) | Payload::File { .. } => None,
             })
             .unwrap_or(self.config.default_lang);
@@ -445,6 +480,7 @@ impl Engine {
             out: Vec::new(),
             kb_changed: false,
             touched: std::collections::BTreeSet::new(),
+            media: None,
         };
         let result = match &inbound.payload {
             Payload::Text(text) => {
@@ -455,6 +491,15 @@ impl Engine {
                 self.on_text(&mut tx, &mut turn, &text, search).await
             }
             Payload::Button(data) => self.on_button(&mut tx, &mut turn, data).await,
+            Payload::Media { caption, media } => {
+                turn.media = Some(media.clone());
+                let said = format!("{caption}\n{}", media.label()).trim().to_string();
+                let text = match (&turn.staff, inbound.thread) {
+                    (Some(_), Some(ticket)) => in_thread(&said, ticket),
+                    _ => said,
+                };
+                self.on_text(&mut tx, &mut turn, &text, None).await
+            }
             Payload::File {
                 name,
                 text,
@@ -726,6 +771,7 @@ impl Engine {
                 buttons: buttons.clone(),
                 attachment: None,
                 about: Some(TicketThread::of(ticket)),
+                forward: turn.media.clone(),
             });
         }
     }

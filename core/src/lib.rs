@@ -43,7 +43,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use domain::{
     ChannelKind, ChatRef, Lang, Priority, Status, Ticket, TicketId, TicketKind, UserRef,
 };
-pub use engine::{Attachment, Button, Engine, EngineConfig, Handled, Inbound, Outbound, Payload};
+pub use engine::{
+    Attachment, Button, Engine, EngineConfig, Handled, Inbound, Media, Outbound, Payload,
+};
 pub use error::{CoreError, UserError};
 pub use outbox::{Channel, Dispatcher, SendError};
 pub use staff::{Role, Staff, StaffMember};

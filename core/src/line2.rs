@@ -42,6 +42,8 @@ impl Engine {
             buttons,
             attachment: None,
             about: None,
+            // An agent's photo or file in the ticket's thread goes to the requester too.
+            forward: turn.media.clone(),
         });
     }
 

@@ -458,6 +458,7 @@ impl Engine {
                     buttons,
                     attachment: None,
                     about: None,
+                    forward: None,
                 });
                 let closed = Ticket {
                     status: Status::Closed,

@@ -122,6 +122,11 @@ async fn api(
             fake.calls.lock().await.push((method, body));
             ok(json!({"message_thread_id": id, "name": name, "icon_color": 7_322_096}))
         }
+        "copymessage" => {
+            let id = fake.next_message.fetch_add(1, Ordering::SeqCst) + 1;
+            fake.calls.lock().await.push((method, body));
+            ok(json!({"message_id": id}))
+        }
         "setmycommands"
         | "answercallbackquery"
         | "closeforumtopic"
@@ -472,6 +477,34 @@ async fn each_ticket_gets_a_forum_topic_that_closes_and_reopens_with_it() {
     let relayed = fake.wait_text(GROUP, "It worked, thanks").await;
     let last = relayed.last().expect("relayed");
     assert_eq!(last["message_thread_id"].as_i64(), Some(topic));
+
+    // A photo joins the thread: named in the relay, and the photo itself copied into the topic.
+    fake.push(json!({"message": {
+        "message_id": 4242, "date": 1_796_112_000, "chat": chat(USER),
+        "from": {"id": USER, "is_bot": false, "first_name": "Uma", "language_code": "en"},
+        "photo": [{"file_id": "f1", "file_unique_id": "u1", "width": 10, "height": 10}],
+        "caption": "the error screen"
+    }}))
+    .await;
+    fake.wait_text(GROUP, "the error screen\n📎 photo").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.calls_of("copymessage").await.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the photo never reached the topic"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let copy = &fake.calls_of("copymessage").await[0];
+    assert_eq!(
+        (
+            copy["chat_id"].as_i64(),
+            copy["from_chat_id"].as_i64(),
+            copy["message_id"].as_i64(),
+            copy["message_thread_id"].as_i64()
+        ),
+        (Some(GROUP), Some(USER), Some(4242), Some(topic))
+    );
 
     // Resolved from the topic without the number; the user confirms; the topic closes.
     fake.say_in(AGENT, GROUP, Some(topic), "/resolve").await;
