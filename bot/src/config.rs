@@ -77,6 +77,9 @@ pub struct TelegramConfig {
     /// Whether the agents' group has forum topics: each ticket then gets its own topic.
     #[serde(default)]
     pub topics: bool,
+    /// Keep within Telegram's rate limits ahead of time (default on; `false` only for a
+    /// local test server).
+    pub throttle: Option<bool>,
     /// Webhook mode (instead of long polling): the public HTTPS URL Telegram posts to.
     pub webhook_url: Option<String>,
     /// Where the webhook server listens, such as `0.0.0.0:8443`.

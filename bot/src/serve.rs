@@ -41,8 +41,9 @@ pub async fn run_telegram(app: &App, bot: teloxide::Bot) -> anyhow::Result<()> {
         // The menu is a convenience: the desk works without it.
         tracing::warn!(error = %e, "setMyCommands failed");
     }
+    let relaxed = app.config.telegram.throttle == Some(false);
     let channels: Vec<Arc<dyn Channel>> = vec![Arc::new(telegram::TelegramChannel::new(
-        bot.clone(),
+        telegram::paced(bot.clone(), relaxed),
         app.store.clone(),
         app.config
             .telegram

@@ -18,6 +18,8 @@ use frontline_core::{
     TicketId, UserRef,
 };
 use sqlx::Row;
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
 use teloxide::payloads::{
     CopyMessageSetters, GetUpdatesSetters, SendDocumentSetters, SendMessageSetters,
     SetMyCommandsSetters,
@@ -148,16 +150,33 @@ fn send_error(e: RequestError) -> SendError {
     }
 }
 
+/// Telegram's limits, kept ahead of time: about 1 message a second and 20 a minute per chat,
+/// 10 a minute per group, 30 a second overall (teloxide's `Throttle` queues to stay within
+/// them). `relaxed` lifts them, for tests against a local fake server.
+pub fn paced(bot: Bot, relaxed: bool) -> Throttle<Bot> {
+    let limits = if relaxed {
+        Limits {
+            messages_per_sec_chat: 1000,
+            messages_per_min_chat: 60_000,
+            messages_per_min_channel_or_supergroup: 60_000,
+            messages_per_sec_overall: 1000,
+        }
+    } else {
+        Limits::default()
+    };
+    Throttle::new_spawn(bot, limits)
+}
+
 /// The outbox's way to Telegram.
 pub struct TelegramChannel {
-    bot: Bot,
+    bot: Throttle<Bot>,
     store: Store,
     /// The agents' group, when it has forum topics: each ticket gets its own topic there.
     topics: Option<i64>,
 }
 
 impl TelegramChannel {
-    pub fn new(bot: Bot, store: Store, topics: Option<i64>) -> Self {
+    pub fn new(bot: Throttle<Bot>, store: Store, topics: Option<i64>) -> Self {
         TelegramChannel { bot, store, topics }
     }
 

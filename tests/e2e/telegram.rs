@@ -278,7 +278,7 @@ async fn start(
 
 async fn serve(url: &str, data: &std::path::Path, topics: bool) -> tokio::task::JoinHandle<()> {
     let config = Config::parse(&format!(
-        "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nagent_chat = {GROUP}\ntopics = {topics}\n\
+        "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nagent_chat = {GROUP}\nthrottle = false\ntopics = {topics}\n\
          [[staff]]\nname = \"anna\"\nrole = \"agent\"\ntelegram = {AGENT}\n"
     ))
     .expect("config");
@@ -294,6 +294,29 @@ async fn serve(url: &str, data: &std::path::Path, topics: bool) -> tokio::task::
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_desk_works_in_telegram_with_the_real_client() {
     let data = tempfile::tempdir().expect("tempdir");
+    // A long article (about 6,000 characters) for the agents to look at later.
+    let article = data.path().join("long-guide.md");
+    let lines: Vec<String> = (0..60)
+        .map(|i| {
+            format!(
+                "Step {i:02}: {}",
+                "check the cable and the plug. ".repeat(3).trim_end()
+            )
+        })
+        .collect();
+    std::fs::write(
+        &article,
+        format!(
+            "---\nslug: long-guide\ntitle: The long guide\nlang: en\n---\n{}\n",
+            lines.join("\n")
+        ),
+    )
+    .expect("write");
+    let imported = crate::frontline(
+        data.path(),
+        &["kb", "import", article.to_str().expect("utf-8")],
+    );
+    assert!(imported.status.success(), "{}", crate::stderr(&imported));
     let fake = Arc::new(Fake::default());
     let (url, desk) = start(fake.clone(), data.path(), false).await;
 
@@ -410,6 +433,24 @@ async fn the_desk_works_in_telegram_with_the_real_client() {
         })
         .count();
     assert_eq!(arrived, 1);
+
+    // Over 4,096 characters: two messages, split between lines, nothing lost.
+    let before = fake.sent_to(GROUP).await.len();
+    fake.say(AGENT, GROUP, "/kb show long-guide").await;
+    fake.wait_text(GROUP, &lines[59]).await;
+    let shown: Vec<String> = fake.sent_to(GROUP).await[before..]
+        .iter()
+        .filter_map(|m| m["text"].as_str().map(String::from))
+        .collect();
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(shown.iter().all(|t| t.encode_utf16().count() <= 4096));
+    assert!(
+        shown[1].starts_with("Step "),
+        "split at a line: {}",
+        &shown[1][..40]
+    );
+    let joined = shown.join("\n");
+    assert!(lines.iter().all(|l| joined.contains(l.as_str())));
 
     // The commands' menus were registered: users' in both languages, agents' in the group.
     let commands: Vec<Value> = fake
@@ -575,7 +616,7 @@ async fn webhook_requests_without_the_secret_are_refused() {
         l.local_addr().expect("addr").to_string()
     };
     let config = Config::parse(&format!(
-        "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nagent_chat = {GROUP}\n\
+        "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nagent_chat = {GROUP}\nthrottle = false\n\
          webhook_url = \"http://{hook}/telegram/hook\"\nwebhook_listen = \"{hook}\"\n\
          webhook_secret = \"s3cret-token\"\n"
     ))
