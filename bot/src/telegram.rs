@@ -244,6 +244,24 @@ impl TelegramChannel {
     }
 }
 
+/// The ticket a message posted in a group without topics was about, if any.
+pub async fn ticket_of_message(
+    store: &Store,
+    chat: ChatId,
+    message: MessageId,
+) -> Option<TicketId> {
+    let row = sqlx::query(
+        "SELECT ticket_id FROM chat_messages WHERE channel = 'telegram' AND chat = $1 AND message_id = $2",
+    )
+    .bind(chat.0.to_string())
+    .bind(message.0.to_string())
+    .fetch_optional(store.pool())
+    .await
+    .ok()??;
+    let id: i64 = row.try_get("ticket_id").ok()?;
+    TicketId::parse(&id.to_string()).ok()
+}
+
 /// The ticket whose topic `thread` of `chat` is, if it is one.
 pub async fn ticket_of_topic(store: &Store, chat: &str, thread: &str) -> Option<TicketId> {
     let row = sqlx::query(
@@ -292,7 +310,24 @@ impl frontline_core::Channel for TelegramChannel {
             if i == last && !m.buttons.is_empty() {
                 req = req.reply_markup(keyboard(&m.buttons));
             }
-            req.await.map_err(send_error)?;
+            let sent = req.await.map_err(send_error)?;
+            // In a group without topics, remember which ticket the message is about: an
+            // agent's reply to it is about that ticket.
+            if let (Some(about), None, true) = (&m.about, topic, chat.0 < 0) {
+                sqlx::query(
+                    "INSERT INTO chat_messages (channel, chat, message_id, ticket_id) \
+                     VALUES ('telegram', $1, $2, $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(chat.0.to_string())
+                .bind(sent.id.0.to_string())
+                .bind(about.ticket)
+                .execute(self.store.pool())
+                .await
+                .map_err(|e| SendError::Retry {
+                    after_ms: None,
+                    reason: format!("database: {e}"),
+                })?;
+            }
         }
         if let Some((from, id)) = m.forward.as_ref().and_then(|f| copy_source(&f.reference)) {
             let mut req = self
@@ -504,6 +539,11 @@ pub async fn handle(
     };
     if let Some((chat, thread)) = inbound.chat.chat.split_once('/') {
         inbound.thread = ticket_of_topic(engine.store(), chat, thread).await;
+    } else if let UpdateKind::Message(msg) = &update.kind
+        && let Some(replied) = msg.reply_to_message()
+        && msg.chat.id.0 < 0
+    {
+        inbound.thread = ticket_of_message(engine.store(), msg.chat.id, replied.id).await;
     }
     engine.handle(inbound).await
 }

@@ -113,6 +113,8 @@ async fn api(
                 "message_id": id, "date": 1_796_112_000, "chat": chat(chat_id),
                 "text": body["text"].clone()
             });
+            let mut body = body;
+            body["sent_as"] = json!(id);
             fake.calls.lock().await.push((method, body));
             ok(message)
         }
@@ -382,6 +384,18 @@ async fn the_desk_works_in_telegram_with_the_real_client() {
     // The user's follow-up reaches the group, intact.
     fake.say(USER, USER, &format!("still {nasty}")).await;
     fake.wait_text(GROUP, &format!("still {nasty}")).await;
+
+    // Without topics, an agent's reply to the ticket's card is about that ticket: a reply.
+    let card_id = card[0]["sent_as"].as_i64().expect("id");
+    fake.push(json!({"message": {
+        "message_id": 5000, "date": 1_796_112_000, "chat": chat(GROUP),
+        "from": {"id": AGENT, "is_bot": false, "first_name": "Anna", "language_code": "en"},
+        "text": "Answered by replying to the card",
+        "reply_to_message": {"message_id": card_id, "date": 1_796_112_000, "chat": chat(GROUP), "text": "card"}
+    }}))
+    .await;
+    fake.wait_text(USER, "Answered by replying to the card")
+        .await;
 
     // Telegram says 429: the message waits retry_after and arrives once.
     fake.refuse_429.store(1, Ordering::SeqCst);
