@@ -183,12 +183,17 @@ impl Fake {
     }
 
     async fn press(&self, from: i64, data: &str) {
+        self.press_in(from, USER, data).await;
+    }
+
+    /// A button pressed on a message in `chat`.
+    async fn press_in(&self, from: i64, in_chat: i64, data: &str) {
         let n = self.next_update.load(Ordering::SeqCst);
         self.push(json!({"callback_query": {
             "id": format!("cb{n}"), "chat_instance": "ci",
             "from": {"id": from, "is_bot": false, "first_name": "Uma", "language_code": "en"},
             "data": data,
-            "message": {"message_id": 1, "date": 1_796_112_000, "chat": chat(USER), "text": "…"}
+            "message": {"message_id": 1, "date": 1_796_112_000, "chat": chat(in_chat), "text": "…"}
         }}))
         .await;
     }
@@ -369,17 +374,18 @@ async fn the_desk_works_in_telegram_with_the_real_client() {
         .count();
     assert_eq!(answered, 2, "every press is answered");
 
+    // [Claim] on the card, pressed in the group: the agent takes the ticket.
+    fake.press_in(AGENT, GROUP, &buttons(&card[0])[0].1).await;
+    fake.wait_text(USER, "anna has taken your ticket #1.").await;
+    fake.wait_text(GROUP, "is yours: I forgot my password")
+        .await;
+
     // The agent's reply from the group reaches the user; text that breaks Markdown arrives
     // as typed.
     let nasty = "_*[]()~>#+-=|{}.!<&";
     fake.say(AGENT, GROUP, &format!("/reply 1 Try this: {nasty}"))
         .await;
-    let sent = fake.wait_text(USER, &format!("Try this: {nasty}")).await;
-    assert!(
-        sent.iter()
-            .any(|m| m["text"] == "anna has taken your ticket #1."),
-        "the user is told who took it"
-    );
+    fake.wait_text(USER, &format!("Try this: {nasty}")).await;
 
     // The user's follow-up reaches the group, intact.
     fake.say(USER, USER, &format!("still {nasty}")).await;
