@@ -42,3 +42,23 @@ fn config_check_accepts_a_good_file_and_names_each_problem_of_a_bad_one() {
         "a secret was printed: {text}"
     );
 }
+
+#[test]
+fn the_readme_example_configuration_is_valid() {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("```toml").expect("a toml example") + "```toml".len();
+    let len = readme[start..].find("```").expect("closed");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("frontline.toml");
+    std::fs::write(&file, &readme[start..start + len]).expect("write");
+    let out = crate::frontline(
+        dir.path(),
+        &["config", "check", file.to_str().expect("utf-8")],
+    );
+    assert!(out.status.success(), "{}", crate::stdout(&out));
+    assert!(
+        crate::stdout(&out).ends_with(": ok\n"),
+        "{}",
+        crate::stdout(&out)
+    );
+}
