@@ -537,6 +537,23 @@ pub async fn handle(
     let Some(mut inbound) = inbound(update) else {
         return Ok(frontline_core::Handled::Done);
     };
+    // A text file sent with a /kb caption is an article: the engine reads it (and checks
+    // that the sender is an admin). Other files are passed on by reference only.
+    if let UpdateKind::Message(msg) = &update.kind
+        && let Some(doc) = msg.document()
+        && let Some(caption) = msg.caption().filter(|c| c.trim_start().starts_with("/kb"))
+    {
+        match download_text(bot, doc).await {
+            Ok(text) => {
+                inbound.payload = Payload::File {
+                    name: doc.file_name.clone().unwrap_or_else(|| "article.md".into()),
+                    text,
+                    caption: caption.to_string(),
+                };
+            }
+            Err(e) => tracing::warn!(error = %e, "a /kb file could not be read"),
+        }
+    }
     if let Some((chat, thread)) = inbound.chat.chat.split_once('/') {
         inbound.thread = ticket_of_topic(engine.store(), chat, thread).await;
     } else if let UpdateKind::Message(msg) = &update.kind
@@ -546,6 +563,24 @@ pub async fn handle(
         inbound.thread = ticket_of_message(engine.store(), msg.chat.id, replied.id).await;
     }
     engine.handle(inbound).await
+}
+
+/// Largest file read as an article.
+const MAX_ARTICLE_BYTES: u32 = 512 * 1024;
+
+/// A document's content as text (small UTF-8 files only).
+async fn download_text(bot: &Bot, doc: &teloxide::types::Document) -> anyhow::Result<String> {
+    use teloxide::net::Download;
+    if doc.file.size > MAX_ARTICLE_BYTES {
+        anyhow::bail!(
+            "the file is {} bytes; articles are at most {MAX_ARTICLE_BYTES}",
+            doc.file.size
+        );
+    }
+    let file = bot.get_file(doc.file.id.clone()).await?;
+    let mut bytes: Vec<u8> = Vec::new();
+    bot.download_file(&file.path, &mut bytes).await?;
+    Ok(String::from_utf8(bytes)?)
 }
 
 /// The header Telegram sends the webhook's secret in.

@@ -18,6 +18,7 @@ use tokio::sync::Mutex;
 const USER: i64 = 111;
 const AGENT: i64 = 900;
 const GROUP: i64 = -100_500;
+const ADMIN: i64 = 901;
 
 #[derive(Default)]
 struct Fake {
@@ -28,6 +29,8 @@ struct Fake {
     refuse_429: AtomicU32,
     /// How many sendMessage calls to drop (the connection breaks before an answer).
     drop: AtomicU32,
+    /// Files by id, served by the download endpoint.
+    files: Mutex<std::collections::HashMap<String, String>>,
     next_message: AtomicI64,
     next_update: AtomicI64,
 }
@@ -123,6 +126,14 @@ async fn api(
             let name = body["name"].clone();
             fake.calls.lock().await.push((method, body));
             ok(json!({"message_thread_id": id, "name": name, "icon_color": 7_322_096}))
+        }
+        "getfile" => {
+            let id = body["file_id"].as_str().unwrap_or("").to_string();
+            let size = fake.files.lock().await.get(&id).map_or(0, String::len);
+            fake.calls.lock().await.push((method, body));
+            ok(
+                json!({"file_id": id, "file_unique_id": "u", "file_size": size, "file_path": format!("documents/{id}")}),
+            )
         }
         "copymessage" => {
             let id = fake.next_message.fetch_add(1, Ordering::SeqCst) + 1;
@@ -264,6 +275,19 @@ fn buttons(message: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `GET /file/bot<token>/documents%2F<id>`: a file's bytes.
+async fn download(
+    State(fake): State<Arc<Fake>>,
+    Path((_bot, path)): Path<(String, String)>,
+) -> Response {
+    // teloxide sends the file path as one (percent-encoded) segment.
+    let id = path.trim_start_matches("documents/");
+    match fake.files.lock().await.get(id) {
+        Some(text) => text.clone().into_response(),
+        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 async fn start(
     fake: Arc<Fake>,
     data: &std::path::Path,
@@ -275,6 +299,7 @@ async fn start(
     let url = format!("http://{}/", listener.local_addr().expect("addr"));
     let app = Router::new()
         .route("/{bot}/{method}", post(api))
+        .route("/file/{bot}/{path}", axum::routing::get(download))
         .with_state(fake);
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -286,7 +311,8 @@ async fn start(
 async fn serve(url: &str, data: &std::path::Path, topics: bool) -> tokio::task::JoinHandle<()> {
     let config = Config::parse(&format!(
         "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nagent_chat = {GROUP}\nthrottle = false\ntopics = {topics}\n\
-         [[staff]]\nname = \"anna\"\nrole = \"agent\"\ntelegram = {AGENT}\n"
+         [[staff]]\nname = \"anna\"\nrole = \"agent\"\ntelegram = {AGENT}\n\
+         [[staff]]\nname = \"root\"\nrole = \"admin\"\ntelegram = {ADMIN}\n"
     ))
     .expect("config");
     let app = App::start(config, data, Arc::new(frontline_core::SystemClock))
@@ -471,6 +497,21 @@ async fn the_desk_works_in_telegram_with_the_real_client() {
     );
     let joined = shown.join("\n");
     assert!(lines.iter().all(|l| joined.contains(l.as_str())));
+
+    // An admin's Markdown file with the caption /kb add becomes an article.
+    fake.files.lock().await.insert(
+        "doc1".into(),
+        "---\nslug: badge-lost\ntitle: Lost badge\nlang: en\n---\nTell security at once.\n".into(),
+    );
+    fake.push(json!({"message": {
+        "message_id": 6000, "date": 1_796_112_000, "chat": chat(GROUP),
+        "from": {"id": ADMIN, "is_bot": false, "first_name": "Root", "language_code": "en"},
+        "document": {"file_id": "doc1", "file_unique_id": "d1", "file_name": "badge-lost.md", "file_size": 70},
+        "caption": "/kb add"
+    }}))
+    .await;
+    fake.wait_text(GROUP, "Lost badge. Users get it from now on.")
+        .await;
 
     // The commands' menus were registered: users' in both languages, agents' in the group.
     let commands: Vec<Value> = fake
