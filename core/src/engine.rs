@@ -1149,7 +1149,23 @@ impl Engine {
             }
             Command::Status(id) => {
                 let ticket = self.own_ticket(conn, turn, id).await?;
-                turn.reply(Msg::TicketStatus { ticket: &ticket }.text(lang));
+                let mut text = Msg::TicketStatus { ticket: &ticket }.text(lang);
+                // The promise that is still open: the first answer, or the solution.
+                let due = match (ticket.status, ticket.first_response_ms, ticket.first_due_ms) {
+                    (Status::New | Status::InProgress, None, Some(due)) => Some((due, true)),
+                    (Status::New | Status::InProgress, _, _) => {
+                        ticket.resolve_due_ms.map(|due| (due, false))
+                    }
+                    _ => None,
+                };
+                if let Some((due, first)) = due {
+                    let at = self.config.sla.when(due, turn.now, lang);
+                    text.push_str(&format!(
+                        "\n{}",
+                        Msg::Deadline { at: &at, first }.text(lang)
+                    ));
+                }
+                turn.reply(text);
             }
             Command::Close(id) => {
                 let ticket = self.own_ticket(conn, turn, id).await?;

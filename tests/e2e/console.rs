@@ -48,6 +48,7 @@ bob: /status 1
         "  Type: incident",
         "  Priority: high",
         "  Status: 🆕 new",
+        "  We will answer by Tue 13:00.",
         "→ bob: You have no ticket #1. /my lists yours.",
     ];
     let got: Vec<&str> = text.lines().collect();
