@@ -751,6 +751,25 @@ impl Engine {
         Ok(())
     }
 
+    /// Tells the agents that the requester closed `t` (as it is now: closed, so a thread
+    /// platform closes its thread).
+    pub(crate) fn tell_agents_closed_by_requester(&self, turn: &mut Turn<'_>, t: &Ticket) {
+        let requester = turn.person.display.clone();
+        let closed = Ticket {
+            status: Status::Closed,
+            ..t.clone()
+        };
+        self.to_agents(
+            turn,
+            &closed,
+            Msg::RelayClosedByUser {
+                ticket: t.id,
+                requester: &requester,
+            }
+            .text(Lang::En),
+        );
+    }
+
     /// Tells the agents' channels `ticket` is routed to.
     pub(crate) fn to_agents(&self, turn: &mut Turn<'_>, ticket: &Ticket, text: String) {
         self.to_agents_with(turn, ticket, text, Vec::new());
@@ -1151,19 +1170,10 @@ impl Engine {
                 let ticket = self.own_ticket(conn, turn, id).await?;
                 let mut text = Msg::TicketStatus { ticket: &ticket }.text(lang);
                 // The promise that is still open: the first answer, or the solution.
-                let due = match (ticket.status, ticket.first_response_ms, ticket.first_due_ms) {
-                    (Status::New | Status::InProgress, None, Some(due)) => Some((due, true)),
-                    (Status::New | Status::InProgress, _, _) => {
-                        ticket.resolve_due_ms.map(|due| (due, false))
-                    }
-                    _ => None,
-                };
-                if let Some((due, first)) = due {
-                    let at = self.config.sla.when(due, turn.now, lang);
-                    text.push_str(&format!(
-                        "\n{}",
-                        Msg::Deadline { at: &at, first }.text(lang)
-                    ));
+                if matches!(ticket.status, Status::New | Status::InProgress)
+                    && let Some(promise) = self.promise(&ticket, turn.now, lang)
+                {
+                    text.push_str(&format!("\n{promise}"));
                 }
                 turn.reply(text);
             }
@@ -1194,20 +1204,7 @@ impl Engine {
                 if turn.person.current_ticket == Some(id) {
                     Store::set_current_ticket(conn, turn.person.id, None, turn.now).await?;
                 }
-                let requester = turn.person.display.clone();
-                let closed = Ticket {
-                    status: Status::Closed,
-                    ..ticket.clone()
-                };
-                self.to_agents(
-                    turn,
-                    &closed,
-                    Msg::RelayClosedByUser {
-                        ticket: id,
-                        requester: &requester,
-                    }
-                    .text(Lang::En),
-                );
+                self.tell_agents_closed_by_requester(turn, &ticket);
                 turn.reply(Msg::ClosedByYou(id).text(lang));
             }
             Command::Lang(new) => {

@@ -130,16 +130,13 @@ impl Engine {
                 // The deadlines follow the priority; the requester hears the new one.
                 self.reschedule(conn, id, now).await?;
                 let moved = self.staff_ticket(conn, id).await?;
-                let due = match (moved.first_response_ms, moved.first_due_ms) {
-                    (None, Some(due)) => Some((due, true)),
-                    _ => moved.resolve_due_ms.map(|due| (due, false)),
-                };
-                if let Some((due, first)) = due.filter(|_| moved.status.is_open()) {
-                    let at = self.config().sla.when(due, now, t.lang);
-                    msg.push_str(&format!(
-                        "\n{}",
-                        Msg::Deadline { at: &at, first }.text(t.lang)
-                    ));
+                if let Some(promise) = moved
+                    .status
+                    .is_open()
+                    .then(|| self.promise(&moved, now, t.lang))
+                    .flatten()
+                {
+                    msg.push_str(&format!("\n{promise}"));
                 }
                 self.to_requester(turn, &t, msg, Vec::new());
                 ack(
@@ -626,31 +623,11 @@ impl Engine {
             if turn.person.current_ticket == Some(id) {
                 Store::set_current_ticket(conn, turn.person.id, None, turn.now).await?;
             }
-            let buttons = (1..=5u8)
-                .map(|score| Button {
-                    label: score.to_string(),
-                    data: Action::Rate {
-                        ticket: id.get(),
-                        score,
-                    }
-                    .encode(),
-                })
-                .collect();
-            turn.reply_with(Msg::ClosedRate { ticket: id }.text(lang), buttons);
-            let requester = turn.person.display.clone();
-            let closed = Ticket {
-                status: Status::Closed,
-                ..t.clone()
-            };
-            self.to_agents(
-                turn,
-                &closed,
-                Msg::RelayClosedByUser {
-                    ticket: id,
-                    requester: &requester,
-                }
-                .text(Lang::En),
+            turn.reply_with(
+                Msg::ClosedRate { ticket: id }.text(lang),
+                crate::sla::rating_buttons(id),
             );
+            self.tell_agents_closed_by_requester(turn, &t);
         } else {
             self.transition(conn, &t, Status::InProgress, &actor, turn.now)
                 .await?;

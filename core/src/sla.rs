@@ -245,10 +245,7 @@ impl Engine {
                 want.insert((TimerKind::ResolveBreach, due(p.resolution_ms)));
             }
             (Status::WaitingOnCustomer | Status::Resolved, _) => {
-                let since = match t.status {
-                    Status::Resolved => t.resolved_ms.unwrap_or(now),
-                    _ => paused_at.unwrap_or(now),
-                };
+                let since = waiting_since(t, paused_at, now);
                 let days = sla.auto_close_days;
                 if days > 1 {
                     want.insert((
@@ -438,16 +435,7 @@ impl Engine {
                     ),
                 )
                 .await?;
-                let buttons = (1..=5u8)
-                    .map(|score| Button {
-                        label: score.to_string(),
-                        data: Action::Rate {
-                            ticket: id.get(),
-                            score,
-                        }
-                        .encode(),
-                    })
-                    .collect();
+                let buttons = rating_buttons(id);
                 out.push(Outbound {
                     to: t.chat.clone(),
                     text: Msg::AutoClosed {
@@ -481,10 +469,7 @@ impl Engine {
         } else if kinds.contains(&TimerKind::CloseReminder)
             && matches!(t.status, Status::WaitingOnCustomer | Status::Resolved)
         {
-            let since = match t.status {
-                Status::Resolved => t.resolved_ms.unwrap_or(now),
-                _ => t.paused_at_ms.unwrap_or(now),
-            };
+            let since = waiting_since(&t, t.paused_at_ms, now);
             let at = sla.calendar.add_business_days(since, sla.auto_close_days);
             out.push(text(
                 t.chat.clone(),
@@ -593,16 +578,55 @@ impl Engine {
 
     /// The deadline line of a card or a status: the next target and the time left.
     pub(crate) fn sla_line(&self, t: &Ticket, now: i64) -> Option<String> {
-        let sla = self.sla();
-        if !t.status.is_open() || t.status == Status::WaitingOnCustomer {
+        if !matches!(t.status, Status::New | Status::InProgress) {
             return None;
         }
-        match (t.first_response_ms, t.first_due_ms, t.resolve_due_ms) {
-            (None, Some(due), _) => Some(format!("first response {}", sla.left(due, now))),
-            (_, _, Some(due)) if t.status != Status::Resolved => {
-                Some(format!("resolution {}", sla.left(due, now)))
-            }
-            _ => None,
-        }
+        let (due, first) = next_due(t)?;
+        let what = if first {
+            "first response"
+        } else {
+            "resolution"
+        };
+        Some(format!("{what} {}", self.sla().left(due, now)))
     }
+
+    /// The requester's view of [`next_due`]: "We will answer by Tue 15:00." or "We aim to
+    /// solve it by …", in `lang`.
+    pub(crate) fn promise(&self, t: &Ticket, now: i64, lang: Lang) -> Option<String> {
+        let (due, first) = next_due(t)?;
+        let at = self.sla().when(due, now, lang);
+        Some(Msg::Deadline { at: &at, first }.text(lang))
+    }
+}
+
+/// A ticket's next promised time: the first response while it is due (`true`), else the
+/// resolution.
+pub(crate) fn next_due(t: &Ticket) -> Option<(i64, bool)> {
+    match (t.first_response_ms, t.first_due_ms) {
+        (None, Some(due)) => Some((due, true)),
+        _ => t.resolve_due_ms.map(|due| (due, false)),
+    }
+}
+
+/// Since when a ticket waits for its requester, which is what auto-close counts from: its
+/// resolution, or the moment it started waiting on them (`paused_at`).
+fn waiting_since(t: &Ticket, paused_at: Option<i64>, now: i64) -> i64 {
+    match t.status {
+        Status::Resolved => t.resolved_ms.unwrap_or(now),
+        _ => paused_at.unwrap_or(now),
+    }
+}
+
+/// The 1–5 rating buttons shown when a ticket closes.
+pub(crate) fn rating_buttons(ticket: TicketId) -> Vec<Button> {
+    (1..=5u8)
+        .map(|score| Button {
+            label: score.to_string(),
+            data: Action::Rate {
+                ticket: ticket.get(),
+                score,
+            }
+            .encode(),
+        })
+        .collect()
 }
