@@ -19,46 +19,54 @@ pub enum Format {
     Csv,
 }
 
+/// The days a report covers.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Period {
+    /// First day (YYYY-MM-DD, UTC); default: the beginning.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, included (YYYY-MM-DD, UTC); default: today.
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+impl Period {
+    /// `[from, to)` in unix milliseconds.
+    fn millis(&self) -> anyhow::Result<(i64, i64)> {
+        period(self.from.as_deref(), self.to.as_deref())
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Tickets created in the period: counts by type, priority, line and status, median
     /// first-response and resolution times, CSAT average.
     Tickets {
-        /// First day (YYYY-MM-DD, UTC); default: the beginning.
-        #[arg(long)]
-        from: Option<String>,
-        /// Last day, included (YYYY-MM-DD, UTC); default: today.
-        #[arg(long)]
-        to: Option<String>,
+        #[command(flatten)]
+        period: Period,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
     /// Billable consultation hours per requester and agent.
     Hours {
-        #[arg(long)]
-        from: Option<String>,
-        #[arg(long)]
-        to: Option<String>,
+        #[command(flatten)]
+        period: Period,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
     /// Service levels per priority: the share of tickets that met their first-response and
     /// resolution targets, and the breaches.
     Sla {
-        #[arg(long)]
-        from: Option<String>,
-        #[arg(long)]
-        to: Option<String>,
+        #[command(flatten)]
+        period: Period,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
     /// The share of questions the knowledge base answered without a ticket, and the questions
     /// that most often ended in a ticket (what to write next).
     Deflection {
-        #[arg(long)]
-        from: Option<String>,
-        #[arg(long)]
-        to: Option<String>,
+        #[command(flatten)]
+        period: Period,
     },
 }
 
@@ -93,8 +101,8 @@ pub async fn run(command: ReportCommand, config: Config, data_dir: &Path) -> any
     let store = &app.store;
     let mut out = std::io::stdout().lock();
     match command {
-        ReportCommand::Tickets { from, to, format } => {
-            let (f, t) = period(from.as_deref(), to.as_deref())?;
+        ReportCommand::Tickets { period, format } => {
+            let (f, t) = period.millis()?;
             let r = store.ticket_report(f, t).await?;
             let mut rows: Vec<(String, String, String)> = Vec::new();
             rows.push(("total".into(), "".into(), r.total.to_string()));
@@ -172,8 +180,8 @@ pub async fn run(command: ReportCommand, config: Config, data_dir: &Path) -> any
                 }
             }
         }
-        ReportCommand::Hours { from, to, format } => {
-            let (f, t) = period(from.as_deref(), to.as_deref())?;
+        ReportCommand::Hours { period, format } => {
+            let (f, t) = period.millis()?;
             let rows = store.hours_report(f, t).await?;
             match format {
                 Format::Csv => {
@@ -202,8 +210,8 @@ pub async fn run(command: ReportCommand, config: Config, data_dir: &Path) -> any
                 }
             }
         }
-        ReportCommand::Sla { from, to, format } => {
-            let (f, t) = period(from.as_deref(), to.as_deref())?;
+        ReportCommand::Sla { period, format } => {
+            let (f, t) = period.millis()?;
             let rows = store
                 .sla_report(f, t, chrono::Utc::now().timestamp_millis())
                 .await?;
@@ -261,8 +269,8 @@ pub async fn run(command: ReportCommand, config: Config, data_dir: &Path) -> any
                 }
             }
         }
-        ReportCommand::Deflection { from, to } => {
-            let (f, t) = period(from.as_deref(), to.as_deref())?;
+        ReportCommand::Deflection { period } => {
+            let (f, t) = period.millis()?;
             let r = store.deflection_report(f, t).await?;
             writeln!(out, "questions: {}", r.questions)?;
             writeln!(

@@ -249,6 +249,17 @@ impl Desk {
             .1
     }
 
+    /// A question the sample knowledge base has no answer to, registered as a ticket by
+    /// `who` with the first (guessed) kind; returns what that registration sent.
+    pub async fn question_ticket(&self, who: &str) -> Vec<Outbound> {
+        self.say(
+            who,
+            "the coffee machine on the third floor makes strange noises",
+        )
+        .await;
+        self.press(who, 1).await
+    }
+
     /// Presses button `n` (from 1) of the last message sent to `who` that had buttons.
     pub async fn press(&self, who: &str, n: usize) -> Vec<Outbound> {
         let data = self.button(who, n).data;

@@ -204,12 +204,7 @@ async fn an_uploaded_markdown_file_adds_or_replaces_an_article(db: Db) {
 
 async fn a_resolved_ticket_becomes_a_draft_an_admin_publishes(db: Db) {
     let desk = Desk::new(&db).await;
-    desk.say(
-        "uma",
-        "the coffee machine on the third floor makes strange noises",
-    )
-    .await;
-    desk.press("uma", 1).await;
+    desk.question_ticket("uma").await;
     desk.say("anna", "/claim 1").await;
     assert_eq!(
         desk.say("anna", "/kb draft 1").await[0].text,
@@ -271,12 +266,7 @@ async fn a_resolved_ticket_becomes_a_draft_an_admin_publishes(db: Db) {
 
 async fn a_long_transcript_comes_as_a_file(db: Db) {
     let desk = Desk::new(&db).await;
-    desk.say(
-        "uma",
-        "the coffee machine on the third floor makes strange noises",
-    )
-    .await;
-    desk.press("uma", 1).await;
+    desk.question_ticket("uma").await;
     let short = desk.say("anna", "/transcript 1").await;
     assert!(short[0].attachment.is_none());
     for i in 0..12 {
@@ -305,12 +295,7 @@ async fn a_long_transcript_comes_as_a_file(db: Db) {
 
 async fn the_card_claim_button_works_for_staff_only(db: Db) {
     let desk = Desk::new(&db).await;
-    desk.say(
-        "uma",
-        "the coffee machine on the third floor makes strange noises",
-    )
-    .await;
-    let out = desk.press("uma", 1).await;
+    let out = desk.question_ticket("uma").await;
     let card = out
         .iter()
         .find(|m| m.to.chat == AGENTS)

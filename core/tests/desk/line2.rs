@@ -9,15 +9,6 @@ use frontline_core::{ChannelKind, Payload, Role, StaffMember, Status, TicketId};
 
 use crate::harness::{AGENTS, Db, Desk, to};
 
-async fn ticket_for(desk: &Desk, user: &str) {
-    desk.say(
-        user,
-        "the coffee machine on the third floor makes strange noises",
-    )
-    .await;
-    desk.press(user, 1).await;
-}
-
 fn one() -> TicketId {
     TicketId::parse("1").expect("id")
 }
@@ -32,7 +23,7 @@ async fn ticket(desk: &Desk) -> frontline_core::Ticket {
 
 async fn an_agent_works_a_ticket_from_queue_to_rating(db: Db) {
     let desk = Desk::new(&db).await;
-    ticket_for(&desk, "uma").await;
+    desk.question_ticket("uma").await;
     let out = desk.say("anna", "/queue").await;
     assert_eq!(
         to(&out, "anna"),
@@ -162,7 +153,7 @@ async fn an_agent_works_a_ticket_from_queue_to_rating(db: Db) {
 
 async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     let desk = Desk::new(&db).await;
-    ticket_for(&desk, "uma").await;
+    desk.question_ticket("uma").await;
     // Every staff command, with arguments that would be valid from an agent.
     for cmd in [
         "/queue",
@@ -206,7 +197,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
 
 async fn release_is_for_the_holder_or_an_admin_and_bad_commands_are_explained(db: Db) {
     let desk = Desk::new(&db).await;
-    ticket_for(&desk, "uma").await;
+    desk.question_ticket("uma").await;
     desk.say("anna", "/claim 1").await;
     assert_eq!(
         desk.say("boris", "/release 1").await[0].text,
@@ -250,7 +241,7 @@ async fn of_fifty_agents_claiming_at_once_exactly_one_wins(db: Db) {
         );
     }
     let desk = Arc::new(Desk::with_staff(&db, staff).await);
-    ticket_for(&desk, "uma").await;
+    desk.question_ticket("uma").await;
     let mut tasks = Vec::new();
     for i in 0..50 {
         let desk = desk.clone();
@@ -290,7 +281,7 @@ async fn of_fifty_agents_claiming_at_once_exactly_one_wins(db: Db) {
 
 async fn hours_articles_escalation_and_stats(db: Db) {
     let desk = Desk::new(&db).await;
-    ticket_for(&desk, "uma").await;
+    desk.question_ticket("uma").await;
     desk.say("anna", "/type 1 consultation").await;
     let out = desk.say("anna", "/hours 1 1.5 setup call").await;
     assert_eq!(
