@@ -37,7 +37,10 @@ pub fn staff_of(config: &Config) -> Staff {
             staff.add(ChannelKind::Telegram, id.to_string(), member.clone());
         }
         if let Some(id) = &s.discord {
-            staff.add(ChannelKind::Discord, id.clone(), member);
+            staff.add(ChannelKind::Discord, id.clone(), member.clone());
+        }
+        if let Some(role) = &s.discord_role {
+            staff.add_role(ChannelKind::Discord, role.clone(), member);
         }
     }
     staff

@@ -122,6 +122,7 @@ fn inbound(name: &str, n: usize, payload: Payload) -> Inbound {
         },
         chat: ChatRef::new(ChannelKind::Console, name),
         lang_hint: Some(Lang::En),
+        roles: Vec::new(),
         thread: None,
         payload,
     }

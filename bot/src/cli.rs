@@ -199,11 +199,6 @@ async fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn serve(cli: &Cli) -> anyhow::Result<ExitCode> {
     let config = load_config(cli)?;
-    if config.telegram.token.is_none() && config.discord.token.is_some() {
-        bail!(
-            "Discord is configured, but this build has no Discord channel yet; use Telegram or the console"
-        );
-    }
     let app = App::start(config, &cli.data_dir, Arc::new(SystemClock)).await?;
     crate::serve::run(&app).await?;
     Ok(ExitCode::SUCCESS)
@@ -223,6 +218,7 @@ async fn run_console(cli: &Cli, options: &ConsoleOptions) -> anyhow::Result<Exit
                 console: Some(name.clone()),
                 telegram: None,
                 discord: None,
+                discord_role: None,
                 lines: vec![2, 3, 4],
             });
         }

@@ -56,8 +56,13 @@ pub struct Staff {
     pub console: Option<String>,
     #[serde(default)]
     pub telegram: Option<i64>,
+    /// Their Discord user id.
     #[serde(default)]
     pub discord: Option<String>,
+    /// A Discord role id: everyone holding it is staff with this entry's role and lines,
+    /// under their own Discord name.
+    #[serde(default)]
+    pub discord_role: Option<String>,
     /// The support lines they work (2–4).
     #[serde(default = "default_lines")]
     pub lines: Vec<u8>,
@@ -94,11 +99,18 @@ pub struct TelegramConfig {
 #[serde(deny_unknown_fields)]
 pub struct DiscordConfig {
     pub token: Option<Secret>,
+    /// A REST proxy (a shared rate-limit proxy, or a test server) used instead of
+    /// discord.com; the gateway is the URL it returns.
     pub api_proxy: Option<String>,
-    /// The staff channel id.
+    /// The staff channel id: each ticket gets a thread there.
     pub agent_channel: Option<String>,
+    /// A guild channel users may ask in (the answers move to DMs).
+    pub support_channel: Option<String>,
     /// Where SLA breaches are escalated.
     pub supervisor_channel: Option<String>,
+    /// This process's shards, `FIRST-LAST/TOTAL` (such as `0-1/4`): several processes on one
+    /// PostgreSQL database then serve one bot. Unset: one process, one shard.
+    pub shards: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -500,6 +512,12 @@ impl Config {
         if let Some(v) = env.var("FRONTLINE_DISCORD_AGENT_CHANNEL") {
             self.discord.agent_channel = Some(v);
         }
+        if let Some(v) = env.var("FRONTLINE_DISCORD_SUPPORT_CHANNEL") {
+            self.discord.support_channel = Some(v);
+        }
+        if let Some(v) = env.var("FRONTLINE_DISCORD_SHARDS") {
+            self.discord.shards = Some(v);
+        }
     }
 
     /// Every semantic problem, each named by its key.
@@ -584,11 +602,22 @@ impl Config {
             } else if !names.insert(s.name.clone()) {
                 bad(key("name"), format!("`{}` is listed twice", s.name));
             }
-            if s.console.is_none() && s.telegram.is_none() && s.discord.is_none() {
+            if s.console.is_none()
+                && s.telegram.is_none()
+                && s.discord.is_none()
+                && s.discord_role.is_none()
+            {
                 bad(
                     key("console"),
-                    "give at least one identity: console, telegram or discord".into(),
+                    "give at least one identity: console, telegram, discord or discord_role".into(),
                 );
+            }
+            for (field, id) in [("discord", &s.discord), ("discord_role", &s.discord_role)] {
+                if let Some(id) = id
+                    && !is_snowflake(id)
+                {
+                    bad(key(field), format!("`{id}` is not a Discord id (digits)"));
+                }
             }
             if s.lines.is_empty() || s.lines.iter().any(|&l| !(2..=4).contains(&l)) {
                 bad(key("lines"), "lines are 2, 3 or 4".into());
@@ -615,6 +644,28 @@ impl Config {
                     "give at least one channel: console, telegram or discord".into(),
                 );
             }
+        }
+        for (key, id) in [
+            ("discord.agent_channel", &self.discord.agent_channel),
+            ("discord.support_channel", &self.discord.support_channel),
+            (
+                "discord.supervisor_channel",
+                &self.discord.supervisor_channel,
+            ),
+        ] {
+            if let Some(id) = id
+                && !is_snowflake(id)
+            {
+                bad(
+                    key.into(),
+                    format!("`{id}` is not a Discord channel id (digits)"),
+                );
+            }
+        }
+        if let Some(s) = &self.discord.shards
+            && let Err(e) = crate::discord::Shards::parse(s)
+        {
+            bad("discord.shards".into(), e);
         }
         if let Err(problems) = self.sla.build(Vec::new()) {
             out.extend(problems);
@@ -659,6 +710,11 @@ impl Config {
     pub fn has_bot_token(&self) -> bool {
         self.telegram.token.is_some() || self.discord.token.is_some()
     }
+}
+
+/// Whether `id` looks like a Discord id: a non-zero number.
+fn is_snowflake(id: &str) -> bool {
+    id.parse::<u64>().is_ok_and(|n| n > 0)
 }
 
 /// The default configuration file, used when it exists and `--config` is not given.

@@ -342,6 +342,7 @@ pub async fn run(
             },
             chat: ChatRef::new(ChannelKind::Console, name),
             lang_hint: None,
+            roles: Vec::new(),
             thread,
             payload,
         };
@@ -391,6 +392,7 @@ mod tests {
             attachment: None,
             about: None,
             forward: None,
+            delivery: None,
         };
         assert_eq!(
             render(&m),

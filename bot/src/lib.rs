@@ -7,6 +7,7 @@
 //! - [`console`]: the console channel.
 //! - [`kb_cmd`]: `frontline kb …`: search, eval, import.
 //! - [`report_cmd`]: `frontline report …`.
+//! - [`telegram`], [`discord`]: the chat platforms' adapters; [`text`]: splitting long text.
 //! - [`bench_cmd`], [`bench_engine`]: `frontline bench …`: load benchmarks.
 
 pub mod app;
@@ -15,7 +16,9 @@ pub mod bench_engine;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod discord;
 pub mod kb_cmd;
 pub mod report_cmd;
 pub mod serve;
 pub mod telegram;
+pub mod text;

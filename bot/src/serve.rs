@@ -8,65 +8,100 @@ use anyhow::bail;
 use frontline_core::{Channel, Dispatcher};
 use tokio::sync::Notify;
 
+use futures_util::future::BoxFuture;
+
 use crate::app::App;
-use crate::telegram;
+use crate::{discord, telegram};
 
 /// How often the dispatcher looks for due messages when nothing woke it (retries, 429 waits).
 const OUTBOX_POLL: Duration = Duration::from_millis(500);
 /// How often the scheduler looks for due SLA timers.
 const SCHEDULER_EVERY: Duration = Duration::from_secs(30);
 
-/// Runs every configured platform until one of its loops ends (they do not, short of a
-/// panic) or the process is stopped.
+/// Runs every configured platform (Telegram, Discord, or both on one engine) until one of
+/// its loops ends (they do not, short of a panic or a refused gateway) or the process is
+/// stopped.
 ///
 /// # Errors
 /// When no platform is configured, or a platform client cannot be built.
 pub async fn run(app: &App) -> anyhow::Result<()> {
-    let Some(token) = app.config.telegram.token.as_ref() else {
+    let tg = &app.config.telegram;
+    let dc = &app.config.discord;
+    if tg.token.is_none() && dc.token.is_none() {
         bail!(
-            "no chat platform is configured: set [telegram] token (or FRONTLINE_TELEGRAM_TOKEN); \
-             without one, `frontline` runs the console"
+            "no chat platform is configured: set [telegram] token or [discord] token \
+             (or FRONTLINE_TELEGRAM_TOKEN / FRONTLINE_DISCORD_TOKEN); without one, `frontline` \
+             runs the console"
         );
-    };
-    let bot = telegram::bot(token.expose(), app.config.telegram.api_url.as_deref())?;
-    run_telegram(app, bot).await
-}
-
-/// The Telegram side of [`run`], with a bot already built (tests point it at a fake server).
-///
-/// # Errors
-/// Never in practice: the loops run until the task is dropped.
-pub async fn run_telegram(app: &App, bot: teloxide::Bot) -> anyhow::Result<()> {
-    if let Err(e) = telegram::register_commands(&bot, app.config.telegram.agent_chat).await {
-        // The menu is a convenience: the desk works without it.
-        tracing::warn!(error = %e, "setMyCommands failed");
     }
-    let relaxed = app.config.telegram.throttle == Some(false);
-    let channels: Vec<Arc<dyn Channel>> = vec![Arc::new(telegram::TelegramChannel::new(
-        telegram::paced(bot.clone(), relaxed),
-        app.store.clone(),
-        app.config
-            .telegram
-            .agent_chat
-            .filter(|_| app.config.telegram.topics),
-    ))];
-    let dispatcher = Dispatcher::new(app.store.clone(), app.engine.clock().clone(), channels);
     let engine = Arc::new(app.engine.clone());
+    let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
+    let mut inbound: Vec<BoxFuture<'_, anyhow::Result<()>>> = Vec::new();
+    if let Some(token) = &tg.token {
+        let bot = telegram::bot(token.expose(), tg.api_url.as_deref())?;
+        if let Err(e) = telegram::register_commands(&bot, tg.agent_chat).await {
+            // The menu is a convenience: the desk works without it.
+            tracing::warn!(error = %e, "setMyCommands failed");
+        }
+        let relaxed = tg.throttle == Some(false);
+        channels.push(Arc::new(telegram::TelegramChannel::new(
+            telegram::paced(bot.clone(), relaxed),
+            app.store.clone(),
+            tg.agent_chat.filter(|_| tg.topics),
+        )));
+        let engine = engine.clone();
+        inbound.push(Box::pin(async move {
+            match &tg.webhook_url {
+                None => {
+                    telegram::poll(engine, bot).await;
+                    Ok(())
+                }
+                Some(url) => webhook(app, engine, bot, url).await,
+            }
+        }));
+    }
+    if let Some(token) = &dc.token {
+        let id = |s: &Option<String>| s.as_deref().and_then(|c| c.parse::<u64>().ok());
+        let places = discord::Places {
+            staff: id(&dc.agent_channel),
+            support: id(&dc.support_channel),
+        };
+        let shards = match &dc.shards {
+            Some(s) => Some(
+                discord::Shards::parse(s).map_err(|e| anyhow::anyhow!("discord.shards: {e}"))?,
+            ),
+            None => None,
+        };
+        let staff_users = app
+            .config
+            .staff
+            .iter()
+            .filter_map(|s| id(&s.discord))
+            .collect();
+        // Two clients with one configuration: the gateway's takes ownership of its own.
+        let http = Arc::new(discord::http(token.expose(), dc.api_proxy.as_deref()));
+        channels.push(Arc::new(discord::DiscordChannel::new(
+            http,
+            app.store.clone(),
+            places.staff,
+            staff_users,
+        )));
+        let gateway_http = discord::http(token.expose(), dc.api_proxy.as_deref());
+        let engine = engine.clone();
+        inbound.push(Box::pin(discord::run_gateway(
+            engine,
+            gateway_http,
+            places,
+            shards,
+        )));
+    }
+    let dispatcher = Dispatcher::new(app.store.clone(), app.engine.clock().clone(), channels);
     let ready = app.engine.outbox_ready();
     let stop = Arc::new(Notify::new());
-    let inbound = async {
-        match &app.config.telegram.webhook_url {
-            None => {
-                telegram::poll(engine, bot).await;
-                Ok(())
-            }
-            Some(url) => webhook(app, engine, bot, url).await,
-        }
-    };
     tokio::select! {
         () = dispatcher.run(ready, stop, OUTBOX_POLL) => Ok(()),
         () = app.engine.run_scheduler(SCHEDULER_EVERY) => Ok(()),
-        r = inbound => r,
+        (r, _, _) = futures_util::future::select_all(inbound) => r,
         _ = tokio::signal::ctrl_c() => {
             tracing::info!("stopping");
             Ok(())

@@ -55,6 +55,8 @@ pub fn bot(token: &str, api_url: Option<&str>) -> anyhow::Result<Bot> {
     })
 }
 
+pub use crate::text::split;
+
 /// Where a chat reference points: a chat, and a forum topic in it.
 fn target(chat: &ChatRef) -> Option<(ChatId, Option<ThreadId>)> {
     let (id, topic) = match chat.chat.split_once('/') {
@@ -67,46 +69,6 @@ fn target(chat: &ChatRef) -> Option<(ChatId, Option<ThreadId>)> {
         None => None,
     };
     Some((id, topic))
-}
-
-/// Splits `text` into parts of at most `max` UTF-16 code units, at line boundaries where it
-/// can (a line longer than `max` is cut between characters).
-pub fn split(text: &str, max: usize) -> Vec<String> {
-    let units = |s: &str| s.encode_utf16().count();
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    for line in text.split_inclusive('\n') {
-        if units(&current) + units(line) <= max {
-            current.push_str(line);
-            continue;
-        }
-        if !current.is_empty() {
-            parts.push(std::mem::take(&mut current));
-        }
-        if units(line) <= max {
-            current.push_str(line);
-            continue;
-        }
-        for c in line.chars() {
-            if units(&current) + c.len_utf16() > max {
-                parts.push(std::mem::take(&mut current));
-            }
-            current.push(c);
-        }
-    }
-    if !current.is_empty() {
-        parts.push(current);
-    }
-    let parts: Vec<String> = parts
-        .into_iter()
-        .map(|p| p.trim_end_matches('\n').to_string())
-        .filter(|p| !p.is_empty())
-        .collect();
-    if parts.is_empty() {
-        vec![text.to_string()]
-    } else {
-        parts
-    }
 }
 
 /// The inline keyboard of a message's buttons: short labels (ratings) in one row, others one
@@ -430,6 +392,7 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                 from: user_ref(from),
                 chat: chat_ref(msg.chat.id, topic),
                 lang_hint: lang_of(from),
+                roles: Vec::new(),
                 thread: None,
                 payload,
             })
@@ -446,6 +409,7 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                 from: user_ref(&q.from),
                 chat: chat_ref(chat, topic),
                 lang_hint: lang_of(&q.from),
+                roles: Vec::new(),
                 thread: None,
                 payload: Payload::Button(data),
             })

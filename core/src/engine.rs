@@ -47,6 +47,9 @@ pub struct Inbound {
     /// The ticket whose thread (a forum topic, a Discord thread) the message was written in:
     /// there, staff may leave out the ticket number, and plain text is a reply.
     pub thread: Option<TicketId>,
+    /// The sender's roles on the platform (Discord guild roles): staff can be recognised by
+    /// a role as well as by identity.
+    pub roles: Vec<String>,
     pub payload: Payload,
 }
 
@@ -117,6 +120,11 @@ pub struct Outbound {
     /// A photo or file to pass on with the text, when the platform can.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forward: Option<Media>,
+    /// The outbox row being delivered (set by the dispatcher, never stored): the same on every
+    /// retry, so a platform that deduplicates by a key (Discord's message nonce) can make a
+    /// retried send after a lost answer a no-op.
+    #[serde(skip)]
+    pub delivery: Option<i64>,
 }
 
 /// What a platform needs to keep a thread per ticket: its name and whether it is open.
@@ -149,6 +157,7 @@ impl Outbound {
             attachment: None,
             about: None,
             forward: None,
+            delivery: None,
         }
     }
 
@@ -175,6 +184,15 @@ pub enum Handled {
     Done,
     /// The update id was seen before; nothing was done.
     Duplicate,
+}
+
+/// What handling an event came to, when a user's mistake is answered privately.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Done,
+    Duplicate,
+    /// A user's mistake: nothing changed; this is the message for them alone.
+    Refused(String),
 }
 
 /// How the engine is set up.
@@ -277,6 +295,7 @@ impl Turn<'_> {
             attachment: None,
             about: None,
             forward: None,
+            delivery: None,
         });
     }
 
@@ -288,6 +307,7 @@ impl Turn<'_> {
             attachment: Some(attachment),
             about: None,
             forward: None,
+            delivery: None,
         });
     }
 
@@ -438,8 +458,24 @@ impl Engine {
     ///
     /// # Errors
     /// Only when the database fails even for recording the event and the apology.
-    #[tracing::instrument(skip_all, fields(channel = %inbound.from.channel, update = %inbound.update_id))]
     pub async fn handle(&self, inbound: Inbound) -> CoreResult<Handled> {
+        Ok(match self.handle_as(inbound, false).await? {
+            Answer::Duplicate => Handled::Duplicate,
+            Answer::Done | Answer::Refused(_) => Handled::Done,
+        })
+    }
+
+    /// [`Engine::handle`] for a platform that can answer a user's mistake so only they see it
+    /// (a Discord interaction's ephemeral reply): the refusal is returned, not queued.
+    ///
+    /// # Errors
+    /// Only when the database fails even for recording the event and the apology.
+    pub async fn handle_privately(&self, inbound: Inbound) -> CoreResult<Answer> {
+        self.handle_as(inbound, true).await
+    }
+
+    #[tracing::instrument(skip_all, fields(channel = %inbound.from.channel, update = %inbound.update_id))]
+    async fn handle_as(&self, inbound: Inbound, privately: bool) -> CoreResult<Answer> {
         let now = self.clock.now_ms();
         // Plain text is searched before the transaction: the search needs no database, and on
         // SQLite the one connection is then held only for the writes. (If the text turns out
@@ -454,7 +490,7 @@ impl Engine {
         let mut tx = self.store.begin().await?;
         if !Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now).await? {
             tx.rollback().await?;
-            return Ok(Handled::Duplicate);
+            return Ok(Answer::Duplicate);
         }
         let first_lang = inbound
             .lang_hint
@@ -471,8 +507,12 @@ impl Engine {
             staff: self
                 .config
                 .staff
-                .get(inbound.from.channel, &inbound.from.id)
-                .cloned()
+                .recognise(
+                    inbound.from.channel,
+                    &inbound.from.id,
+                    &inbound.roles,
+                    &inbound.from.display,
+                )
                 .or_else(|| person.staff.clone()),
             person,
             chat: &inbound.chat,
@@ -529,6 +569,14 @@ impl Engine {
                 // Nothing the event did stays, except that it was seen and is answered.
                 tx.rollback().await?;
                 let text = match &stop {
+                    Stop::User(e) if privately => {
+                        tracing::debug!(error = %e, "user error, answered privately");
+                        let mut tx = self.store.begin().await?;
+                        Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now)
+                            .await?;
+                        tx.commit().await?;
+                        return Ok(Answer::Refused(e.message(turn.person.lang)));
+                    }
                     Stop::User(e) => {
                         tracing::debug!(error = %e, "user error");
                         e.message(turn.person.lang)
@@ -547,7 +595,7 @@ impl Engine {
             }
         }
         self.outbox_ready.notify_one();
-        Ok(Handled::Done)
+        Ok(Answer::Done)
     }
 
     async fn reschedule_touched(
@@ -791,6 +839,7 @@ impl Engine {
                 attachment: None,
                 about: Some(TicketThread::of(ticket)),
                 forward: turn.media.clone(),
+                delivery: None,
             });
         }
     }

@@ -38,13 +38,14 @@ pub mod sla;
 pub mod staff;
 pub mod store;
 
+pub use action::Action;
 pub use articles::{ArticleState, ArticleVersion};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use domain::{
     ChannelKind, ChatRef, Lang, Priority, Status, Ticket, TicketId, TicketKind, UserRef,
 };
 pub use engine::{
-    Attachment, Button, Engine, EngineConfig, Handled, Inbound, Media, Outbound, Payload,
+    Answer, Attachment, Button, Engine, EngineConfig, Handled, Inbound, Media, Outbound, Payload,
 };
 pub use error::{CoreError, UserError};
 pub use outbox::{Channel, Dispatcher, SendError};

@@ -44,6 +44,7 @@ impl Engine {
             about: None,
             // An agent's photo or file in the ticket's thread goes to the requester too.
             forward: turn.media.clone(),
+            delivery: None,
         });
     }
 

@@ -95,8 +95,11 @@ impl Dispatcher {
             if !self.store.lease_outbox(row.id, now, now + LEASE_MS).await? {
                 continue;
             }
-            let message: Outbound = match serde_json::from_str(&row.payload) {
-                Ok(m) => m,
+            let message: Outbound = match serde_json::from_str::<Outbound>(&row.payload) {
+                Ok(mut m) => {
+                    m.delivery = Some(row.id);
+                    m
+                }
                 Err(e) => {
                     tracing::error!(id = row.id, error = %e, "unreadable outbox payload; parked");
                     self.store

@@ -447,6 +447,7 @@ impl Engine {
                     attachment: None,
                     about: None,
                     forward: None,
+                    delivery: None,
                 });
                 let closed = Ticket {
                     status: Status::Closed,
@@ -618,7 +619,7 @@ fn waiting_since(t: &Ticket, paused_at: Option<i64>, now: i64) -> i64 {
 }
 
 /// The 1–5 rating buttons shown when a ticket closes.
-pub(crate) fn rating_buttons(ticket: TicketId) -> Vec<Button> {
+pub fn rating_buttons(ticket: TicketId) -> Vec<Button> {
     (1..=5u8)
         .map(|score| Button {
             label: score.to_string(),

@@ -25,6 +25,9 @@ pub struct StaffMember {
 #[derive(Debug, Clone, Default)]
 pub struct Staff {
     by_identity: HashMap<(ChannelKind, String), StaffMember>,
+    /// Platform roles whose holders are staff (a Discord role id): the member's role and
+    /// lines come from here, their name from the platform.
+    by_role: HashMap<(ChannelKind, String), StaffMember>,
 }
 
 impl Staff {
@@ -45,6 +48,33 @@ impl Staff {
         mine.sort_by_key(|(c, id)| (c.code(), id.clone()));
         mine.first()
             .map(|(c, id)| crate::domain::ChatRef::new(*c, id.clone()))
+    }
+
+    /// Holders of `role` on `channel` are staff like `member` (under their own names).
+    pub fn add_role(&mut self, channel: ChannelKind, role: impl Into<String>, member: StaffMember) {
+        self.by_role.insert((channel, role.into()), member);
+    }
+
+    /// The staff member behind an identity or, failing that, one of its platform roles
+    /// (admin before agent when several match), named `display`.
+    pub fn recognise(
+        &self,
+        channel: ChannelKind,
+        id: &str,
+        roles: &[String],
+        display: &str,
+    ) -> Option<StaffMember> {
+        if let Some(m) = self.get(channel, id) {
+            return Some(m.clone());
+        }
+        roles
+            .iter()
+            .filter_map(|r| self.by_role.get(&(channel, r.clone())))
+            .max_by_key(|m| m.role == Role::Admin)
+            .map(|m| StaffMember {
+                name: display.to_string(),
+                ..m.clone()
+            })
     }
 
     /// The staff member behind an identity, if any.

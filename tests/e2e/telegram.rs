@@ -318,9 +318,8 @@ async fn serve(url: &str, data: &std::path::Path, topics: bool) -> tokio::task::
     let app = App::start(config, data, Arc::new(frontline_core::SystemClock))
         .await
         .expect("app");
-    let bot = frontline_bot::telegram::bot("123:ABC", Some(url)).expect("bot");
     tokio::spawn(async move {
-        let _ = frontline_bot::serve::run_telegram(&app, bot).await;
+        let _ = frontline_bot::serve::run(&app).await;
     })
 }
 
@@ -685,9 +684,8 @@ async fn webhook_requests_without_the_secret_are_refused() {
     let app = App::start(config, data.path(), Arc::new(frontline_core::SystemClock))
         .await
         .expect("app");
-    let bot = frontline_bot::telegram::bot("123:ABC", Some(&url)).expect("bot");
     let desk = tokio::spawn(async move {
-        let _ = frontline_bot::serve::run_telegram(&app, bot).await;
+        let _ = frontline_bot::serve::run(&app).await;
     });
     let deadline = Instant::now() + Duration::from_secs(20);
     while tokio::net::TcpStream::connect(&hook).await.is_err() {

@@ -232,6 +232,7 @@ impl Desk {
             chat: ChatRef::new(ChannelKind::Console, who),
             lang_hint: None,
             thread: None,
+            roles: Vec::new(),
             payload,
         }
     }
