@@ -2,6 +2,7 @@
 
 mod config_cli;
 mod console;
+mod discord;
 mod kb_cli;
 mod telegram;
 

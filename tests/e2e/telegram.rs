@@ -15,13 +15,13 @@ use frontline_bot::config::Config;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-const USER: i64 = 111;
+pub(crate) const USER: i64 = 111;
 const AGENT: i64 = 900;
 const GROUP: i64 = -100_500;
 const ADMIN: i64 = 901;
 
 #[derive(Default)]
-struct Fake {
+pub(crate) struct Fake {
     updates: Mutex<Vec<Value>>,
     /// (method, request body) of every call but getUpdates.
     calls: Mutex<Vec<(String, Value)>>,
@@ -164,7 +164,7 @@ impl Fake {
         id
     }
 
-    async fn say(&self, from: i64, chat: i64, text: &str) {
+    pub(crate) async fn say(&self, from: i64, chat: i64, text: &str) {
         self.say_in(from, chat, None, text).await;
     }
 
@@ -193,7 +193,7 @@ impl Fake {
             .collect()
     }
 
-    async fn press(&self, from: i64, data: &str) {
+    pub(crate) async fn press(&self, from: i64, data: &str) {
         self.press_in(from, USER, data).await;
     }
 
@@ -221,7 +221,7 @@ impl Fake {
     }
 
     /// Waits until `chat` has received more than `seen` messages; returns the new ones.
-    async fn wait_for(&self, chat: i64, seen: usize) -> Vec<Value> {
+    pub(crate) async fn wait_for(&self, chat: i64, seen: usize) -> Vec<Value> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let sent = self.sent_to(chat).await;
@@ -241,7 +241,7 @@ impl Fake {
 
 impl Fake {
     /// Waits until a message to `chat` ends with `tail`; returns every message sent there.
-    async fn wait_text(&self, chat: i64, tail: &str) -> Vec<Value> {
+    pub(crate) async fn wait_text(&self, chat: i64, tail: &str) -> Vec<Value> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let sent = self.sent_to(chat).await;
@@ -260,7 +260,7 @@ impl Fake {
     }
 }
 
-fn buttons(message: &Value) -> Vec<(String, String)> {
+pub(crate) fn buttons(message: &Value) -> Vec<(String, String)> {
     message["reply_markup"]["inline_keyboard"]
         .as_array()
         .into_iter()
@@ -293,6 +293,13 @@ async fn start(
     data: &std::path::Path,
     topics: bool,
 ) -> (String, tokio::task::JoinHandle<()>) {
+    let url = listen(fake).await;
+    let desk = serve(&url, data, topics).await;
+    (url, desk)
+}
+
+/// Serves the fake Bot API on 127.0.0.1; returns its URL.
+pub(crate) async fn listen(fake: Arc<Fake>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -304,8 +311,7 @@ async fn start(
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let desk = serve(&url, data, topics).await;
-    (url, desk)
+    url
 }
 
 async fn serve(url: &str, data: &std::path::Path, topics: bool) -> tokio::task::JoinHandle<()> {
