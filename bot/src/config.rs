@@ -853,6 +853,39 @@ mod tests {
     }
 
     #[test]
+    fn discord_ids_and_shards_are_checked() {
+        let p = Config::parse(
+            r##"
+            [discord]
+            agent_channel = "#staff"
+            support_channel = "0"
+            shards = "2-1/4"
+            [[staff]]
+            name = "team"
+            role = "agent"
+            discord_role = "@agents"
+            "##,
+        )
+        .expect_err("invalid");
+        let keys: Vec<&str> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "staff[0].discord_role",
+                "discord.agent_channel",
+                "discord.support_channel",
+                "discord.shards"
+            ]
+        );
+        // A role alone is an identity.
+        let ok = Config::parse(
+            "[discord]\nagent_channel = \"600\"\nshards = \"0-1/2\"\n\
+             [[staff]]\nname = \"team\"\nrole = \"agent\"\ndiscord_role = \"777\"\n",
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
     fn the_environment_overrides_the_file_and_secrets_stay_hidden() {
         let env = MapEnv(HashMap::from([
             ("DATABASE_URL", "postgres://db/x"),

@@ -53,6 +53,20 @@ pub fn intents() -> GatewayIntents {
         | GatewayIntents::MESSAGE_CONTENT
 }
 
+/// The permissions the bot needs in the guild (the invite link asks for these): see and
+/// write in channels and threads, read history, attach transcripts, create ticket threads and
+/// archive or unarchive them.
+pub fn permissions() -> serenity::all::Permissions {
+    use serenity::all::Permissions as P;
+    P::VIEW_CHANNEL
+        | P::SEND_MESSAGES
+        | P::SEND_MESSAGES_IN_THREADS
+        | P::CREATE_PUBLIC_THREADS
+        | P::MANAGE_THREADS
+        | P::READ_MESSAGE_HISTORY
+        | P::ATTACH_FILES
+}
+
 /// The REST client for `token`, through `api_proxy` when given.
 ///
 /// With a proxy, serenity's own rate limiter is off (it would bypass the proxy and go to
@@ -904,6 +918,13 @@ mod tests {
             }
         }
         assert_eq!(back, text);
+    }
+
+    #[test]
+    fn the_readme_invite_link_asks_for_the_permissions_needed() {
+        let readme = include_str!("../../README.md");
+        let wanted = format!("permissions={}", permissions().bits());
+        assert!(readme.contains(&wanted), "README should say {wanted}");
     }
 
     #[test]

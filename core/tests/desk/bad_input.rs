@@ -79,7 +79,82 @@ async fn query_syntax_and_mixed_scripts_are_just_questions(db: Db) {
     }
 }
 
+/// A platform that can answer privately (Discord's ephemeral replies) gets the refusal back
+/// instead of a queued message; the event is still recorded, so a redelivery does nothing.
+async fn refusals_can_be_answered_privately(db: Db) {
+    use frontline_core::{Answer, Payload};
+    let desk = Desk::new(&db).await;
+    let before = state(&desk).await;
+    let inbound = desk.inbound("nick", Payload::Text("/status 41".into()));
+    let answer = desk
+        .engine
+        .handle_privately(inbound.clone())
+        .await
+        .expect("handled");
+    assert_eq!(
+        answer,
+        Answer::Refused("You have no ticket #41. /my lists yours.".into())
+    );
+    desk.dispatcher.drain().await.expect("drained");
+    assert!(desk.new_messages().is_empty(), "nothing queued");
+    assert_eq!(
+        desk.engine.handle_privately(inbound).await.expect("again"),
+        Answer::Duplicate
+    );
+    // Staff commands from a user: refused privately too.
+    let queue = desk.inbound("nick", Payload::Text("/queue".into()));
+    let answer = desk.engine.handle_privately(queue).await.expect("handled");
+    assert!(
+        matches!(&answer, Answer::Refused(t) if t.contains("for support staff")),
+        "{answer:?}"
+    );
+    // What succeeds is answered as usual, through the outbox.
+    let ok = desk.inbound("nick", Payload::Text("/my".into()));
+    assert_eq!(
+        desk.engine.handle_privately(ok).await.expect("handled"),
+        Answer::Done
+    );
+    desk.dispatcher.drain().await.expect("drained");
+    assert_eq!(desk.new_messages().len(), 1);
+    assert_eq!(state(&desk).await, before);
+}
+
+/// Staff can be recognised by a platform role: a holder of the role acts as staff under
+/// their own name; without it, the same person is a user.
+async fn staff_are_recognised_by_role(db: Db) {
+    use frontline_core::domain::Line;
+    use frontline_core::{ChannelKind, Payload, Role, StaffMember};
+    let mut staff = crate::harness::staff();
+    staff.add_role(
+        ChannelKind::Console,
+        "support-team",
+        StaffMember {
+            name: "team".into(),
+            role: Role::Agent,
+            lines: vec![Line::AGENTS],
+        },
+    );
+    let desk = Desk::with_staff(&db, staff).await;
+    desk.question_ticket("uma").await;
+    let mut without = desk.inbound("vera", Payload::Text("/claim 1".into()));
+    without.from.display = "Vera".into();
+    let (_, out) = desk.send(without).await;
+    assert!(out[0].text.contains("for support staff"), "{}", out[0].text);
+    let mut with = desk.inbound("vera", Payload::Text("/claim 1".into()));
+    with.from.display = "Vera".into();
+    with.roles = vec!["other".into(), "support-team".into()];
+    let (_, out) = desk.send(with).await;
+    let told = crate::harness::to(&out, "uma");
+    assert!(
+        told.iter()
+            .any(|t| t.contains("Vera has taken your ticket #1.")),
+        "{out:?}"
+    );
+}
+
 crate::on_both_databases!(
     bad_input_is_answered_and_changes_nothing,
     query_syntax_and_mixed_scripts_are_just_questions,
+    refusals_can_be_answered_privately,
+    staff_are_recognised_by_role,
 );
