@@ -638,6 +638,14 @@ impl Config {
                     bad(key("langs"), format!("`{l}` is not ru or en"));
                 }
             }
+            if let Some(id) = &r.discord
+                && !is_snowflake(id)
+            {
+                bad(
+                    key("discord"),
+                    format!("`{id}` is not a Discord channel id (digits)"),
+                );
+            }
             if r.console.is_none() && r.telegram.is_none() && r.discord.is_none() {
                 bad(
                     key("console"),

@@ -185,8 +185,9 @@ fn label(text: &str) -> String {
 pub struct DiscordChannel {
     http: Arc<Http>,
     store: Store,
-    /// The staff channel: messages about a ticket go into its thread there.
-    staff_channel: Option<u64>,
+    /// Staff channels (the agents' channel, and channels routes send tickets to): a message
+    /// about a ticket goes into the ticket's thread there.
+    thread_channels: std::collections::HashSet<u64>,
     /// Staff by Discord user id: a notice to one of them goes to their DMs.
     staff_users: std::collections::HashSet<u64>,
 }
@@ -195,13 +196,13 @@ impl DiscordChannel {
     pub fn new(
         http: Arc<Http>,
         store: Store,
-        staff_channel: Option<u64>,
+        thread_channels: std::collections::HashSet<u64>,
         staff_users: std::collections::HashSet<u64>,
     ) -> Self {
         DiscordChannel {
             http,
             store,
-            staff_channel,
+            thread_channels,
             staff_users,
         }
     }
@@ -311,7 +312,7 @@ impl frontline_core::Channel for DiscordChannel {
         let about = m
             .about
             .as_ref()
-            .filter(|_| self.staff_channel == Some(channel));
+            .filter(|_| self.thread_channels.contains(&channel));
         let staff_channel = channel;
         if let Some(about) = about {
             channel = self.thread_for(channel, about).await?;
@@ -402,6 +403,8 @@ pub struct Places {
     pub staff: Option<u64>,
     /// A guild channel users may ask in; answers move to DMs.
     pub support: Option<u64>,
+    /// Other staff channels: those routes send tickets to.
+    pub routed: Vec<u64>,
 }
 
 /// Hands gateway events to the engine.
@@ -439,7 +442,7 @@ impl Handler {
                 }
             }
         }
-        if self.places.staff == Some(id) {
+        if self.places.staff == Some(id) || self.places.routed.contains(&id) {
             return Some((chat(id), None));
         }
         let ticket = ticket_of_thread(self.engine.store(), id).await?;

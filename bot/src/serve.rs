@@ -65,6 +65,12 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
         let places = discord::Places {
             staff: id(&dc.agent_channel),
             support: id(&dc.support_channel),
+            routed: app
+                .config
+                .routes
+                .iter()
+                .filter_map(|r| id(&r.discord))
+                .collect(),
         };
         let shards = match &dc.shards {
             Some(s) => Some(
@@ -80,10 +86,16 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
             .collect();
         // Two clients with one configuration: the gateway's takes ownership of its own.
         let http = Arc::new(discord::http(token.expose(), dc.api_proxy.as_deref()));
+        // Tickets get a thread in the staff channel and in every channel a route sends them to.
+        let thread_channels = places
+            .staff
+            .into_iter()
+            .chain(places.routed.iter().copied())
+            .collect();
         channels.push(Arc::new(discord::DiscordChannel::new(
             http,
             app.store.clone(),
-            places.staff,
+            thread_channels,
             staff_users,
         )));
         let gateway_http = discord::http(token.expose(), dc.api_proxy.as_deref());
