@@ -42,6 +42,16 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Send messages through the Discord adapter (serenity's REST client) to a minimal local
+    /// Discord REST server: messages/s and latency of the adapter itself.
+    Discord {
+        /// Messages to send.
+        #[arg(long, default_value_t = 5_000)]
+        messages: usize,
+        /// End with one JSON line of the figures.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -72,6 +82,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             postgres,
             json,
         } => crate::bench_engine::run(users, questions, tickets, postgres, json).await,
+        BenchCommand::Discord { messages, json } => crate::bench_discord::run(messages, json).await,
     }
 }
 
@@ -133,7 +144,7 @@ fn kb(articles: u64, queries: u64, json: bool) -> anyhow::Result<()> {
 }
 
 /// The process's peak resident set size (`VmHWM`), where the OS reports it.
-fn peak_rss_mb() -> Option<f64> {
+pub(crate) fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;

@@ -8,10 +8,11 @@
 //! - [`kb_cmd`]: `frontline kb …`: search, eval, import.
 //! - [`report_cmd`]: `frontline report …`.
 //! - [`telegram`], [`discord`]: the chat platforms' adapters; [`text`]: splitting long text.
-//! - [`bench_cmd`], [`bench_engine`]: `frontline bench …`: load benchmarks.
+//! - [`bench_cmd`], [`bench_engine`], [`bench_discord`]: `frontline bench …`: load benchmarks.
 
 pub mod app;
 pub mod bench_cmd;
+pub mod bench_discord;
 pub mod bench_engine;
 pub mod cli;
 pub mod config;

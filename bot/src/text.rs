@@ -6,42 +6,56 @@
 pub fn split(text: &str, max: usize) -> Vec<String> {
     let units = |s: &str| s.encode_utf16().count();
     let mut parts = Vec::new();
+    // The part being filled and its length, kept as it grows (recounting it per word would be
+    // quadratic in a long line).
     let mut current = String::new();
+    let mut len = 0;
+    let mut flush = |current: &mut String, len: &mut usize| {
+        parts.push(std::mem::take(current));
+        *len = 0;
+    };
     for line in text.split_inclusive('\n') {
-        if units(&current) + units(line) <= max {
+        let n = units(line);
+        if len + n <= max {
             current.push_str(line);
+            len += n;
             continue;
         }
-        if units(line) <= max {
+        if n <= max {
             // It fits a part of its own: a new part starts with it.
-            parts.push(std::mem::take(&mut current));
+            flush(&mut current, &mut len);
             current.push_str(line);
+            len = n;
             continue;
         }
         // A line longer than a whole part: cut between words, filling each part; a word
         // longer than a part is cut between characters.
         for word in line.split_inclusive(' ') {
-            if units(&current) + units(word) <= max {
+            let n = units(word);
+            if len + n <= max {
                 current.push_str(word);
+                len += n;
                 continue;
             }
             if !current.is_empty() {
-                parts.push(std::mem::take(&mut current));
+                flush(&mut current, &mut len);
             }
-            if units(word) <= max {
+            if n <= max {
                 current.push_str(word);
+                len = n;
                 continue;
             }
             for c in word.chars() {
-                if units(&current) + c.len_utf16() > max {
-                    parts.push(std::mem::take(&mut current));
+                if len + c.len_utf16() > max {
+                    flush(&mut current, &mut len);
                 }
                 current.push(c);
+                len += c.len_utf16();
             }
         }
     }
     if !current.is_empty() {
-        parts.push(current);
+        flush(&mut current, &mut len);
     }
     let parts: Vec<String> = parts
         .into_iter()
