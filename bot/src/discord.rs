@@ -419,34 +419,41 @@ impl Handler {
     }
 
     /// Where the answers to a user in `channel` go, and the ticket a staff thread is about.
-    /// `None` for channels the desk does not watch.
+    /// Messages in guild channels the desk does not watch are not its business (`None`); a
+    /// slash command used there (`anywhere`) is answered in the user's DMs, as in the support
+    /// channel.
     async fn route(
         &self,
         http: &Http,
         user: &User,
         channel: ChannelId,
         in_guild: bool,
+        anywhere: bool,
     ) -> Option<(ChatRef, Option<TicketId>)> {
         let id = channel.get();
         let chat = |c: u64| ChatRef::new(ChannelKind::Discord, c.to_string());
         if !in_guild {
             return Some((chat(id), None));
         }
-        if self.places.support == Some(id) {
-            // Asked in the support channel: the conversation continues in DMs.
-            match user.id.create_dm_channel(http).await {
-                Ok(dm) => return Some((chat(dm.id.get()), None)),
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not open a DM channel");
-                    return None;
-                }
-            }
-        }
         if self.places.staff == Some(id) || self.places.routed.contains(&id) {
             return Some((chat(id), None));
         }
-        let ticket = ticket_of_thread(self.engine.store(), id).await?;
-        Some((chat(id), Some(ticket)))
+        if self.places.support != Some(id) {
+            if let Some(ticket) = ticket_of_thread(self.engine.store(), id).await {
+                return Some((chat(id), Some(ticket)));
+            }
+            if !anywhere {
+                return None;
+            }
+        }
+        // The conversation continues in DMs.
+        match user.id.create_dm_channel(http).await {
+            Ok(dm) => Some((chat(dm.id.get()), None)),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not open a DM channel");
+                None
+            }
+        }
     }
 
     /// Hands `inbound` to the engine, trying again briefly when the database fails: the
@@ -482,6 +489,7 @@ impl Handler {
                 &msg.author,
                 msg.channel_id,
                 msg.guild_id.is_some(),
+                false,
             )
             .await
         else {
@@ -559,7 +567,7 @@ impl Handler {
             tracing::warn!(error = %e, "deferring a slash command failed");
         }
         let Some((chat, thread)) = self
-            .route(&ctx.http, &c.user, c.channel_id, c.guild_id.is_some())
+            .route(&ctx.http, &c.user, c.channel_id, c.guild_id.is_some(), true)
             .await
         else {
             let _ = c.delete_response(&ctx.http).await;
@@ -606,7 +614,7 @@ impl Handler {
             _ => c.data.custom_id.clone(),
         };
         let Some((chat, thread)) = self
-            .route(&ctx.http, &c.user, c.channel_id, c.guild_id.is_some())
+            .route(&ctx.http, &c.user, c.channel_id, c.guild_id.is_some(), true)
             .await
         else {
             return;
