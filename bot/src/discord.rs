@@ -90,16 +90,17 @@ pub fn escape(text: &str) -> String {
     ];
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for word in text.split_inclusive(char::is_whitespace) {
-        if word.starts_with("https://") || word.starts_with("http://") {
-            out.push_str(word);
-            continue;
-        }
-        for c in word.chars() {
+        // A link runs from `http` to the end of the word, as Discord reads it: "(see
+        // https://x.io/a_b)" keeps the link whole and escapes the parenthesis before it.
+        let link = word.find("https://").or_else(|| word.find("http://"));
+        let (plain, link) = word.split_at(link.unwrap_or(word.len()));
+        for c in plain.chars() {
             if SPECIAL.contains(&c) {
                 out.push('\\');
             }
             out.push(c);
         }
+        out.push_str(link);
     }
     out
 }
@@ -912,12 +913,13 @@ mod tests {
 
     #[test]
     fn escaping_keeps_markdown_literal_and_links_whole() {
-        let text = "**bold** _it_ `code` ||spoiler|| > quote # h [a](b) @everyone https://x.io/a_b";
+        let text =
+            "**bold** _it_ `code` ||spoiler|| > quote # h [a](b) @everyone (https://x.io/a_b)";
         let escaped = escape(text);
         assert!(escaped.contains(r"\*\*bold\*\*"));
         assert!(escaped.contains(r"\|\|spoiler\|\|"));
         assert!(escaped.contains(r"\@everyone"));
-        assert!(escaped.ends_with("https://x.io/a_b"), "{escaped}");
+        assert!(escaped.ends_with(r" \(https://x.io/a_b)"), "{escaped}");
         // Dropping the escapes gives the text back.
         let mut back = String::new();
         let mut chars = escaped.chars();
