@@ -46,6 +46,10 @@ pub enum Action {
     Claim {
         ticket: i64,
     },
+    /// [Resolve] under "#N is yours", for the agent who claimed it.
+    Resolve {
+        ticket: i64,
+    },
 }
 
 impl Action {
@@ -63,6 +67,7 @@ impl Action {
             Action::Rate { ticket, score } => format!("1r{ticket}.{score}"),
             Action::NoComment { ticket } => format!("1z{ticket}"),
             Action::Claim { ticket } => format!("1a{ticket}"),
+            Action::Resolve { ticket } => format!("1s{ticket}"),
         }
     }
 
@@ -83,6 +88,7 @@ impl Action {
             ('x', None) => Action::NoneOfThese { question },
             ('z', None) => Action::NoComment { ticket: question },
             ('a', None) => Action::Claim { ticket: question },
+            ('s', None) => Action::Resolve { ticket: question },
             ('p', Some(i)) => Action::Pick {
                 question,
                 index: i.parse().ok().filter(|&i: &u8| i < 3)?,
@@ -139,6 +145,7 @@ mod tests {
             },
             Action::NoComment { ticket: q },
             Action::Claim { ticket: q },
+            Action::Resolve { ticket: q },
         ]);
         all.extend(
             TicketKind::ALL

@@ -968,14 +968,23 @@ impl Engine {
                 .on_rate(conn, turn, TicketId::from_db_checked(ticket)?, score)
                 .await;
         }
-        if let Action::Claim { ticket } = action {
+        // Staff's buttons are their commands: the same checks, the same effects.
+        if let Action::Claim { ticket } | Action::Resolve { ticket } = action {
+            let name = if matches!(action, Action::Claim { .. }) {
+                "claim"
+            } else {
+                "resolve"
+            };
             let Some(member) = turn.staff.clone() else {
-                return Err(UserError::StaffOnly("claim".into()).into());
+                return Err(UserError::StaffOnly(name.into()).into());
             };
             let id = TicketId::from_db_checked(ticket)?;
-            return self
-                .on_agent_command(conn, turn, &member, agent::AgentCommand::Claim(id))
-                .await;
+            let command = if name == "claim" {
+                agent::AgentCommand::Claim(id)
+            } else {
+                agent::AgentCommand::Resolve(id)
+            };
+            return self.on_agent_command(conn, turn, &member, command).await;
         }
         let id = match action {
             Action::Helped { question }
@@ -986,7 +995,8 @@ impl Engine {
             Action::Confirm { .. }
             | Action::Rate { .. }
             | Action::NoComment { .. }
-            | Action::Claim { .. } => {
+            | Action::Claim { .. }
+            | Action::Resolve { .. } => {
                 return Err(UserError::StaleChoice.into());
             }
         };
@@ -1055,7 +1065,8 @@ impl Engine {
             Action::Confirm { .. }
             | Action::Rate { .. }
             | Action::NoComment { .. }
-            | Action::Claim { .. } => {
+            | Action::Claim { .. }
+            | Action::Resolve { .. } => {
                 return Err(UserError::StaleChoice.into());
             }
         }

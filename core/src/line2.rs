@@ -78,13 +78,18 @@ impl Engine {
             AgentCommand::Claim(id) => {
                 let t = self.staff_ticket(conn, id).await?;
                 self.claim(conn, turn, me, &t).await?;
-                ack(
-                    turn,
-                    format!(
+                // [Resolve] right there: the agent answers in the thread, then presses it.
+                turn.reply_with(
+                    Msg::Ack(format!(
                         "{} {id} is yours: {}",
                         Status::InProgress.emoji(),
                         t.subject
-                    ),
+                    ))
+                    .text(Lang::En),
+                    vec![crate::engine::Button {
+                        label: "Resolve".into(),
+                        data: crate::action::Action::Resolve { ticket: id.get() }.encode(),
+                    }],
                 );
             }
             AgentCommand::Release(id) => {

@@ -865,10 +865,17 @@ async fn the_desk_works_in_discord_with_the_real_client() {
     let status = fake.wait_new(dm(USER), from, "#1").await;
     assert_eq!(status.len(), 1, "{status:#?}");
 
-    // /resolve from the thread (the ticket implied): the user confirms with a button and
+    // [Resolve] under "#1 is yours" in the thread: the user confirms with a button and
     // rates with the 1–5 select menu; the thread is archived.
+    let resolve = fake
+        .sent_to(thread)
+        .await
+        .iter()
+        .flat_map(buttons)
+        .find(|(l, _)| l == "Resolve")
+        .expect("[Resolve] after the claim");
     let from = fake.sent_to(dm(USER)).await.len();
-    fake.command(AGENT, thread, "resolve", json!([])).await;
+    fake.press(AGENT, thread, &resolve.1).await;
     let sent = fake.wait_new(dm(USER), from, "is resolved").await;
     let confirm = sent
         .iter()
@@ -898,7 +905,8 @@ async fn the_desk_works_in_discord_with_the_real_client() {
     let _ = before_thread;
 
     // /reopen by the agent: the thread is unarchived.
-    fake.say(AGENT, thread, true, "/reopen").await;
+    // The agents' /reopen slash command in the thread (the ticket implied).
+    fake.command(AGENT, thread, "reopen", json!([])).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let edits = fake.calls_to("PATCH", &format!("channels/{thread}")).await;

@@ -307,6 +307,16 @@ async fn the_card_claim_button_works_for_staff_only(db: Db) {
     assert_eq!(to(&out, "uma"), ["/claim is for support staff."]);
     let (_, out) = desk.send(press("boris")).await;
     assert_eq!(to(&out, "uma"), ["boris has taken your ticket #1."]);
+    // The claim's acknowledgement carries [Resolve]: staff only, like the command.
+    let yours = out
+        .iter()
+        .find(|m| m.to.chat == "boris")
+        .expect("told boris");
+    assert_eq!(yours.buttons.len(), 1);
+    assert_eq!(yours.buttons[0].label, "Resolve");
+    let resolve = |who: &str| desk.inbound(who, Payload::Button(yours.buttons[0].data.clone()));
+    let (_, refused) = desk.send(resolve("uma")).await;
+    assert_eq!(to(&refused, "uma"), ["/resolve is for support staff."]);
     let (_, out) = desk.send(press("anna")).await;
     assert_eq!(to(&out, "anna"), ["Ticket #1 is already claimed by boris."]);
     let mut conn = desk.store.pool().acquire().await.expect("conn");
@@ -317,6 +327,14 @@ async fn the_card_claim_button_works_for_staff_only(db: Db) {
     assert_eq!(
         (t.status, t.assignee.as_deref()),
         (Status::InProgress, Some("boris"))
+    );
+    drop(conn); // SQLite has one connection: the next event needs it.
+    let (_, out) = desk.send(resolve("boris")).await;
+    assert!(
+        to(&out, "uma")
+            .iter()
+            .any(|t| t.contains("Ticket #1 is resolved. Is the problem solved?")),
+        "{out:?}"
     );
 }
 
