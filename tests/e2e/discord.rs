@@ -808,6 +808,27 @@ async fn the_desk_works_in_discord_with_the_real_client() {
         "nothing lost"
     );
 
+    // The agents' /transcript in the thread: the whole conversation, over 3,500 characters
+    // after one more long reply, comes as an attached file (a multipart upload).
+    let from = fake.sent_to(dm(USER)).await.len();
+    fake.say(AGENT, thread, true, &long).await;
+    fake.wait_new(dm(USER), from, "w249xxxxx").await;
+    let from = fake.sent_to(thread).await.len();
+    fake.command(AGENT, thread, "transcript", json!([])).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let file = loop {
+        let sent = fake.sent_to(thread).await;
+        if let Some(m) = sent[from.min(sent.len())..]
+            .iter()
+            .find(|m| m["multipart_files"].as_u64().unwrap_or(0) > 0)
+        {
+            break m.clone();
+        }
+        assert!(Instant::now() < deadline, "no transcript file: {sent:#?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(file["multipart_files"], 1, "{file:#?}");
+
     // A slash command from someone who is not staff: refused ephemerally, nothing sent.
     let before_thread = fake.sent_to(thread).await.len();
     let token = fake.command(USER, STAFF, "queue", json!([])).await;
