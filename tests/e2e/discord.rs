@@ -61,6 +61,8 @@ struct Fake {
     /// Set to make the live connection send RECONNECT (op 7) and close.
     kick: AtomicBool,
     identifies: AtomicU32,
+    /// The `shard` of each IDENTIFY: [id, total].
+    shards: Mutex<Vec<Value>>,
     resumes: AtomicU32,
     heartbeats: AtomicU32,
 }
@@ -506,6 +508,7 @@ async fn session(fake: Arc<Fake>, mut socket: WebSocket) {
                         }
                     }
                     Some(2) => {
+                        fake.shards.lock().await.push(v["d"]["shard"].clone());
                         fake.identifies.fetch_add(1, Ordering::SeqCst);
                         let addr = fake.addr.lock().await.clone();
                         let (s, session) = {
@@ -515,7 +518,7 @@ async fn session(fake: Arc<Fake>, mut socket: WebSocket) {
                             (gw.seq, gw.session)
                         };
                         let ready = json!({"op": 0, "t": "READY", "s": s, "d": {
-                            "v": 10, "user": bot_user(), "guilds": [],
+                            "v": 10, "user": bot_user(), "guilds": [], "shard": v["d"]["shard"].clone(),
                             "session_id": format!("session{session}"),
                             "resume_gateway_url": format!("ws://{addr}/ws"),
                             "application": {"id": APP.to_string(), "flags": 0}
@@ -1135,5 +1138,24 @@ async fn a_telegram_users_ticket_is_worked_in_discord() {
     telegram
         .wait_text(tg::USER, "Answered from Discord: use the portal")
         .await;
+    desk.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_serves_its_shard_range() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let fake = Arc::new(Fake::default());
+    let addr = listen(fake.clone()).await;
+    // This process has shard 1 of 2 (another would run `shards = "0-0/2"`).
+    let config =
+        discord_config(&addr).replace("support_channel", "shards = \"1/2\"\nsupport_channel");
+    let desk = start_desk(&config, data.path()).await;
+    wait_ready(&fake).await;
+    assert_eq!(*fake.shards.lock().await, [json!([1, 2])]);
+    // Events of its guilds are handled as on any shard.
+    fake.say(USER, SUPPORT, true, "I forgot my password").await;
+    fake.wait_text(dm(USER), "Reset a forgotten password").await;
+    // Commands are the application's: only shard 0's process registers them.
+    assert!(fake.calls_to("PUT", "/commands").await.is_empty());
     desk.abort();
 }
