@@ -559,6 +559,27 @@ impl Handler {
         }
     }
 
+    /// The engine's view of an interaction, or `None` where the desk does not answer.
+    async fn interaction_inbound(
+        &self,
+        ctx: &Context,
+        i: Interacted<'_>,
+        payload: Payload,
+    ) -> Option<Inbound> {
+        let (chat, thread) = self
+            .route(&ctx.http, i.user, i.channel, i.in_guild, true)
+            .await?;
+        Some(Inbound {
+            update_id: format!("dc:i:{}", i.id),
+            from: user_ref(i.user),
+            chat,
+            lang_hint: lang_of(i.locale),
+            roles: member_roles(i.member),
+            thread,
+            payload,
+        })
+    }
+
     async fn on_command(&self, ctx: &Context, c: &CommandInteraction) {
         // Deferred at once, privately: the answer comes as a message, a refusal in its place.
         let defer = CreateInteractionResponse::Defer(
@@ -567,21 +588,23 @@ impl Handler {
         if let Err(e) = c.create_response(&ctx.http, defer).await {
             tracing::warn!(error = %e, "deferring a slash command failed");
         }
-        let Some((chat, thread)) = self
-            .route(&ctx.http, &c.user, c.channel_id, c.guild_id.is_some(), true)
+        let Some(inbound) = self
+            .interaction_inbound(
+                ctx,
+                Interacted {
+                    id: c.id.get(),
+                    user: &c.user,
+                    channel: c.channel_id,
+                    in_guild: c.guild_id.is_some(),
+                    locale: &c.locale,
+                    member: c.member.as_deref(),
+                },
+                Payload::Text(command_text(c)),
+            )
             .await
         else {
             let _ = c.delete_response(&ctx.http).await;
             return;
-        };
-        let inbound = Inbound {
-            update_id: format!("dc:i:{}", c.id.get()),
-            from: user_ref(&c.user),
-            chat,
-            lang_hint: lang_of(&c.locale),
-            roles: member_roles(c.member.as_deref()),
-            thread,
-            payload: Payload::Text(command_text(c)),
         };
         match self.deliver(inbound, true).await {
             Some(Answer::Refused(text)) => {
@@ -614,20 +637,22 @@ impl Handler {
             },
             _ => c.data.custom_id.clone(),
         };
-        let Some((chat, thread)) = self
-            .route(&ctx.http, &c.user, c.channel_id, c.guild_id.is_some(), true)
+        let Some(inbound) = self
+            .interaction_inbound(
+                ctx,
+                Interacted {
+                    id: c.id.get(),
+                    user: &c.user,
+                    channel: c.channel_id,
+                    in_guild: c.guild_id.is_some(),
+                    locale: &c.locale,
+                    member: c.member.as_ref(),
+                },
+                Payload::Button(data),
+            )
             .await
         else {
             return;
-        };
-        let inbound = Inbound {
-            update_id: format!("dc:i:{}", c.id.get()),
-            from: user_ref(&c.user),
-            chat,
-            lang_hint: lang_of(&c.locale),
-            roles: member_roles(c.member.as_ref()),
-            thread,
-            payload: Payload::Button(data),
         };
         if let Some(Answer::Refused(text)) = self.deliver(inbound, true).await {
             let followup = CreateInteractionResponseFollowup::new()
@@ -639,6 +664,16 @@ impl Handler {
             }
         }
     }
+}
+
+/// What the engine needs of a command or component interaction.
+struct Interacted<'a> {
+    id: u64,
+    user: &'a User,
+    channel: ChannelId,
+    in_guild: bool,
+    locale: &'a str,
+    member: Option<&'a serenity::all::Member>,
 }
 
 fn member_roles(member: Option<&serenity::all::Member>) -> Vec<String> {

@@ -476,6 +476,28 @@ async fn send(socket: &mut WebSocket, v: &Value) -> bool {
         .is_ok()
 }
 
+/// Sends the dispatches after sequence number `from`; the last one sent (or `from`), or
+/// `None` when the connection is gone.
+async fn send_after(fake: &Fake, socket: &mut WebSocket, from: u64) -> Option<u64> {
+    let due: Vec<(u64, Value)> = fake
+        .gateway
+        .lock()
+        .await
+        .events
+        .iter()
+        .filter(|(s, _)| *s > from)
+        .cloned()
+        .collect();
+    let mut last = from;
+    for (s, e) in due {
+        if !send(socket, &e).await {
+            return None;
+        }
+        last = s;
+    }
+    Some(last)
+}
+
 /// One gateway connection: HELLO; IDENTIFY → READY or RESUME → the missed dispatches and
 /// RESUMED; heartbeats acknowledged; dispatches sent as they are queued.
 async fn session(fake: Arc<Fake>, mut socket: WebSocket) {
@@ -531,22 +553,9 @@ async fn session(fake: Arc<Fake>, mut socket: WebSocket) {
                     Some(6) => {
                         fake.resumes.fetch_add(1, Ordering::SeqCst);
                         let from = v["d"]["seq"].as_u64().unwrap_or(0);
-                        let missed: Vec<(u64, Value)> = fake
-                            .gateway
-                            .lock()
-                            .await
-                            .events
-                            .iter()
-                            .filter(|(s, _)| *s > from)
-                            .cloned()
-                            .collect();
-                        let mut last = from;
-                        for (s, e) in missed {
-                            if !send(&mut socket, &e).await {
-                                return;
-                            }
-                            last = s;
-                        }
+                        let Some(last) = send_after(&fake, &mut socket, from).await else {
+                            return;
+                        };
                         if !send(&mut socket, &json!({"op": 0, "t": "RESUMED", "s": last, "d": {}})).await {
                             return;
                         }
@@ -566,21 +575,10 @@ async fn session(fake: Arc<Fake>, mut socket: WebSocket) {
                 if fake.hold.load(Ordering::SeqCst) {
                     continue;
                 }
-                let due: Vec<(u64, Value)> = fake
-                    .gateway
-                    .lock()
-                    .await
-                    .events
-                    .iter()
-                    .filter(|(s, _)| *s > upto)
-                    .cloned()
-                    .collect();
-                for (s, e) in due {
-                    if !send(&mut socket, &e).await {
-                        return;
-                    }
-                    sent = Some(s);
-                }
+                let Some(last) = send_after(&fake, &mut socket, upto).await else {
+                    return;
+                };
+                sent = Some(last);
             }
         }
     }
@@ -621,6 +619,19 @@ async fn start_desk(config: &str, data: &std::path::Path) -> tokio::task::JoinHa
             panic!("serve ended: {e:#}");
         }
     })
+}
+
+/// A desk on a fresh data dir, serving the configuration `config` makes for the fake
+/// Discord's address, connected to that fake.
+async fn running(
+    config: impl FnOnce(&str) -> String,
+) -> (Arc<Fake>, tokio::task::JoinHandle<()>, tempfile::TempDir) {
+    let data = tempfile::tempdir().expect("tempdir");
+    let fake = Arc::new(Fake::default());
+    let addr = listen(fake.clone()).await;
+    let desk = start_desk(&config(&addr), data.path()).await;
+    wait_ready(&fake).await;
+    (fake, desk, data)
 }
 
 /// Waits until the bot is connected (READY sent) and has registered its commands.
@@ -688,11 +699,7 @@ async fn open_ticket(fake: &Fake, question: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_desk_works_in_discord_with_the_real_client() {
-    let data = tempfile::tempdir().expect("tempdir");
-    let fake = Arc::new(Fake::default());
-    let addr = listen(fake.clone()).await;
-    let desk = start_desk(&discord_config(&addr), data.path()).await;
-    wait_ready(&fake).await;
+    let (fake, desk, _data) = running(discord_config).await;
 
     // Slash commands: the users' everywhere, the agents' in the staff channel's guild.
     let global = fake
@@ -956,11 +963,7 @@ async fn the_desk_works_in_discord_with_the_real_client() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discord_limits_and_failures_deliver_once() {
-    let data = tempfile::tempdir().expect("tempdir");
-    let fake = Arc::new(Fake::default());
-    let addr = listen(fake.clone()).await;
-    let desk = start_desk(&discord_config(&addr), data.path()).await;
-    wait_ready(&fake).await;
+    let (fake, desk, _data) = running(discord_config).await;
 
     // Discord says 429: the message waits and arrives once.
     fake.refuse_429.store(1, Ordering::SeqCst);
@@ -1050,11 +1053,7 @@ async fn discord_limits_and_failures_deliver_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_reconnect_loses_no_event() {
-    let data = tempfile::tempdir().expect("tempdir");
-    let fake = Arc::new(Fake::default());
-    let addr = listen(fake.clone()).await;
-    let desk = start_desk(&discord_config(&addr), data.path()).await;
-    wait_ready(&fake).await;
+    let (fake, desk, _data) = running(discord_config).await;
     fake.say(USER, dm(USER), false, "I forgot my password")
         .await;
     fake.wait_text(dm(USER), "Reset a forgotten password").await;
@@ -1081,18 +1080,16 @@ async fn a_gateway_reconnect_loses_no_event() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_telegram_users_ticket_is_worked_in_discord() {
     use crate::telegram as tg;
-    let data = tempfile::tempdir().expect("tempdir");
-    let discord = Arc::new(Fake::default());
-    let addr = listen(discord.clone()).await;
     let telegram = Arc::new(tg::Fake::default());
     let url = tg::listen(telegram.clone()).await;
     // No Telegram agents' group: line 2 works in the Discord staff channel.
-    let config = format!(
-        "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nthrottle = false\n{}",
-        discord_config(&addr)
-    );
-    let desk = start_desk(&config, data.path()).await;
-    wait_ready(&discord).await;
+    let (discord, desk, _data) = running(|addr| {
+        format!(
+            "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nthrottle = false\n{}",
+            discord_config(addr)
+        )
+    })
+    .await;
 
     telegram
         .say(tg::USER, tg::USER, "I forgot my password")
@@ -1143,14 +1140,11 @@ async fn a_telegram_users_ticket_is_worked_in_discord() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_process_serves_its_shard_range() {
-    let data = tempfile::tempdir().expect("tempdir");
-    let fake = Arc::new(Fake::default());
-    let addr = listen(fake.clone()).await;
     // This process has shard 1 of 2 (another would run `shards = "0-0/2"`).
-    let config =
-        discord_config(&addr).replace("support_channel", "shards = \"1/2\"\nsupport_channel");
-    let desk = start_desk(&config, data.path()).await;
-    wait_ready(&fake).await;
+    let (fake, desk, _data) = running(|addr| {
+        discord_config(addr).replace("support_channel", "shards = \"1/2\"\nsupport_channel")
+    })
+    .await;
     assert_eq!(*fake.shards.lock().await, [json!([1, 2])]);
     // Events of its guilds are handled as on any shard.
     fake.say(USER, SUPPORT, true, "I forgot my password").await;
