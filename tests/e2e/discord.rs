@@ -749,6 +749,24 @@ async fn the_desk_works_in_discord_with_the_real_client() {
         callbacks.iter().all(|(_, b)| b["type"] == 6),
         "{callbacks:?}"
     );
+    // A button pressed again once its choice is made: the refusal is a follow-up only the
+    // user sees (flags 64), and nothing is sent to the DM.
+    let before = fake.sent_to(dm(USER)).await.len();
+    let not_helped = buttons(&dms[0])[1].1.clone();
+    let token = fake.press(USER, dm(USER), &not_helped).await;
+    let followup = fake
+        .wait_call("POST", &format!("webhooks/{APP}/{token}"))
+        .await;
+    assert_eq!(followup[0].1["flags"], 64, "{followup:?}");
+    assert!(
+        followup[0].1["content"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no longer open"),
+        "{followup:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(fake.sent_to(dm(USER)).await.len(), before);
 
     // [Claim], pressed in the thread by an agent recognised by role.
     let card = fake.sent_to(thread).await;
