@@ -27,6 +27,8 @@ const USER: u64 = 111;
 /// Staff by role only: holds `AGENT_ROLE`, and no `[[staff]]` names this id.
 const AGENT: u64 = 900;
 const AGENT_ROLE: &str = "777";
+/// An admin, by user id.
+const ADMIN: u64 = 901;
 
 /// A user's DM channel with the bot.
 fn dm(user: u64) -> u64 {
@@ -48,6 +50,8 @@ struct Fake {
     calls: Mutex<Vec<(String, String, Value)>>,
     /// Messages created, with `channel_id`.
     messages: Mutex<Vec<Value>>,
+    /// Attachments by file name, served under `/attachments/`.
+    files: Mutex<HashMap<String, String>>,
     /// Nonce → message, for `enforce_nonce`.
     nonces: Mutex<HashMap<String, Value>>,
     /// How many message posts to answer with 429.
@@ -182,6 +186,23 @@ impl Fake {
         let token = i["token"].as_str().unwrap_or("").to_string();
         self.dispatch("INTERACTION_CREATE", i).await;
         token
+    }
+
+    /// A DM from `from` with a text file attached.
+    async fn upload(&self, from: u64, text: &str, name: &str, content: &str) {
+        self.files
+            .lock()
+            .await
+            .insert(name.to_string(), content.to_string());
+        let addr = self.addr.lock().await.clone();
+        let mut m = message(self.id(), dm(from), user(from), text);
+        m["attachments"] = json!([{
+            "id": self.id().to_string(), "filename": name, "size": content.len(),
+            "url": format!("http://{addr}/attachments/{name}"),
+            "proxy_url": format!("http://{addr}/attachments/{name}"),
+            "content_type": "text/markdown; charset=utf-8"
+        }]);
+        self.dispatch("MESSAGE_CREATE", m).await;
     }
 
     async fn calls_to(&self, method: &str, path_part: &str) -> Vec<(String, Value)> {
@@ -451,6 +472,10 @@ async fn rest(State(fake): State<Arc<Fake>>, method: Method, uri: Uri, body: Byt
             m["flags"] = body["flags"].clone();
             json_response(StatusCode::OK, m)
         }
+        ("GET", ["attachments", name]) => match fake.files.lock().await.get(*name) {
+            Some(text) => text.clone().into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        },
         ("PUT", ["applications", ..]) => {
             fake.calls.lock().await.push(record(&method_name));
             json_response(StatusCode::OK, json!([]))
@@ -605,7 +630,8 @@ fn discord_config(addr: &str) -> String {
     format!(
         "[discord]\ntoken = \"discord-test-token\"\napi_proxy = \"http://{addr}\"\n\
          agent_channel = \"{STAFF}\"\nsupport_channel = \"{SUPPORT}\"\n\
-         [[staff]]\nname = \"Discord agents\"\nrole = \"agent\"\ndiscord_role = \"{AGENT_ROLE}\"\n"
+         [[staff]]\nname = \"Discord agents\"\nrole = \"agent\"\ndiscord_role = \"{AGENT_ROLE}\"\n\
+         [[staff]]\nname = \"root\"\nrole = \"admin\"\ndiscord = \"{ADMIN}\"\n"
     )
 }
 
@@ -1169,5 +1195,22 @@ async fn a_process_serves_its_shard_range() {
     fake.wait_text(dm(USER), "Reset a forgotten password").await;
     // Commands are the application's: only shard 0's process registers them.
     assert!(fake.calls_to("PUT", "/commands").await.is_empty());
+    desk.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admins_markdown_attachment_becomes_an_article() {
+    let (fake, desk, _data) = running(discord_config).await;
+    let article =
+        "---\nslug: badge-lost\ntitle: Lost badge\nlang: en\n---\nTell security at once.\n";
+    // From a user, it is refused; from the admin, it is stored and answers at once.
+    fake.upload(USER, "/kb add", "badge-lost.md", article).await;
+    fake.wait_text(dm(USER), "for support staff").await;
+    fake.upload(ADMIN, "/kb add", "badge-lost.md", article)
+        .await;
+    fake.wait_text(dm(ADMIN), "Lost badge. Users get it from now on.")
+        .await;
+    fake.say(USER, dm(USER), false, "I lost my badge").await;
+    fake.wait_text(dm(USER), "Lost badge").await;
     desk.abort();
 }
