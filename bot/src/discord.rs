@@ -34,7 +34,6 @@ use serenity::all::{
     EditInteractionResponse, EditThread, EventHandler, GatewayIntents, Http, HttpBuilder,
     Interaction, Message, Nonce, Ready, User, UserId,
 };
-use sqlx::Row;
 
 /// Discord's limit on a message's length.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
@@ -135,13 +134,6 @@ fn send_error(e: serenity::Error) -> SendError {
     }
 }
 
-fn db_error(e: sqlx::Error) -> SendError {
-    SendError::Retry {
-        after_ms: None,
-        reason: format!("database: {e}"),
-    }
-}
-
 /// The components of a message's buttons: rating buttons (1–5) become one select menu, others
 /// rows of buttons.
 fn components(buttons: &[frontline_core::Button]) -> Vec<CreateActionRow> {
@@ -210,27 +202,27 @@ impl DiscordChannel {
 
     /// The thread of `about` in `channel`, created (`#N subject`) or unarchived as needed.
     async fn thread_for(&self, channel: u64, about: &TicketThread) -> Result<u64, SendError> {
-        let row = sqlx::query(
-            "SELECT thread, closed FROM chat_threads WHERE channel = 'discord' AND chat = $1 AND ticket_id = $2",
-        )
-        .bind(channel.to_string())
-        .bind(about.ticket)
-        .fetch_optional(self.store.pool())
-        .await
-        .map_err(db_error)?;
-        if let Some(row) = row {
-            let thread: String = row.try_get("thread").map_err(db_error)?;
-            let closed: i64 = row.try_get("closed").map_err(db_error)?;
-            let id: u64 = thread.parse().unwrap_or(0);
+        let key = channel.to_string();
+        if let Some(known) = self
+            .store
+            .chat_thread(ChannelKind::Discord, &key, about.ticket)
+            .await?
+        {
+            let id: u64 = known.thread.parse().unwrap_or(0);
             if id == 0 {
-                return Err(SendError::Permanent(format!("bad thread id `{thread}`")));
+                return Err(SendError::Permanent(format!(
+                    "bad thread id `{}`",
+                    known.thread
+                )));
             }
-            if closed != 0 && about.open {
+            if known.closed && about.open {
                 ChannelId::new(id)
                     .edit_thread(&self.http, EditThread::new().archived(false))
                     .await
                     .map_err(send_error)?;
-                self.set_closed(channel, about.ticket, false).await?;
+                self.store
+                    .set_chat_thread_closed(ChannelKind::Discord, &key, about.ticket, false)
+                    .await?;
             }
             return Ok(id);
         }
@@ -242,30 +234,15 @@ impl DiscordChannel {
             )
             .await
             .map_err(send_error)?;
-        sqlx::query(
-            "INSERT INTO chat_threads (channel, chat, ticket_id, thread) VALUES ('discord', $1, $2, $3) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(channel.to_string())
-        .bind(about.ticket)
-        .bind(thread.id.get().to_string())
-        .execute(self.store.pool())
-        .await
-        .map_err(db_error)?;
+        self.store
+            .add_chat_thread(
+                ChannelKind::Discord,
+                &key,
+                about.ticket,
+                &thread.id.get().to_string(),
+            )
+            .await?;
         Ok(thread.id.get())
-    }
-
-    async fn set_closed(&self, channel: u64, ticket: i64, closed: bool) -> Result<(), SendError> {
-        sqlx::query(
-            "UPDATE chat_threads SET closed = $1 WHERE channel = 'discord' AND chat = $2 AND ticket_id = $3",
-        )
-        .bind(i64::from(closed))
-        .bind(channel.to_string())
-        .bind(ticket)
-        .execute(self.store.pool())
-        .await
-        .map_err(db_error)?;
-        Ok(())
     }
 }
 
@@ -364,7 +341,14 @@ impl frontline_core::Channel for DiscordChannel {
                 .edit_thread(&self.http, EditThread::new().archived(true))
                 .await
                 .map_err(send_error)?;
-            self.set_closed(staff_channel, about.ticket, true).await?;
+            self.store
+                .set_chat_thread_closed(
+                    ChannelKind::Discord,
+                    &staff_channel.to_string(),
+                    about.ticket,
+                    true,
+                )
+                .await?;
         }
         Ok(())
     }
@@ -372,14 +356,11 @@ impl frontline_core::Channel for DiscordChannel {
 
 /// The ticket whose thread `thread` is, if it is one.
 pub async fn ticket_of_thread(store: &Store, thread: u64) -> Option<TicketId> {
-    let row =
-        sqlx::query("SELECT ticket_id FROM chat_threads WHERE channel = 'discord' AND thread = $1")
-            .bind(thread.to_string())
-            .fetch_optional(store.pool())
-            .await
-            .ok()??;
-    let id: i64 = row.try_get("ticket_id").ok()?;
-    TicketId::parse(&id.to_string()).ok()
+    // Discord's channel ids are unique: the thread alone names it.
+    store
+        .ticket_of_chat_thread(ChannelKind::Discord, None, &thread.to_string())
+        .await
+        .ok()?
 }
 
 fn user_ref(u: &User) -> UserRef {

@@ -17,7 +17,6 @@ use frontline_core::{
     ChannelKind, ChatRef, Engine, Inbound, Lang, Media, Outbound, Payload, SendError, Store,
     TicketId, UserRef,
 };
-use sqlx::Row;
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::payloads::{
@@ -144,28 +143,21 @@ impl TelegramChannel {
 
     /// The topic of `about` in `chat`, created (`#N subject`) or reopened as needed.
     async fn topic_for(&self, chat: ChatId, about: &TicketThread) -> Result<ThreadId, SendError> {
-        let db = |e: sqlx::Error| SendError::Retry {
-            after_ms: None,
-            reason: format!("database: {e}"),
-        };
-        let row = sqlx::query(
-            "SELECT thread, closed FROM chat_threads WHERE channel = 'telegram' AND chat = $1 AND ticket_id = $2",
-        )
-        .bind(chat.0.to_string())
-        .bind(about.ticket)
-        .fetch_optional(self.store.pool())
-        .await
-        .map_err(db)?;
-        if let Some(row) = row {
-            let thread: String = row.try_get("thread").map_err(db)?;
-            let closed: i64 = row.try_get("closed").map_err(db)?;
-            let id = ThreadId(MessageId(thread.parse().unwrap_or(0)));
-            if closed != 0 && about.open {
+        let key = chat.0.to_string();
+        if let Some(known) = self
+            .store
+            .chat_thread(ChannelKind::Telegram, &key, about.ticket)
+            .await?
+        {
+            let id = ThreadId(MessageId(known.thread.parse().unwrap_or(0)));
+            if known.closed && about.open {
                 self.bot
                     .reopen_forum_topic(Recipient::Id(chat), id)
                     .await
                     .map_err(send_error)?;
-                self.set_closed(chat, about.ticket, false).await?;
+                self.store
+                    .set_chat_thread_closed(ChannelKind::Telegram, &key, about.ticket, false)
+                    .await?;
             }
             return Ok(id);
         }
@@ -176,33 +168,15 @@ impl TelegramChannel {
             .create_forum_topic(Recipient::Id(chat), name)
             .await
             .map_err(send_error)?;
-        sqlx::query(
-            "INSERT INTO chat_threads (channel, chat, ticket_id, thread) VALUES ('telegram', $1, $2, $3) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(chat.0.to_string())
-        .bind(about.ticket)
-        .bind(topic.thread_id.0.0.to_string())
-        .execute(self.store.pool())
-        .await
-        .map_err(db)?;
+        self.store
+            .add_chat_thread(
+                ChannelKind::Telegram,
+                &key,
+                about.ticket,
+                &topic.thread_id.0.0.to_string(),
+            )
+            .await?;
         Ok(topic.thread_id)
-    }
-
-    async fn set_closed(&self, chat: ChatId, ticket: i64, closed: bool) -> Result<(), SendError> {
-        sqlx::query(
-            "UPDATE chat_threads SET closed = $1 WHERE channel = 'telegram' AND chat = $2 AND ticket_id = $3",
-        )
-        .bind(i64::from(closed))
-        .bind(chat.0.to_string())
-        .bind(ticket)
-        .execute(self.store.pool())
-        .await
-        .map_err(|e| SendError::Retry {
-            after_ms: None,
-            reason: format!("database: {e}"),
-        })?;
-        Ok(())
     }
 }
 
@@ -212,30 +186,22 @@ pub async fn ticket_of_message(
     chat: ChatId,
     message: MessageId,
 ) -> Option<TicketId> {
-    let row = sqlx::query(
-        "SELECT ticket_id FROM chat_messages WHERE channel = 'telegram' AND chat = $1 AND message_id = $2",
-    )
-    .bind(chat.0.to_string())
-    .bind(message.0.to_string())
-    .fetch_optional(store.pool())
-    .await
-    .ok()??;
-    let id: i64 = row.try_get("ticket_id").ok()?;
-    TicketId::parse(&id.to_string()).ok()
+    store
+        .ticket_of_chat_message(
+            ChannelKind::Telegram,
+            &chat.0.to_string(),
+            &message.0.to_string(),
+        )
+        .await
+        .ok()?
 }
 
 /// The ticket whose topic `thread` of `chat` is, if it is one.
 pub async fn ticket_of_topic(store: &Store, chat: &str, thread: &str) -> Option<TicketId> {
-    let row = sqlx::query(
-        "SELECT ticket_id FROM chat_threads WHERE channel = 'telegram' AND chat = $1 AND thread = $2",
-    )
-    .bind(chat)
-    .bind(thread)
-    .fetch_optional(store.pool())
-    .await
-    .ok()??;
-    let id: i64 = row.try_get("ticket_id").ok()?;
-    TicketId::parse(&id.to_string()).ok()
+    store
+        .ticket_of_chat_thread(ChannelKind::Telegram, Some(chat), thread)
+        .await
+        .ok()?
 }
 
 #[async_trait]
@@ -276,19 +242,14 @@ impl frontline_core::Channel for TelegramChannel {
             // In a group without topics, remember which ticket the message is about: an
             // agent's reply to it is about that ticket.
             if let (Some(about), None, true) = (&m.about, topic, chat.0 < 0) {
-                sqlx::query(
-                    "INSERT INTO chat_messages (channel, chat, message_id, ticket_id) \
-                     VALUES ('telegram', $1, $2, $3) ON CONFLICT DO NOTHING",
-                )
-                .bind(chat.0.to_string())
-                .bind(sent.id.0.to_string())
-                .bind(about.ticket)
-                .execute(self.store.pool())
-                .await
-                .map_err(|e| SendError::Retry {
-                    after_ms: None,
-                    reason: format!("database: {e}"),
-                })?;
+                self.store
+                    .add_chat_message(
+                        ChannelKind::Telegram,
+                        &chat.0.to_string(),
+                        &sent.id.0.to_string(),
+                        about.ticket,
+                    )
+                    .await?;
             }
         }
         if let Some((from, id)) = m.forward.as_ref().and_then(|f| copy_source(&f.reference)) {
@@ -317,7 +278,14 @@ impl frontline_core::Channel for TelegramChannel {
                 .close_forum_topic(Recipient::Id(chat), t)
                 .await
                 .map_err(send_error)?;
-            self.set_closed(chat, about.ticket, true).await?;
+            self.store
+                .set_chat_thread_closed(
+                    ChannelKind::Telegram,
+                    &chat.0.to_string(),
+                    about.ticket,
+                    true,
+                )
+                .await?;
         }
         Ok(())
     }

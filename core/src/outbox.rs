@@ -39,6 +39,17 @@ pub enum SendError {
     Permanent(String),
 }
 
+/// The desk's own storage failing while a message is sent (recording a thread, say): worth
+/// another try.
+impl From<crate::error::CoreError> for SendError {
+    fn from(e: crate::error::CoreError) -> Self {
+        SendError::Retry {
+            after_ms: None,
+            reason: e.to_string(),
+        }
+    }
+}
+
 /// A chat platform, as the dispatcher sees it.
 #[async_trait]
 pub trait Channel: Send + Sync {
