@@ -897,21 +897,30 @@ impl Shards {
     }
 }
 
-/// Connects to the gateway (through the URL the REST base gives) and hands every event to the
-/// engine until the connection ends for good.
+/// The gateway client, handing every event to the engine. Its REST client
+/// (`client.http`) is the one the outbox should send with too: one rate limiter for the bot.
 ///
 /// # Errors
-/// When the client cannot be built or the gateway refuses for good (a bad token, intents not
-/// enabled).
-pub async fn run_gateway(
+/// When the client cannot be built.
+pub async fn client(
     engine: Arc<Engine>,
     http: Http,
     places: Places,
+) -> serenity::Result<serenity::Client> {
+    serenity::all::ClientBuilder::new_with_http(http, intents())
+        .event_handler(Handler::new(engine, places))
+        .await
+}
+
+/// Connects to the gateway (through the URL the REST base gives) and runs until the
+/// connection ends for good.
+///
+/// # Errors
+/// When the gateway refuses for good (a bad token, intents not enabled).
+pub async fn run_gateway(
+    mut client: serenity::Client,
     shards: Option<Shards>,
 ) -> anyhow::Result<()> {
-    let mut client = serenity::all::ClientBuilder::new_with_http(http, intents())
-        .event_handler(Handler::new(engine, places))
-        .await?;
     match shards {
         Some(s) => {
             client

@@ -84,28 +84,26 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
             .iter()
             .filter_map(|s| id(&s.discord))
             .collect();
-        // Two clients with one configuration: the gateway's takes ownership of its own.
-        let http = Arc::new(discord::http(token.expose(), dc.api_proxy.as_deref()));
+        let client = discord::client(
+            engine.clone(),
+            discord::http(token.expose(), dc.api_proxy.as_deref()),
+            places.clone(),
+        )
+        .await?;
         // Tickets get a thread in the staff channel and in every channel a route sends them to.
         let thread_channels = places
             .staff
             .into_iter()
             .chain(places.routed.iter().copied())
             .collect();
+        // The outbox sends with the gateway client's REST client: one rate limiter per bot.
         channels.push(Arc::new(discord::DiscordChannel::new(
-            http,
+            client.http.clone(),
             app.store.clone(),
             thread_channels,
             staff_users,
         )));
-        let gateway_http = discord::http(token.expose(), dc.api_proxy.as_deref());
-        let engine = engine.clone();
-        inbound.push(Box::pin(discord::run_gateway(
-            engine,
-            gateway_http,
-            places,
-            shards,
-        )));
+        inbound.push(Box::pin(discord::run_gateway(client, shards)));
     }
     let dispatcher = Dispatcher::new(app.store.clone(), app.engine.clock().clone(), channels);
     let ready = app.engine.outbox_ready();
