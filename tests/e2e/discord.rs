@@ -261,6 +261,16 @@ impl Fake {
         }
     }
 
+    /// Waits for the deferred reply of interaction `token` to be edited (`PATCH`: a refusal)
+    /// or deleted (`DELETE`: the answer went to the chat).
+    async fn original_response(&self, token: &str, method: &str) -> Vec<(String, Value)> {
+        self.wait_call(
+            method,
+            &format!("webhooks/{APP}/{token}/messages/@original"),
+        )
+        .await
+    }
+
     /// Waits for a REST call `method` to a path containing `path_part`.
     async fn wait_call(&self, method: &str, path_part: &str) -> Vec<(String, Value)> {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -886,12 +896,7 @@ async fn the_desk_works_in_discord_with_the_real_client() {
     // A slash command from someone who is not staff: refused ephemerally, nothing sent.
     let before_thread = fake.sent_to(thread).await.len();
     let token = fake.command(USER, STAFF, "queue", json!([])).await;
-    let edits = fake
-        .wait_call(
-            "PATCH",
-            &format!("webhooks/{APP}/{token}/messages/@original"),
-        )
-        .await;
+    let edits = fake.original_response(&token, "PATCH").await;
     assert!(
         edits[0].1["content"]
             .as_str()
@@ -912,12 +917,7 @@ async fn the_desk_works_in_discord_with_the_real_client() {
             json!([{"name": "ticket", "type": 4, "value": 99}]),
         )
         .await;
-    let edits = fake
-        .wait_call(
-            "PATCH",
-            &format!("webhooks/{APP}/{token}/messages/@original"),
-        )
-        .await;
+    let edits = fake.original_response(&token, "PATCH").await;
     assert!(
         edits[0].1["content"].as_str().unwrap_or("").contains("99"),
         "{edits:?}"
@@ -932,11 +932,7 @@ async fn the_desk_works_in_discord_with_the_real_client() {
             json!([{"name": "ticket", "type": 4, "value": 1}]),
         )
         .await;
-    fake.wait_call(
-        "DELETE",
-        &format!("webhooks/{APP}/{token}/messages/@original"),
-    )
-    .await;
+    fake.original_response(&token, "DELETE").await;
     let status = fake.wait_new(dm(USER), from, "#1").await;
     assert_eq!(status.len(), 1, "{status:#?}");
 
@@ -1079,11 +1075,7 @@ async fn discord_limits_and_failures_deliver_once() {
     let from = fake.sent_to(dm(USER)).await.len();
     fake.say(USER, other, true, "I forgot my password").await;
     let token = fake.command(USER, other, "my", json!([])).await;
-    fake.wait_call(
-        "DELETE",
-        &format!("webhooks/{APP}/{token}/messages/@original"),
-    )
-    .await;
+    fake.original_response(&token, "DELETE").await;
     let new = fake.wait_new(dm(USER), from, "").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
