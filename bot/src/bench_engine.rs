@@ -15,7 +15,7 @@ use frontline_kb::KnowledgeBase;
 use serde::Serialize;
 
 /// Questions the bundled knowledge base answers outright (checked before timing).
-const ANSWERED: &[&str] = &[
+pub(crate) const ANSWERED: &[&str] = &[
     "I forgot my password",
     "How do I connect to the VPN?",
     "how do I restore files",
@@ -23,7 +23,7 @@ const ANSWERED: &[&str] = &[
     "camera microphone",
 ];
 /// A question nothing in the knowledge base matches: it goes straight to registration.
-const UNANSWERED: &str = "the coffee machine on the third floor makes strange noises";
+pub(crate) const UNANSWERED: &str = "the coffee machine on the third floor makes strange noises";
 
 #[derive(Debug, Serialize)]
 struct EngineBench {
@@ -86,7 +86,7 @@ pub async fn run(
     Ok(())
 }
 
-async fn fresh_postgres(admin: &str) -> anyhow::Result<(String, String)> {
+pub(crate) async fn fresh_postgres(admin: &str) -> anyhow::Result<(String, String)> {
     use sqlx::Connection;
     let name = format!("frontline_bench_{}", std::process::id());
     let mut conn = sqlx::PgConnection::connect(admin)
@@ -102,7 +102,7 @@ async fn fresh_postgres(admin: &str) -> anyhow::Result<(String, String)> {
     Ok((format!("{base}/{name}"), name))
 }
 
-async fn drop_postgres(admin: &str, name: &str) {
+pub(crate) async fn drop_postgres(admin: &str, name: &str) {
     use sqlx::Connection;
     if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
         let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -123,6 +123,7 @@ fn inbound(name: &str, n: usize, payload: Payload) -> Inbound {
         chat: ChatRef::new(ChannelKind::Console, name),
         lang_hint: Some(Lang::En),
         roles: Vec::new(),
+        message: None,
         thread: None,
         payload,
     }
@@ -234,10 +235,20 @@ async fn bench_db(
 
 /// The "incident" button of `user`'s newest question (the bench's tap), found by index.
 async fn kind_button(store: &Store, user: &str) -> anyhow::Result<String> {
+    kind_button_of(store, "console", user).await
+}
+
+/// The "incident" button of the newest question of `user` on `channel`.
+pub(crate) async fn kind_button_of(
+    store: &Store,
+    channel: &str,
+    user: &str,
+) -> anyhow::Result<String> {
     let question: i64 = sqlx::query_scalar(
         "SELECT q.id FROM questions q JOIN identities i ON i.person_id = q.person_id \
-         WHERE i.channel = 'console' AND i.external_id = $1 ORDER BY q.id DESC LIMIT 1",
+         WHERE i.channel = $1 AND i.external_id = $2 ORDER BY q.id DESC LIMIT 1",
     )
+    .bind(channel)
     .bind(user)
     .fetch_one(store.pool())
     .await?;

@@ -53,6 +53,9 @@ impl ConsoleChannel {
 
 /// How a message looks in the console.
 pub fn render(message: &Outbound) -> String {
+    if let Some(r) = &message.reaction {
+        return format!("→ {}: {} on “{}”\n", message.to.chat, r.emoji, r.message);
+    }
     let mut lines = message.text.lines();
     let first = lines.next().unwrap_or("");
     let mut s = format!("→ {}: {first}\n", message.to.chat);
@@ -343,6 +346,8 @@ pub async fn run(
             chat: ChatRef::new(ChannelKind::Console, name),
             lang_hint: None,
             roles: Vec::new(),
+            // The person's message, as they wrote it: what a reaction is shown on.
+            message: Some(text.chars().take(40).collect()),
             thread,
             payload,
         };
@@ -393,6 +398,7 @@ mod tests {
             about: None,
             forward: None,
             delivery: None,
+            reaction: None,
         };
         assert_eq!(
             render(&m),

@@ -267,7 +267,44 @@ impl frontline_core::Channel for DiscordChannel {
         ChannelKind::Discord
     }
 
+    fn merge_limit(&self) -> usize {
+        MAX_MESSAGE_CHARS
+    }
+
+    /// As sent: escaped.
+    fn text_len(&self, text: &str) -> usize {
+        escape(text).chars().count()
+    }
+
+    /// Staff channels have a thread per ticket.
+    fn threads_per_ticket(&self, to: &ChatRef) -> bool {
+        to.chat
+            .parse::<u64>()
+            .is_ok_and(|c| self.thread_channels.contains(&c))
+    }
+
     async fn send(&self, m: &Outbound) -> Result<(), SendError> {
+        if let Some(r) = &m.reaction {
+            let parsed = r
+                .message
+                .split_once(':')
+                .and_then(|(c, id)| Some((c.parse::<u64>().ok()?, id.parse::<u64>().ok()?)));
+            let Some((channel, id)) = parsed.filter(|(c, id)| *c != 0 && *id != 0) else {
+                return Err(SendError::Permanent(format!(
+                    "`{}` is not a Discord message",
+                    r.message
+                )));
+            };
+            return self
+                .http
+                .create_reaction(
+                    ChannelId::new(channel),
+                    serenity::all::MessageId::new(id),
+                    &serenity::all::ReactionType::Unicode(r.emoji.clone()),
+                )
+                .await
+                .map_err(send_error);
+        }
         let Ok(mut channel) = m.to.chat.parse::<u64>() else {
             return Err(SendError::Permanent(format!(
                 "`{}` is not a Discord channel id",
@@ -518,6 +555,7 @@ impl Handler {
             chat,
             lang_hint: None,
             roles,
+            message: Some(format!("{}:{}", msg.channel_id.get(), msg.id.get())),
             thread,
             payload,
         };
@@ -556,6 +594,7 @@ impl Handler {
             chat,
             lang_hint: lang_of(i.locale),
             roles: member_roles(i.member),
+            message: None,
             thread,
             payload,
         })

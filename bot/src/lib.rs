@@ -8,12 +8,14 @@
 //! - [`kb_cmd`]: `frontline kb …`: search, eval, import.
 //! - [`report_cmd`]: `frontline report …`.
 //! - [`telegram`], [`discord`]: the chat platforms' adapters; [`text`]: splitting long text.
-//! - [`bench_cmd`], [`bench_engine`], [`bench_discord`]: `frontline bench …`: load benchmarks.
+//! - [`bench_cmd`], [`bench_engine`], [`bench_discord`], [`bench_telegram`]: `frontline
+//!   bench …`: load benchmarks (the last end to end through teloxide against a fake Bot API).
 
 pub mod app;
 pub mod bench_cmd;
 pub mod bench_discord;
 pub mod bench_engine;
+pub mod bench_telegram;
 pub mod cli;
 pub mod config;
 pub mod console;

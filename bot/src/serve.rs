@@ -43,11 +43,13 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
             // The menu is a convenience: the desk works without it.
             tracing::warn!(error = %e, "setMyCommands failed");
         }
-        let relaxed = tg.throttle == Some(false);
+        // `throttle = false` (for local fakes) sends without any pacing at all.
+        let pacer = (tg.throttle != Some(false)).then(telegram::Pacer::new);
         channels.push(Arc::new(telegram::TelegramChannel::new(
-            telegram::paced(bot.clone(), relaxed),
+            bot.clone(),
             app.store.clone(),
             tg.agent_chat.filter(|_| tg.topics),
+            pacer,
         )));
         let engine = engine.clone();
         inbound.push(Box::pin(async move {
@@ -105,7 +107,9 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
         )));
         inbound.push(Box::pin(discord::run_gateway(client, shards)));
     }
-    let dispatcher = Dispatcher::new(app.store.clone(), app.engine.clock().clone(), channels);
+    let dispatcher = Dispatcher::new(app.store.clone(), app.engine.clock().clone(), channels)
+        .with_holder(instance_name(app));
+    tracing::info!(holder = dispatcher.holder(), "outbox dispatcher starting");
     let ready = app.engine.outbox_ready();
     let stop = Arc::new(Notify::new());
     tokio::select! {
@@ -117,6 +121,30 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// This instance's name in the outbox's leases: the same across restarts (a restarted
+/// process takes its own chats back at once), different between instances running at the
+/// same time — `FRONTLINE_INSTANCE` when set, else the host, the data directory, and what
+/// only one process can have at a time (the webhook's address, the Discord shards).
+fn instance_name(app: &App) -> String {
+    if let Ok(name) = std::env::var("FRONTLINE_INSTANCE")
+        && !name.trim().is_empty()
+    {
+        return name.trim().to_string();
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "host".into());
+    let mut name = format!("{}:{}", host.trim(), app.data_dir.display());
+    if let Some(listen) = &app.config.telegram.webhook_listen {
+        name.push_str(&format!(":tg={listen}"));
+    }
+    if let Some(shards) = &app.config.discord.shards {
+        name.push_str(&format!(":dc={shards}"));
+    }
+    name
 }
 
 /// Webhook mode: tells Telegram the URL and secret, then serves the endpoint. Several

@@ -17,11 +17,9 @@ use frontline_core::{
     ChannelKind, ChatRef, Engine, Inbound, Lang, Media, Outbound, Payload, SendError, Store,
     TicketId, UserRef,
 };
-use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::payloads::{
     CopyMessageSetters, GetUpdatesSetters, SendDocumentSetters, SendMessageSetters,
-    SetMyCommandsSetters,
+    SetMessageReactionSetters, SetMyCommandsSetters,
 };
 use teloxide::prelude::Requester;
 use teloxide::types::{
@@ -111,34 +109,109 @@ fn send_error(e: RequestError) -> SendError {
     }
 }
 
-/// Telegram's limits, kept ahead of time: about 1 message a second and 20 a minute per chat,
-/// 10 a minute per group, 30 a second overall (teloxide's `Throttle` queues to stay within
-/// them). `relaxed` lifts them, for tests against a local fake server.
-pub fn paced(bot: Bot, relaxed: bool) -> Throttle<Bot> {
-    let limits = if relaxed {
-        Limits {
-            messages_per_sec_chat: 1000,
-            messages_per_min_chat: 60_000,
-            messages_per_min_channel_or_supergroup: 60_000,
-            messages_per_sec_overall: 1000,
+/// Telegram's documented limits, kept ahead of time so it never has to refuse: about 30
+/// messages a second overall, one a second in a private chat, 20 a minute in a group.
+///
+/// Each is a GCRA limiter with a burst of one (governor), i.e. a minimum spacing, a little
+/// wider than the limit so no window of the limit's length ever holds one message too many.
+/// Only the chat that waits is held: the dispatcher works other chats meanwhile.
+pub struct Pacer {
+    overall: governor::DefaultDirectRateLimiter,
+    private: governor::DefaultKeyedRateLimiter<i64>,
+    groups: governor::DefaultKeyedRateLimiter<i64>,
+}
+
+impl Default for Pacer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pacer {
+    pub fn new() -> Pacer {
+        use governor::{Quota, RateLimiter};
+        let every = |ms: u64| {
+            Quota::with_period(Duration::from_millis(ms)).expect("a positive period is a quota")
+        };
+        Pacer {
+            overall: RateLimiter::direct(every(34)),
+            private: RateLimiter::keyed(every(1_010)),
+            groups: RateLimiter::keyed(every(3_050)),
         }
-    } else {
-        Limits::default()
-    };
-    Throttle::new_spawn(bot, limits)
+    }
+
+    /// Waits for the turn of one message to `chat`.
+    pub async fn message(&self, chat: ChatId) {
+        if chat.0 < 0 {
+            self.groups.until_key_ready(&chat.0).await;
+        } else {
+            self.private.until_key_ready(&chat.0).await;
+        }
+        self.overall.until_ready().await;
+        // Forget chats that have been quiet: the keyed state would otherwise grow with
+        // every user ever answered.
+        if self.private.len() > 10_000 {
+            self.private.retain_recent();
+        }
+    }
+
+    /// Waits for a turn of a request that is not a message (a reaction).
+    pub async fn request(&self) {
+        self.overall.until_ready().await;
+    }
 }
 
 /// The outbox's way to Telegram.
 pub struct TelegramChannel {
-    bot: Throttle<Bot>,
+    bot: Bot,
     store: Store,
     /// The agents' group, when it has forum topics: each ticket gets its own topic there.
     topics: Option<i64>,
+    /// Telegram's limits; `None` (`throttle = false`) sends at once, for local fakes.
+    pacer: Option<Pacer>,
 }
 
 impl TelegramChannel {
-    pub fn new(bot: Throttle<Bot>, store: Store, topics: Option<i64>) -> Self {
-        TelegramChannel { bot, store, topics }
+    pub fn new(bot: Bot, store: Store, topics: Option<i64>, pacer: Option<Pacer>) -> Self {
+        TelegramChannel {
+            bot,
+            store,
+            topics,
+            pacer,
+        }
+    }
+
+    /// Waits for the turn of one message to `chat`, when pacing.
+    async fn pace(&self, chat: ChatId) {
+        if let Some(p) = &self.pacer {
+            p.message(chat).await;
+        }
+    }
+
+    /// Puts a reaction on a person's message (`CHAT:MESSAGE`).
+    async fn react(&self, r: &frontline_core::Reaction) -> Result<(), SendError> {
+        let Some((chat, id)) = copy_source(&format!("tg:{}", r.message)) else {
+            return Err(SendError::Permanent(format!(
+                "`{}` is not a Telegram message",
+                r.message
+            )));
+        };
+        if let Some(p) = &self.pacer {
+            p.request().await;
+        }
+        self.bot
+            .set_message_reaction(Recipient::Id(chat), id)
+            .reaction(vec![teloxide::types::ReactionType::Emoji {
+                emoji: r.emoji.clone(),
+            }])
+            .await
+            .map_err(|e| match e {
+                // A reaction is a courtesy: one Telegram refuses (an emoji it does not allow
+                // in this chat, a message gone) is dropped, not retried, and holds nothing.
+                RequestError::Api(api) => SendError::Permanent(api.to_string()),
+                other => send_error(other),
+            })?;
+        Ok(())
     }
 
     /// The topic of `about` in `chat`, created (`#N subject`) or reopened as needed.
@@ -210,10 +283,26 @@ impl frontline_core::Channel for TelegramChannel {
         ChannelKind::Telegram
     }
 
+    fn merge_limit(&self) -> usize {
+        MAX_MESSAGE_UTF16
+    }
+
+    fn text_len(&self, text: &str) -> usize {
+        text.encode_utf16().count()
+    }
+
+    /// The agents' forum has a topic per ticket.
+    fn threads_per_ticket(&self, to: &ChatRef) -> bool {
+        matches!(target(to), Some((chat, None)) if self.topics == Some(chat.0))
+    }
+
     /// Sends a message (in parts, when long). A part that fails is retried by the outbox with
     /// the whole message, so a failure after the first part repeats the parts before it:
     /// splitting is rare (over 4,096 characters) and failures mid-way rarer still.
     async fn send(&self, m: &Outbound) -> Result<(), SendError> {
+        if let Some(r) = &m.reaction {
+            return self.react(r).await;
+        }
         let Some((chat, mut topic)) = target(&m.to) else {
             return Err(SendError::Permanent(format!(
                 "`{}` is not a Telegram chat id",
@@ -231,6 +320,7 @@ impl frontline_core::Channel for TelegramChannel {
         let parts = split(&m.text, MAX_MESSAGE_UTF16);
         let last = parts.len() - 1;
         for (i, part) in parts.into_iter().enumerate() {
+            self.pace(chat).await;
             let mut req = self.bot.send_message(Recipient::Id(chat), part);
             if let Some(t) = topic {
                 req = req.message_thread_id(t);
@@ -264,6 +354,7 @@ impl frontline_core::Channel for TelegramChannel {
         if let Some(file) = &m.attachment {
             let doc =
                 InputFile::memory(file.text.clone().into_bytes()).file_name(file.name.clone());
+            self.pace(chat).await;
             let mut req = self.bot.send_document(Recipient::Id(chat), doc);
             if let Some(t) = topic {
                 req = req.message_thread_id(t);
@@ -361,6 +452,7 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                 chat: chat_ref(msg.chat.id, topic),
                 lang_hint: lang_of(from),
                 roles: Vec::new(),
+                message: Some(format!("{}:{}", msg.chat.id.0, msg.id.0)),
                 thread: None,
                 payload,
             })
@@ -378,6 +470,7 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                 chat: chat_ref(chat, topic),
                 lang_hint: lang_of(&q.from),
                 roles: Vec::new(),
+                message: None,
                 thread: None,
                 payload: Payload::Button(data),
             })
@@ -569,18 +662,54 @@ pub async fn poll(engine: Arc<Engine>, bot: Bot) {
                 continue;
             }
         };
-        for update in updates {
-            if let Err(e) = handle(&engine, &bot, &update).await {
-                // Not acknowledged: the same update comes again on the next poll.
-                tracing::error!(error = %e, "handling a Telegram update failed");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                break;
+        let Some(last) = updates.last().map(|u| u.id.0) else {
+            continue;
+        };
+        match handle_batch(&engine, &bot, updates).await {
+            None => {
+                offset = i32::try_from(last).unwrap_or(i32::MAX).saturating_add(1);
             }
-            offset = i32::try_from(update.id.0)
-                .unwrap_or(i32::MAX)
-                .saturating_add(1);
+            Some(failed) => {
+                // Not acknowledged from the first that failed: those come again on the next
+                // poll (the ones after it that were handled are recognised by their ids).
+                offset = i32::try_from(failed).unwrap_or(i32::MAX);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
         }
     }
+}
+
+/// Updates handled at once from one batch (chats, each in its own order).
+const PARALLEL_CHATS: usize = 32;
+
+/// Handles a batch of updates: each chat's in order, different chats at once (one user's
+/// search need not wait for another's write). Returns the id of the first update that could
+/// not be handled, if any.
+async fn handle_batch(engine: &Engine, bot: &Bot, updates: Vec<Update>) -> Option<u32> {
+    use futures_util::StreamExt;
+    let mut chats: Vec<(Option<i64>, Vec<Update>)> = Vec::new();
+    for update in updates {
+        let key = update.chat().map(|c| c.id.0);
+        match chats.iter_mut().find(|(k, _)| key.is_some() && *k == key) {
+            Some((_, list)) => list.push(update),
+            None => chats.push((key, vec![update])),
+        }
+    }
+    let failed = futures_util::stream::iter(chats)
+        .map(|(_, list)| async move {
+            for update in list {
+                if let Err(e) = handle(engine, bot, &update).await {
+                    tracing::error!(update = update.id.0, error = %e, "handling a Telegram update failed");
+                    return Some(update.id.0);
+                }
+            }
+            None
+        })
+        .buffer_unordered(PARALLEL_CHATS)
+        .filter_map(|f| async move { f })
+        .collect::<Vec<u32>>()
+        .await;
+    failed.into_iter().min()
 }
 
 #[cfg(test)]

@@ -50,6 +50,9 @@ pub struct Inbound {
     /// The sender's roles on the platform (Discord guild roles): staff can be recognised by
     /// a role as well as by identity.
     pub roles: Vec<String>,
+    /// The platform's reference to the message itself, when it is one (Telegram's message
+    /// id, Discord's): what a reaction acknowledging it is put on.
+    pub message: Option<String>,
     pub payload: Payload,
 }
 
@@ -125,6 +128,18 @@ pub struct Outbound {
     /// retried send after a lost answer a no-op.
     #[serde(skip)]
     pub delivery: Option<i64>,
+    /// Instead of text: a reaction on a message the person sent (their follow-up that joined
+    /// their ticket), which says "got it" without another message in their chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reaction: Option<Reaction>,
+}
+
+/// A reaction on a person's own message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// The platform's reference to the message (as [`Inbound::message`] gave it).
+    pub message: String,
+    pub emoji: String,
 }
 
 /// What a platform needs to keep a thread per ticket: its name and whether it is open.
@@ -158,6 +173,7 @@ impl Outbound {
             about: None,
             forward: None,
             delivery: None,
+            reaction: None,
         }
     }
 
@@ -272,6 +288,8 @@ pub(crate) struct Turn<'a> {
     /// The sender, when they are staff.
     pub(crate) staff: Option<crate::staff::StaffMember>,
     pub(crate) chat: &'a ChatRef,
+    /// The platform's reference to the person's message, when the event is one.
+    pub(crate) message: Option<&'a str>,
     pub(crate) now: i64,
     pub(crate) out: Vec<Outbound>,
     /// Articles changed: the search index follows after the commit.
@@ -287,6 +305,16 @@ impl Turn<'_> {
         self.out.push(Outbound::text(self.chat.clone(), text));
     }
 
+    /// A reaction on the person's own message, in their chat.
+    pub(crate) fn react(&mut self, message: &str, emoji: &str) {
+        let mut out = Outbound::text(self.chat.clone(), String::new());
+        out.reaction = Some(Reaction {
+            message: message.to_string(),
+            emoji: emoji.to_string(),
+        });
+        self.out.push(out);
+    }
+
     pub(crate) fn reply_with(&mut self, text: String, buttons: Vec<Button>) {
         self.out.push(Outbound {
             to: self.chat.clone(),
@@ -296,6 +324,7 @@ impl Turn<'_> {
             about: None,
             forward: None,
             delivery: None,
+            reaction: None,
         });
     }
 
@@ -308,6 +337,7 @@ impl Turn<'_> {
             about: None,
             forward: None,
             delivery: None,
+            reaction: None,
         });
     }
 
@@ -516,6 +546,7 @@ impl Engine {
                 .or_else(|| person.staff.clone()),
             person,
             chat: &inbound.chat,
+            message: inbound.message.as_deref(),
             now,
             out: Vec::new(),
             kb_changed: false,
@@ -794,7 +825,14 @@ impl Engine {
             );
             turn.reply(Msg::PriorityRequestNoted(ticket.id).text(turn.person.lang));
         } else {
-            turn.reply(Msg::AddedToTicket(ticket.id).text(turn.person.lang));
+            // Said in words once (the first follow-up after registration: the question and
+            // this one are the ticket's messages); after that, a reaction on the person's own
+            // message says it without another message in their chat.
+            let said = Store::count_events(conn, ticket.id, EventKind::MessageIn).await?;
+            match turn.message.filter(|_| said > 2) {
+                Some(message) => turn.react(message, "👌"),
+                None => turn.reply(Msg::AddedToTicket(ticket.id).text(turn.person.lang)),
+            }
         }
         Ok(())
     }
@@ -840,6 +878,7 @@ impl Engine {
                 about: Some(TicketThread::of(ticket)),
                 forward: turn.media.clone(),
                 delivery: None,
+                reaction: None,
             });
         }
     }

@@ -90,6 +90,8 @@ pub enum CoreError {
     Corrupt(String),
     #[error("unsupported database URL `{0}`: use sqlite://… or postgres://…")]
     UnsupportedDatabase(String),
+    #[error("a background task ended: {0}")]
+    TaskEnded(String),
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;

@@ -46,6 +46,7 @@ pub use domain::{
 };
 pub use engine::{
     Answer, Attachment, Button, Engine, EngineConfig, Handled, Inbound, Media, Outbound, Payload,
+    Reaction,
 };
 pub use error::{CoreError, UserError};
 pub use outbox::{Channel, Dispatcher, SendError};

@@ -45,6 +45,7 @@ impl Engine {
             // An agent's photo or file in the ticket's thread goes to the requester too.
             forward: turn.media.clone(),
             delivery: None,
+            reaction: None,
         });
     }
 

@@ -1,31 +1,54 @@
-//! Delivery that loses nothing: the dispatcher sends what the engine queued in the outbox,
-//! marks it sent, and retries failures with backoff.
+//! Delivery that loses nothing, at the platform's speed: the dispatcher sends what the engine
+//! queued in the outbox, chats in parallel, each chat in order.
 //!
 //! A message is committed with the state that caused it and sent afterwards, so a crash
-//! between the two leaves it unsent in the table, and the next dispatcher sends it. Each row
-//! is leased with one conditional update before it is sent, so two dispatchers never send
-//! the same row at once. Messages to one chat keep their order: after a failure, later
-//! messages to that chat wait for the next round.
+//! between the two leaves it unsent in the table, and the next dispatcher sends it.
+//!
+//! The unit of work is a chat, not a row. The dispatcher leases due chats in one statement
+//! (one sender per chat across instances keeps the chat's order), and a worker per chat
+//! reads its pending rows in order, sends them — several plain messages due at once go as
+//! one, up to the platform's length — and records them sent. Up to [`MAX_IN_FLIGHT`] chats
+//! are worked at once, so a slow or rate-limited chat (the agents' group, held to 20
+//! messages a minute by Telegram) holds nobody else. A failure that is worth retrying holds
+//! its chat until the retry; a permanent one parks the row and the chat goes on.
+//!
+//! A send that succeeded is recorded by one writer task that batches many workers' rows into
+//! one statement and, when the database is down, keeps them in memory and tries again: the
+//! worker waits for it, so a sent message is never sent again because recording it failed.
+//!
+//! Leases carry the holder's name (stable across restarts of one instance): a process that
+//! starts again frees its previous run's chats at once; another instance's wait until their
+//! lease runs out.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::sync::Notify;
+use futures_util::FutureExt;
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::task::JoinSet;
 
 use crate::clock::Clock;
 use crate::domain::{ChannelKind, ChatRef};
 use crate::engine::Outbound;
 use crate::error::CoreResult;
-use crate::store::{PARKED, Store};
+use crate::store::{PARKED, PendingRow, Store};
 
-/// How long a dispatcher may hold a message before another may take it over.
+/// How long a dispatcher may hold a chat before another may take it over (renewed while
+/// it sends).
 const LEASE_MS: i64 = 60_000;
 /// The longest wait between retries.
 const MAX_BACKOFF_MS: i64 = 5 * 60_000;
-/// Messages read per round.
-const BATCH: i64 = 200;
+/// Chats worked at once by one dispatcher.
+pub const MAX_IN_FLIGHT: usize = 64;
+/// A chat's pending rows read at a time (enough to fill one coalesced message).
+const READ_ROWS: i64 = 100;
+/// A send that panicked is tried this many times before its row is parked.
+const PANIC_TRIES: i64 = 3;
+/// What separates coalesced messages.
+const JOIN: &str = "\n\n";
 
 /// Why a send failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,11 +78,31 @@ impl From<crate::error::CoreError> for SendError {
 pub trait Channel: Send + Sync {
     fn kind(&self) -> ChannelKind;
 
-    /// Sends one message.
+    /// Sends one message. The platform's rate limits are the channel's to keep: it waits
+    /// for its turn here, and only this chat's worker waits with it.
     ///
     /// # Errors
     /// [`SendError`] saying whether to try again.
     async fn send(&self, message: &Outbound) -> Result<(), SendError>;
+
+    /// The longest text messages coalesced into one may make, as [`Channel::text_len`]
+    /// counts it (the platform's limit on one message). 0, the default: never coalesce — a
+    /// channel without rate limits (the console) shows each message as it was queued.
+    fn merge_limit(&self) -> usize {
+        0
+    }
+
+    /// A text's length as the platform counts it.
+    fn text_len(&self, text: &str) -> usize {
+        text.chars().count()
+    }
+
+    /// Whether messages to `to` about different tickets land in different threads (a
+    /// forum topic or Discord thread per ticket): then only messages about one ticket are
+    /// coalesced.
+    fn threads_per_ticket(&self, _to: &ChatRef) -> bool {
+        false
+    }
 }
 
 /// The delay before attempt `attempts + 1`: 1 s, 2 s, 4 s … up to 5 minutes.
@@ -68,11 +111,89 @@ pub fn backoff_ms(attempts: i64) -> i64 {
     1_000i64.saturating_mul(1 << exp).min(MAX_BACKOFF_MS)
 }
 
+/// A message read from the outbox, ready to send.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub id: i64,
+    pub attempts: i64,
+    pub message: Outbound,
+}
+
+/// Whether a message may be merged with others: plain text only. A message with buttons,
+/// a file, a forwarded photo or a reaction is sent as it is; so is one that closes a
+/// ticket's thread, and one that failed before (a retry sends what was tried).
+fn mergeable(q: &Queued) -> bool {
+    let m = &q.message;
+    q.attempts == 0
+        && m.buttons.is_empty()
+        && m.attachment.is_none()
+        && m.forward.is_none()
+        && m.reaction.is_none()
+        && m.about.as_ref().is_none_or(|t| t.open)
+}
+
+/// The next message to send from a chat's due messages (in order): the first, and — when
+/// it is plain — the plain messages after it that fit with it within `max_len`. With
+/// `threads`, only messages about the first one's ticket join it (others go to other
+/// threads and wait for their own turn); without, merging stops at the first message that
+/// cannot be merged, so the chat's order is kept. Returns the rows sent and the message.
+pub fn coalesce(
+    due: &[Queued],
+    threads: bool,
+    max_len: usize,
+    len: impl Fn(&str) -> usize,
+) -> Option<(Vec<i64>, Outbound)> {
+    let first = due.first()?;
+    let mut ids = vec![first.id];
+    let mut message = first.message.clone();
+    message.delivery = Some(first.id);
+    if !mergeable(first) {
+        return Some((ids, message));
+    }
+    let ticket = |q: &Queued| q.message.about.as_ref().map(|t| t.ticket);
+    let mut size = len(&message.text);
+    let mut one_ticket = true;
+    for q in &due[1..] {
+        if threads && ticket(q) != ticket(first) {
+            continue;
+        }
+        if !mergeable(q) {
+            break;
+        }
+        let added = len(JOIN) + len(&q.message.text);
+        if size + added > max_len {
+            break;
+        }
+        size += added;
+        one_ticket &= ticket(q) == ticket(first);
+        message.text.push_str(JOIN);
+        message.text.push_str(&q.message.text);
+        ids.push(q.id);
+    }
+    if !one_ticket {
+        // About several tickets: the text names each; no one thread is the message's.
+        message.about = None;
+    }
+    Some((ids, message))
+}
+
+/// How a chat's worker left it.
+struct ChatDone {
+    sent: usize,
+    /// The chat's version when its rows were last read.
+    version: i64,
+    /// When its first pending row is due (`None`: nothing pending).
+    next_due: Option<i64>,
+}
+
 /// Sends the outbox through the channels.
 pub struct Dispatcher {
     store: Store,
     clock: Arc<dyn Clock>,
     channels: HashMap<ChannelKind, Arc<dyn Channel>>,
+    holder: String,
+    max_in_flight: usize,
+    reclaimed: tokio::sync::OnceCell<()>,
 }
 
 impl Dispatcher {
@@ -81,64 +202,134 @@ impl Dispatcher {
             store,
             clock,
             channels: channels.into_iter().map(|c| (c.kind(), c)).collect(),
+            holder: "local".to_string(),
+            max_in_flight: MAX_IN_FLIGHT,
+            reclaimed: tokio::sync::OnceCell::new(),
         }
     }
 
-    /// Sends every message that is due; returns how many were sent.
+    /// Names this instance in its leases. The name must stay the same across restarts of
+    /// one instance (its previous run's leases are then freed at once) and differ between
+    /// instances running at the same time.
+    pub fn with_holder(mut self, holder: impl Into<String>) -> Self {
+        self.holder = holder.into();
+        self
+    }
+
+    /// Chats worked at once (at least 1).
+    pub fn with_concurrency(mut self, n: usize) -> Self {
+        self.max_in_flight = n.max(1);
+        self
+    }
+
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// Frees this holder's leases from an earlier run, once per dispatcher.
+    async fn reclaim(&self) -> CoreResult<()> {
+        self.reclaimed
+            .get_or_try_init(|| async {
+                let n = self
+                    .store
+                    .reclaim_chats(&self.holder, self.clock.now_ms())
+                    .await?;
+                if n > 0 {
+                    tracing::info!(chats = n, holder = %self.holder, "took back the chats of the previous run");
+                }
+                Ok::<(), crate::error::CoreError>(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    fn kinds(&self) -> Vec<ChannelKind> {
+        self.channels.keys().copied().collect()
+    }
+
+    fn worker(&self, recorder: &Recorder) -> ChatWorker {
+        ChatWorker {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            recorder: recorder.clone(),
+        }
+    }
+
+    /// One round: leases the due chats, sends what is due in each (chats in parallel), and
+    /// gives them back. Returns how many messages (outbox rows) were sent and how many chats
+    /// were leased.
     ///
     /// # Errors
     /// Database errors; a failed send is recorded, not returned.
     #[tracing::instrument(skip(self))]
     pub async fn deliver_due(&self) -> CoreResult<usize> {
+        Ok(self.round().await?.0)
+    }
+
+    async fn round(&self) -> CoreResult<(usize, usize)> {
+        self.reclaim().await?;
         let now = self.clock.now_ms();
-        let kinds: Vec<ChannelKind> = self.channels.keys().copied().collect();
-        let rows = self.store.due_outbox(now, BATCH, &kinds).await?;
-        let mut held: HashSet<ChatRef> = HashSet::new();
-        let mut sent = 0;
-        for row in rows {
-            if held.contains(&row.to) {
-                continue;
-            }
-            let Some(channel) = self.channels.get(&row.to.channel) else {
-                // No adapter for it in this process: another instance may have one.
+        let chats = self
+            .store
+            .lease_chats(
+                &self.holder,
+                now,
+                now + LEASE_MS,
+                self.max_in_flight as i64,
+                &self.kinds(),
+            )
+            .await?;
+        let recorder = Recorder::spawn(self.store.clone(), self.clock.clone());
+        let mut work = JoinSet::new();
+        for chat in &chats {
+            let Some(channel) = self.channels.get(&chat.to.channel).cloned() else {
                 continue;
             };
-            if !self.store.lease_outbox(row.id, now, now + LEASE_MS).await? {
-                continue;
-            }
-            let message: Outbound = match serde_json::from_str::<Outbound>(&row.payload) {
-                Ok(mut m) => {
-                    m.delivery = Some(row.id);
-                    m
-                }
-                Err(e) => {
-                    tracing::error!(id = row.id, error = %e, "unreadable outbox payload; parked");
-                    self.store
-                        .mark_failed(row.id, i64::MAX, &format!("unreadable: {e}"))
-                        .await?;
-                    continue;
-                }
-            };
-            match channel.send(&message).await {
-                Ok(()) => {
-                    self.store.mark_sent(row.id, self.clock.now_ms()).await?;
-                    sent += 1;
-                }
-                Err(SendError::Retry { after_ms, reason }) => {
-                    let wait = after_ms.unwrap_or(0).max(backoff_ms(row.attempts));
-                    tracing::warn!(id = row.id, attempts = row.attempts + 1, wait, %reason, "send failed; will retry");
-                    self.store
-                        .mark_failed(row.id, self.clock.now_ms() + wait, &reason)
-                        .await?;
-                    held.insert(row.to.clone());
-                }
-                Err(SendError::Permanent(reason)) => {
-                    tracing::warn!(id = row.id, %reason, "send failed for good; parked");
-                    self.store.mark_failed(row.id, PARKED, &reason).await?;
-                }
-            }
+            let worker = self.worker(&recorder);
+            let to = chat.to.clone();
+            work.spawn(async move { (to.clone(), worker.run(channel, to).await) });
         }
-        Ok(sent)
+        drop(recorder);
+        let mut sent = 0;
+        while let Some(joined) = work.join_next().await {
+            let Ok((to, done)) = joined else { continue };
+            sent += self.finish(&to, done).await;
+        }
+        Ok((sent, chats.len()))
+    }
+
+    /// Gives a chat back unworked: due again now.
+    async fn give_back(&self, to: &ChatRef) {
+        let now = self.clock.now_ms();
+        if let Err(e) = self
+            .store
+            .release_chat(&self.holder, to, i64::MIN, Some(now), now)
+            .await
+        {
+            tracing::error!(chat = %to.chat, error = %e, "releasing a chat failed");
+        }
+    }
+
+    /// Gives a chat back after its worker; returns the rows it sent.
+    async fn finish(&self, to: &ChatRef, done: CoreResult<ChatDone>) -> usize {
+        let now = self.clock.now_ms();
+        let (version, next_due, sent) = match done {
+            Ok(d) => (d.version, d.next_due, d.sent),
+            Err(e) => {
+                tracing::error!(chat = %to.chat, error = %e, "sending to a chat failed");
+                // An impossible version: the chat is due again now.
+                (i64::MIN, Some(now), 0)
+            }
+        };
+        if let Err(e) = self
+            .store
+            .release_chat(&self.holder, to, version, next_due, now)
+            .await
+        {
+            // Its lease runs out, and then it is due again.
+            tracing::error!(chat = %to.chat, error = %e, "releasing a chat failed");
+        }
+        sent
     }
 
     /// Delivers until nothing is due right now (for scripts and tests).
@@ -148,26 +339,251 @@ impl Dispatcher {
     pub async fn drain(&self) -> CoreResult<usize> {
         let mut total = 0;
         loop {
-            let n = self.deliver_due().await?;
-            total += n;
-            if n == 0 {
+            let (sent, leased) = self.round().await?;
+            total += sent;
+            if leased == 0 {
                 return Ok(total);
             }
         }
     }
 
-    /// Runs until `stop` is notified: delivers whenever the engine queues messages, and at
-    /// least every `poll` for retries and for messages other processes queued.
+    /// Runs until `stop` is notified: leases due chats whenever the engine queues messages
+    /// (and at least every `poll`, for retries and for other processes' mail), keeping up
+    /// to the concurrency limit of chats in flight, each worked until it has nothing due.
     pub async fn run(&self, ready: Arc<Notify>, stop: Arc<Notify>, poll: Duration) {
+        let recorder = Recorder::spawn(self.store.clone(), self.clock.clone());
+        let mut work: JoinSet<CoreResult<ChatDone>> = JoinSet::new();
+        let mut in_flight: HashMap<tokio::task::Id, ChatRef> = HashMap::new();
+        let mut renewed = self.clock.now_ms();
         loop {
-            if let Err(e) = self.deliver_due().await {
-                tracing::error!(error = %e, "outbox round failed");
+            while let Some(joined) = work.try_join_next_with_id() {
+                self.joined(joined, &mut in_flight).await;
+            }
+            if let Err(e) = self.reclaim().await {
+                tracing::error!(error = %e, "outbox: taking back leases failed");
+            }
+            let now = self.clock.now_ms();
+            if now - renewed > LEASE_MS / 3 && !in_flight.is_empty() {
+                match self
+                    .store
+                    .renew_chats(&self.holder, now, now + LEASE_MS)
+                    .await
+                {
+                    Ok(_) => renewed = now,
+                    Err(e) => tracing::error!(error = %e, "outbox: renewing leases failed"),
+                }
+            }
+            let room = self.max_in_flight.saturating_sub(in_flight.len());
+            if room > 0 {
+                // The chats in flight may come back (mail queued to them meanwhile): ask for
+                // that many more.
+                let limit = (room + in_flight.len()) as i64;
+                match self
+                    .store
+                    .lease_chats(&self.holder, now, now + LEASE_MS, limit, &self.kinds())
+                    .await
+                {
+                    Ok(chats) => {
+                        for chat in chats {
+                            if in_flight.values().any(|c| *c == chat.to) {
+                                // Its worker reads again before it stops; what it leaves
+                                // is due again at release.
+                                continue;
+                            }
+                            if in_flight.len() >= self.max_in_flight {
+                                // More came back than there is room for: given back at
+                                // once (due now), not left leased to nobody.
+                                self.give_back(&chat.to).await;
+                                continue;
+                            }
+                            let Some(channel) = self.channels.get(&chat.to.channel).cloned() else {
+                                continue;
+                            };
+                            let worker = self.worker(&recorder);
+                            let to = chat.to.clone();
+                            let handle = work.spawn(async move { worker.run(channel, to).await });
+                            in_flight.insert(handle.id(), chat.to);
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "outbox round failed"),
+                }
             }
             tokio::select! {
                 _ = ready.notified() => {}
                 _ = tokio::time::sleep(poll) => {}
-                _ = stop.notified() => return,
+                Some(joined) = work.join_next_with_id() => {
+                    self.joined(joined, &mut in_flight).await;
+                }
+                _ = stop.notified() => break,
             }
+        }
+        // Let the sends in flight end, and give their chats back.
+        while let Some(joined) = work.join_next_with_id().await {
+            self.joined(joined, &mut in_flight).await;
+        }
+    }
+
+    async fn joined(
+        &self,
+        joined: Result<(tokio::task::Id, CoreResult<ChatDone>), tokio::task::JoinError>,
+        in_flight: &mut HashMap<tokio::task::Id, ChatRef>,
+    ) {
+        let (id, done) = match joined {
+            Ok((id, done)) => (id, done),
+            Err(e) => (
+                e.id(),
+                Err(crate::error::CoreError::TaskEnded(format!(
+                    "outbox worker: {e}"
+                ))),
+            ),
+        };
+        if let Some(to) = in_flight.remove(&id) {
+            self.finish(&to, done).await;
+        }
+    }
+}
+
+/// Works one leased chat: sends what is due in order until nothing is.
+struct ChatWorker {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    recorder: Recorder,
+}
+
+impl ChatWorker {
+    #[tracing::instrument(skip(self, channel), fields(chat = %to.chat))]
+    async fn run(self, channel: Arc<dyn Channel>, to: ChatRef) -> CoreResult<ChatDone> {
+        let threads = channel.threads_per_ticket(&to);
+        let mut sent = 0;
+        loop {
+            let version = self.store.chat_version(&to).await?;
+            let rows = self.store.pending_of_chat(&to, READ_ROWS).await?;
+            let now = self.clock.now_ms();
+            let Some(first) = rows.first() else {
+                return Ok(ChatDone {
+                    sent,
+                    version,
+                    next_due: None,
+                });
+            };
+            if first.next_attempt_ms > now {
+                // Held for a retry: everything after it waits too.
+                return Ok(ChatDone {
+                    sent,
+                    version,
+                    next_due: Some(first.next_attempt_ms),
+                });
+            }
+            let due = match self.decode(&rows, now).await? {
+                Some(due) => due,
+                None => continue, // an unreadable row was parked: read again
+            };
+            let Some((ids, message)) = coalesce(&due, threads, channel.merge_limit(), |t| {
+                channel.text_len(t)
+            }) else {
+                continue;
+            };
+            let attempts = due
+                .iter()
+                .filter(|q| ids.contains(&q.id))
+                .map(|q| q.attempts)
+                .max()
+                .unwrap_or(0);
+            let outcome = AssertUnwindSafe(channel.send(&message))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    tracing::error!(rows = ?ids, "sending a message panicked");
+                    if attempts + 1 >= PANIC_TRIES {
+                        Err(SendError::Permanent("the send panicked".into()))
+                    } else {
+                        Err(SendError::Retry {
+                            after_ms: None,
+                            reason: "the send panicked".into(),
+                        })
+                    }
+                });
+            match outcome {
+                Ok(()) => {
+                    self.recorder.sent(ids.clone()).await;
+                    sent += ids.len();
+                }
+                Err(SendError::Retry { after_ms, reason }) => {
+                    let wait = after_ms.unwrap_or(0).max(backoff_ms(attempts));
+                    tracing::warn!(rows = ?ids, attempts = attempts + 1, wait, %reason, "send failed; will retry");
+                    self.store
+                        .mark_failed(&ids, self.clock.now_ms() + wait, &reason)
+                        .await?;
+                }
+                Err(SendError::Permanent(reason)) => {
+                    tracing::warn!(rows = ?ids, %reason, "send failed for good; parked");
+                    self.store.mark_failed(&ids, PARKED, &reason).await?;
+                }
+            }
+        }
+    }
+
+    /// The due prefix of a chat's rows, decoded; `None` when one could not be read (it is
+    /// parked, and the caller reads again).
+    async fn decode(&self, rows: &[PendingRow], now: i64) -> CoreResult<Option<Vec<Queued>>> {
+        let mut due = Vec::new();
+        for row in rows.iter().take_while(|r| r.next_attempt_ms <= now) {
+            match serde_json::from_str::<Outbound>(&row.payload) {
+                Ok(message) => due.push(Queued {
+                    id: row.id,
+                    attempts: row.attempts,
+                    message,
+                }),
+                Err(e) => {
+                    tracing::error!(id = row.id, error = %e, "unreadable outbox payload; parked");
+                    self.store
+                        .mark_failed(&[row.id], PARKED, &format!("unreadable: {e}"))
+                        .await?;
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(Some(due))
+    }
+}
+
+/// Records sent rows: one writer for all of a dispatcher's workers, so rows sent at about
+/// the same time are marked in one statement, and a database that is down delays the
+/// record instead of losing it (the rows stay in memory and the write is tried again).
+#[derive(Clone)]
+struct Recorder {
+    tx: mpsc::UnboundedSender<(Vec<i64>, oneshot::Sender<()>)>,
+}
+
+impl Recorder {
+    fn spawn(store: Store, clock: Arc<dyn Clock>) -> Recorder {
+        let (tx, mut rx) = mpsc::unbounded_channel::<(Vec<i64>, oneshot::Sender<()>)>();
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    batch.push(more);
+                }
+                let ids: Vec<i64> = batch.iter().flat_map(|(ids, _)| ids.clone()).collect();
+                let mut wait = Duration::from_millis(100);
+                while let Err(e) = store.mark_sent(&ids, clock.now_ms()).await {
+                    tracing::error!(rows = ids.len(), error = %e, "recording sent messages failed; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(5));
+                }
+                for (_, done) in batch {
+                    let _ = done.send(());
+                }
+            }
+        });
+        Recorder { tx }
+    }
+
+    /// Records `ids` as sent; returns once they are.
+    async fn sent(&self, ids: Vec<i64>) {
+        let (done, recorded) = oneshot::channel();
+        if self.tx.send((ids, done)).is_ok() {
+            let _ = recorded.await;
         }
     }
 }
@@ -175,6 +591,7 @@ impl Dispatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{Button, TicketThread};
 
     #[test]
     fn backoff_doubles_and_is_capped() {
@@ -182,5 +599,81 @@ mod tests {
         assert_eq!(backoff_ms(3), 8_000);
         assert_eq!(backoff_ms(60), MAX_BACKOFF_MS);
         assert_eq!(backoff_ms(-1), 1_000);
+    }
+
+    fn q(id: i64, text: &str, ticket: Option<i64>) -> Queued {
+        let mut message = Outbound::text(ChatRef::new(ChannelKind::Console, "#line2"), text.into());
+        message.about = ticket.map(|t| TicketThread {
+            ticket: t,
+            title: format!("#{t}"),
+            open: true,
+        });
+        Queued {
+            id,
+            attempts: 0,
+            message,
+        }
+    }
+
+    fn len(t: &str) -> usize {
+        t.chars().count()
+    }
+
+    #[test]
+    fn plain_messages_due_together_go_as_one_in_order() {
+        let due = [q(1, "a", Some(1)), q(2, "b", Some(2)), q(3, "c", Some(1))];
+        let (ids, m) = coalesce(&due, false, 100, len).expect("one");
+        assert_eq!(ids, [1, 2, 3]);
+        assert_eq!(m.text, "a\n\nb\n\nc");
+        assert_eq!(m.about, None, "about two tickets: no one thread");
+        assert_eq!(m.delivery, Some(1));
+    }
+
+    #[test]
+    fn coalescing_keeps_within_the_length_and_splits_between_messages() {
+        let due = [q(1, "aaaa", None), q(2, "bbbb", None), q(3, "cccc", None)];
+        // "aaaa\n\nbbbb" is 10; adding "\n\ncccc" would make 16.
+        let (ids, m) = coalesce(&due, false, 12, len).expect("one");
+        assert_eq!(ids, [1, 2]);
+        assert_eq!(m.text, "aaaa\n\nbbbb");
+        // A first message over the limit goes alone (the adapter splits it).
+        let long = [q(1, &"x".repeat(50), None), q(2, "y", None)];
+        assert_eq!(coalesce(&long, false, 12, len).expect("one").0, [1]);
+    }
+
+    #[test]
+    fn a_message_with_buttons_is_never_merged() {
+        let mut asks = q(2, "Did this help?", None);
+        asks.message.buttons = vec![Button {
+            label: "Helped".into(),
+            data: "h".into(),
+        }];
+        let due = [q(1, "a", None), asks.clone(), q(3, "c", None)];
+        assert_eq!(coalesce(&due, false, 100, len).expect("one").0, [1]);
+        let (ids, m) = coalesce(&due[1..], false, 100, len).expect("one");
+        assert_eq!(ids, [2]);
+        assert_eq!(m.buttons.len(), 1);
+        // A retried message is sent as it was tried.
+        let mut retried = q(1, "a", None);
+        retried.attempts = 1;
+        assert_eq!(
+            coalesce(&[retried, q(2, "b", None)], false, 100, len)
+                .expect("one")
+                .0,
+            [1]
+        );
+    }
+
+    #[test]
+    fn with_a_thread_per_ticket_only_one_tickets_messages_merge() {
+        let due = [
+            q(1, "a1", Some(1)),
+            q(2, "b1", Some(2)),
+            q(3, "a2", Some(1)),
+        ];
+        let (ids, m) = coalesce(&due, true, 100, len).expect("one");
+        assert_eq!(ids, [1, 3]);
+        assert_eq!(m.text, "a1\n\na2");
+        assert_eq!(m.about.map(|t| t.ticket), Some(1));
     }
 }

@@ -448,6 +448,7 @@ impl Engine {
                     about: None,
                     forward: None,
                     delivery: None,
+                    reaction: None,
                 });
                 let closed = Ticket {
                     status: Status::Closed,

@@ -51,8 +51,34 @@ bob: /status 1
         "  We will answer by Tue 13:00.",
         "→ bob: You have no ticket #1. /my lists yours.",
     ];
-    let got: Vec<&str> = text.lines().collect();
-    assert_eq!(got, want, "\n{text}");
+    // Chats are sent to in parallel: each chat's messages keep their order, and that is
+    // the promise (which of two chats prints first is not).
+    assert_eq!(per_chat(text.lines()), per_chat(want), "\n{text}");
+}
+
+/// The console's output as each chat's messages in order (a message is its `→ CHAT:` line
+/// and the indented lines after it).
+fn per_chat<'a>(
+    lines: impl IntoIterator<Item = &'a str>,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut chats: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut current: Option<String> = None;
+    for line in lines {
+        if let Some(rest) = line.strip_prefix("→ ") {
+            let chat = rest.split(':').next().unwrap_or("").to_string();
+            chats
+                .entry(chat.clone())
+                .or_default()
+                .push(line.to_string());
+            current = Some(chat);
+        } else if let Some(chat) = &current
+            && let Some(last) = chats.get_mut(chat).and_then(|m| m.last_mut())
+        {
+            last.push('\n');
+            last.push_str(line);
+        }
+    }
+    chats
 }
 
 #[test]

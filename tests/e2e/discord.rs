@@ -111,9 +111,10 @@ impl Fake {
             .push((s, json!({"op": 0, "t": t, "s": s, "d": d})));
     }
 
-    /// A message from `from` in `channel` (a guild channel when `guild`).
-    async fn say(&self, from: u64, channel: u64, guild: bool, text: &str) {
-        let mut m = message(self.id(), channel, user(from), text);
+    /// A message from `from` in `channel` (a guild channel when `guild`); returns its id.
+    async fn say(&self, from: u64, channel: u64, guild: bool, text: &str) -> u64 {
+        let id = self.id();
+        let mut m = message(id, channel, user(from), text);
         if guild {
             m["guild_id"] = json!(GUILD.to_string());
             let roles: Vec<&str> = if from == AGENT {
@@ -124,6 +125,7 @@ impl Fake {
             m["member"] = json!({"roles": roles, "joined_at": "2026-01-01T00:00:00+00:00", "deaf": false, "mute": false});
         }
         self.dispatch("MESSAGE_CREATE", m).await;
+        id
     }
 
     fn interaction(&self, kind: u8, data: Value, from: u64, channel: u64) -> Value {
@@ -431,6 +433,10 @@ async fn rest(State(fake): State<Arc<Fake>>, method: Method, uri: Uri, body: Byt
                 return Response::new(axum::body::Body::from_stream(broken));
             }
             json_response(StatusCode::OK, m)
+        }
+        ("PUT", ["channels", _, "messages", _, "reactions", _, "@me"]) => {
+            fake.calls.lock().await.push(record("reaction"));
+            StatusCode::NO_CONTENT.into_response()
         }
         ("POST", ["channels", parent, "threads"]) => {
             fake.calls.lock().await.push(record(&method_name));
@@ -840,6 +846,34 @@ async fn the_desk_works_in_discord_with_the_real_client() {
             .contains(r"\*\*bold\*\*"),
         "Markdown escaped"
     );
+
+    // A later follow-up is acknowledged with a reaction on the user's own message.
+    let more = fake
+        .say(USER, dm(USER), false, "one more detail: the light blinks")
+        .await;
+    fake.wait_text(thread, "one more detail: the light blinks")
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let reactions: Vec<String> = fake
+            .calls
+            .lock()
+            .await
+            .iter()
+            .filter(|(what, _, _)| what == "reaction")
+            .map(|(_, path, _)| path.clone())
+            .collect();
+        if reactions.iter().any(|p| {
+            p.starts_with(&format!(
+                "/channels/{}/messages/{more}/reactions/",
+                dm(USER)
+            ))
+        }) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no reaction: {reactions:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     // A 2,500-character reply arrives as two messages, nothing lost.
     let long: String = (0..250)

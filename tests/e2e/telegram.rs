@@ -27,6 +27,8 @@ pub(crate) struct Fake {
     calls: Mutex<Vec<(String, Value)>>,
     /// How many sendMessage calls to answer with 429 before accepting.
     refuse_429: AtomicU32,
+    /// The chat whose messages are refused with 429 (0: any).
+    refuse_429_to: AtomicI64,
     /// How many sendMessage calls to drop (the connection breaks before an answer).
     drop: AtomicU32,
     /// Files by id, served by the download endpoint.
@@ -81,10 +83,12 @@ async fn api(
             ok(json!([]))
         }
         "sendmessage" => {
-            if fake
-                .refuse_429
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok()
+            let only = fake.refuse_429_to.load(Ordering::SeqCst);
+            if (only == 0 || body["chat_id"].as_i64() == Some(only))
+                && fake
+                    .refuse_429
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
             {
                 fake.calls.lock().await.push(("429".into(), body));
                 return (
@@ -141,6 +145,7 @@ async fn api(
             ok(json!({"message_id": id}))
         }
         "setmycommands"
+        | "setmessagereaction"
         | "answercallbackquery"
         | "closeforumtopic"
         | "reopenforumtopic"
@@ -434,7 +439,8 @@ async fn the_desk_works_in_telegram_with_the_real_client() {
     fake.wait_text(USER, "Answered by replying to the card")
         .await;
 
-    // Telegram says 429: the message waits retry_after and arrives once.
+    // Telegram says 429 to the user's chat: the message waits retry_after and arrives once.
+    fake.refuse_429_to.store(USER, Ordering::SeqCst);
     fake.refuse_429.store(1, Ordering::SeqCst);
     let asked = Instant::now();
     fake.say(AGENT, GROUP, "/reply 1 After the flood").await;
@@ -489,9 +495,12 @@ async fn the_desk_works_in_telegram_with_the_real_client() {
     let before = fake.sent_to(GROUP).await.len();
     fake.say(AGENT, GROUP, "/kb show long-guide").await;
     fake.wait_text(GROUP, &lines[59]).await;
+    // (The acknowledgement of the reply before may arrive meanwhile: chats are sent to in
+    // parallel, so the group's message can come after the user's.)
     let shown: Vec<String> = fake.sent_to(GROUP).await[before..]
         .iter()
         .filter_map(|m| m["text"].as_str().map(String::from))
+        .filter(|t| !t.starts_with("Sent to the requester"))
         .collect();
     assert_eq!(shown.len(), 2, "{shown:?}");
     assert!(shown.iter().all(|t| t.encode_utf16().count() <= 4096));
@@ -594,6 +603,34 @@ async fn each_ticket_gets_a_forum_topic_that_closes_and_reopens_with_it() {
     }}))
     .await;
     fake.wait_text(GROUP, "the error screen\n📎 photo").await;
+    // The second follow-up is acknowledged with a reaction on the user's own message, not
+    // with another "Added to ticket" in their chat.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.calls_of("setmessagereaction").await.is_empty() {
+        assert!(Instant::now() < deadline, "no reaction");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let reaction = &fake.calls_of("setmessagereaction").await[0];
+    assert_eq!(
+        (
+            reaction["chat_id"].as_i64(),
+            reaction["message_id"].as_i64()
+        ),
+        (Some(USER), Some(4242))
+    );
+    assert_eq!(reaction["reaction"][0]["emoji"], "👌");
+    let added = fake
+        .sent_to(USER)
+        .await
+        .iter()
+        .filter(|m| {
+            m["text"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("Added to ticket")
+        })
+        .count();
+    assert_eq!(added, 1, "said in words once, for the first follow-up");
     let deadline = Instant::now() + Duration::from_secs(20);
     while fake.calls_of("copymessage").await.is_empty() {
         assert!(

@@ -233,6 +233,7 @@ impl Desk {
             lang_hint: None,
             thread: None,
             roles: Vec::new(),
+            message: None,
             payload,
         }
     }

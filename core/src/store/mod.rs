@@ -21,6 +21,9 @@ use crate::domain::{
 };
 use crate::error::{CoreError, CoreResult};
 
+mod outbox;
+pub use outbox::{LeasedChat, PARKED, PendingRow};
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -204,19 +207,7 @@ pub struct NewTicket<'a> {
     pub category: Option<String>,
 }
 
-/// One outgoing message waiting in the outbox.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboxRow {
-    pub id: i64,
-    pub to: ChatRef,
-    pub payload: String,
-    pub attempts: i64,
-}
-
-/// `next_attempt_ms` of a message that will never be sent (a permanent failure).
-pub const PARKED: i64 = i64::MAX;
-
-fn corrupt(what: &str, value: &str) -> CoreError {
+pub(crate) fn corrupt(what: &str, value: &str) -> CoreError {
     CoreError::Corrupt(format!("{what} `{value}`"))
 }
 
@@ -1010,6 +1001,21 @@ impl Store {
         Ok(())
     }
 
+    /// How many events of `kind` a ticket has.
+    pub async fn count_events(
+        conn: &mut AnyConnection,
+        ticket: TicketId,
+        kind: EventKind,
+    ) -> CoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ticket_events WHERE ticket_id = $1 AND kind = $2",
+        )
+        .bind(ticket.get())
+        .bind(kind.code())
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
     /// A ticket's thread, oldest first.
     pub async fn thread(&self, ticket: TicketId) -> CoreResult<Vec<TicketEvent>> {
         let mut conn = self.pool.acquire().await?;
@@ -1040,117 +1046,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Puts messages in the outbox, in the caller's transaction, in order, with one
-    /// statement (each round trip to SQLite's worker thread costs more than the insert).
-    pub async fn enqueue(
-        conn: &mut AnyConnection,
-        messages: &[(&ChatRef, String)],
-        now: i64,
-    ) -> CoreResult<()> {
-        if messages.is_empty() {
-            return Ok(());
-        }
-        let values: Vec<String> = (0..messages.len())
-            .map(|i| format!("(${}, ${}, ${}, $1, $1)", 3 * i + 2, 3 * i + 3, 3 * i + 4))
-            .collect();
-        let sql = format!(
-            "INSERT INTO outbox (channel, chat, payload, created_ms, next_attempt_ms) VALUES {}",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(&sql).bind(now);
-        for (to, payload) in messages {
-            q = q
-                .bind(to.channel.code())
-                .bind(to.chat.as_str())
-                .bind(payload.as_str());
-        }
-        q.execute(&mut *conn).await?;
-        Ok(())
-    }
-
-    /// Unsent messages due by `now`, oldest first. A message waits while an earlier one to
-    /// the same chat is unsent (messages arrive in order), unless that one is parked for good.
-    pub async fn due_outbox(
-        &self,
-        now: i64,
-        limit: i64,
-        channels: &[ChannelKind],
-    ) -> CoreResult<Vec<OutboxRow>> {
-        // Only the channels this process can send on: rows for others wait for the instance
-        // that has them, and must not fill this one's batch.
-        let codes: Vec<String> = channels.iter().map(|c| format!("'{}'", c.code())).collect();
-        let only = if codes.is_empty() {
-            "AND 1 = 0".to_string()
-        } else {
-            format!("AND channel IN ({})", codes.join(", "))
-        };
-        let rows = sqlx::query(&format!(
-            "SELECT id, channel, chat, payload, attempts FROM outbox o \
-             WHERE sent_ms IS NULL AND next_attempt_ms <= $1 {only} \
-             AND (lease_until_ms IS NULL OR lease_until_ms < $1) \
-             AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.channel = o.channel AND e.chat = o.chat \
-                 AND e.sent_ms IS NULL AND e.id < o.id AND e.next_attempt_ms < $3) \
-             ORDER BY id LIMIT $2",
-        ))
-        .bind(now)
-        .bind(limit)
-        .bind(PARKED)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let channel: String = r.try_get("channel")?;
-                Ok(OutboxRow {
-                    id: r.try_get("id")?,
-                    to: ChatRef::new(
-                        ChannelKind::from_code(&channel)
-                            .ok_or_else(|| corrupt("channel", &channel))?,
-                        r.try_get::<String, _>("chat")?,
-                    ),
-                    payload: r.try_get("payload")?,
-                    attempts: r.try_get("attempts")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Takes a message for sending until `until` (one conditional update: of several
-    /// dispatchers, one gets it). `false` if another has it or it was sent.
-    pub async fn lease_outbox(&self, id: i64, now: i64, until: i64) -> CoreResult<bool> {
-        let r = sqlx::query(
-            "UPDATE outbox SET lease_until_ms = $1 WHERE id = $2 AND sent_ms IS NULL \
-             AND (lease_until_ms IS NULL OR lease_until_ms < $3)",
-        )
-        .bind(until)
-        .bind(id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    pub async fn mark_sent(&self, id: i64, now: i64) -> CoreResult<()> {
-        sqlx::query("UPDATE outbox SET sent_ms = $1, lease_until_ms = NULL WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn mark_failed(&self, id: i64, next_attempt_ms: i64, error: &str) -> CoreResult<()> {
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $1, last_error = $2, \
-             lease_until_ms = NULL WHERE id = $3",
-        )
-        .bind(next_attempt_ms)
-        .bind(error)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     /// The thread of `ticket` in `chat` on `channel` (a Telegram forum topic, a Discord
@@ -1284,14 +1179,5 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(id.and_then(|n| TicketId::from_db_checked(n).ok()))
-    }
-
-    /// Messages not yet sent.
-    pub async fn unsent_count(&self) -> CoreResult<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_ms IS NULL")
-                .fetch_one(&self.pool)
-                .await?,
-        )
     }
 }

@@ -1,0 +1,631 @@
+//! `frontline bench telegram`: the desk end to end as a Telegram user meets it — a fake Bot
+//! API on 127.0.0.1 inside the bench, and the real serve loop against it (teloxide long
+//! polling, the engine, the outbox, the dispatcher, the adapter). Each figure is the time from
+//! an update being available in the fake's `getUpdates` to the bot's message arriving at the
+//! fake's `sendMessage`.
+//!
+//! Workloads:
+//! - `answers`: users ask questions the bundled knowledge base answers; each user asks the
+//!   next once the answer arrived (a closed loop, as people chat).
+//! - `relay`: users who each have an open ticket send follow-ups all at once (a burst); each
+//!   must reach the agents' group (a group without topics unless `--topics`).
+//! - `register`: new users whose questions become tickets: the question, then the kind
+//!   button when the bot asks; timed to "Ticket #N is registered".
+//! - `mixed`: the relay burst saturating the agents' group while other users ask answered
+//!   questions; the figures are the answers'.
+//!
+//! The fake counts requests beyond Telegram's documented limits (1 message a second per
+//! private chat, 20 a minute per group, 30 a second overall) as `over_limit`; with
+//! `--limits telegram` it also refuses them with 429 (`rate_limited`), as Telegram does, and
+//! the desk paces itself; with `--limits off` the desk sends without pacing and the fake
+//! accepts everything.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Write;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use frontline_core::{ChannelKind, ChatRef, Inbound, Lang, Payload, UserRef};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::app::App;
+use crate::bench_engine::{ANSWERED, UNANSWERED};
+use crate::config::Config;
+
+/// The agents' group of the bench desk.
+const GROUP: i64 = -100_777;
+/// Users' Telegram ids start here.
+const FIRST_USER: i64 = 10_000;
+/// The longest a run may take before it gives up waiting for what is missing.
+const PATIENCE: Duration = Duration::from_secs(600);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Workload {
+    Answers,
+    Relay,
+    Register,
+    Mixed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Limits {
+    /// No pacing in the desk; the fake accepts everything (and still counts what would
+    /// have been over Telegram's limits).
+    Off,
+    /// The desk keeps Telegram's limits; the fake refuses what is beyond them with 429.
+    Telegram,
+}
+
+/// What one run measured; with `--json` the last line is this object.
+#[derive(Debug, Serialize)]
+struct Report {
+    workload: Workload,
+    db: String,
+    users: usize,
+    messages: usize,
+    delivered: usize,
+    msgs_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    peak_rss_mb: f64,
+    over_limit: u64,
+    rate_limited: u64,
+}
+
+/// One message the bot sent, as the fake saw it.
+struct Arrival {
+    chat: i64,
+    text: String,
+    /// The callback data of its buttons.
+    buttons: Vec<String>,
+}
+
+/// The fake Bot API and the simulated users behind it.
+struct Fake {
+    updates: Mutex<Vec<Value>>,
+    /// Notified when updates are added, so a waiting `getUpdates` answers at once.
+    wake: tokio::sync::Notify,
+    enforce: bool,
+    windows: Mutex<Windows>,
+    over_limit: AtomicU64,
+    rate_limited: AtomicU64,
+    next_message: AtomicI64,
+    users: Mutex<Users>,
+    done: tokio::sync::Notify,
+}
+
+/// Recent sends, to judge them against Telegram's limits.
+#[derive(Default)]
+struct Windows {
+    per_chat: HashMap<i64, VecDeque<Instant>>,
+    overall: VecDeque<Instant>,
+}
+
+impl Windows {
+    /// Whether a message to `chat` now would be beyond a limit; records it when not.
+    /// Returns the seconds to wait when it would.
+    fn admit(&mut self, chat: i64, now: Instant) -> Option<u64> {
+        let (limit, window) = if chat < 0 {
+            (20, Duration::from_secs(60))
+        } else {
+            (1, Duration::from_secs(1))
+        };
+        let sends = self.per_chat.entry(chat).or_default();
+        while sends
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            sends.pop_front();
+        }
+        while self
+            .overall
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            self.overall.pop_front();
+        }
+        if sends.len() >= limit {
+            let free = sends
+                .front()
+                .map_or(window, |t| window - now.duration_since(*t));
+            return Some(free.as_secs().max(1));
+        }
+        if self.overall.len() >= 30 {
+            return Some(1);
+        }
+        sends.push_back(now);
+        self.overall.push_back(now);
+        None
+    }
+}
+
+/// What the simulated users are doing, and what was measured.
+struct Users {
+    workload: Workload,
+    /// Per user: the messages still to send, and when each outstanding one became available.
+    scripts: HashMap<i64, VecDeque<Value>>,
+    outstanding: HashMap<i64, VecDeque<Instant>>,
+    /// Relayed follow-ups waiting for the group, by their token.
+    relays: HashMap<String, Instant>,
+    latencies_ms: Vec<f64>,
+    expected: usize,
+    next_update: i64,
+    first_at: Option<Instant>,
+    last_at: Option<Instant>,
+}
+
+fn ok(result: Value) -> Response {
+    axum::Json(json!({"ok": true, "result": result})).into_response()
+}
+
+fn chat_json(id: i64) -> Value {
+    if id < 0 {
+        json!({"id": id, "type": "supergroup", "title": "Agents"})
+    } else {
+        json!({"id": id, "type": "private", "first_name": "User"})
+    }
+}
+
+fn user_json(id: i64) -> Value {
+    json!({"id": id, "is_bot": false, "first_name": format!("User{id}"), "language_code": "en"})
+}
+
+impl Fake {
+    /// Makes updates available (stamps their ids and the time).
+    fn push(&self, users: &mut Users, from: i64, updates: Vec<Value>) {
+        let now = Instant::now();
+        let mut queue = self.updates.lock().unwrap_or_else(|p| p.into_inner());
+        for mut u in updates {
+            users.next_update += 1;
+            u["update_id"] = json!(users.next_update);
+            let token = u["message"]["text"]
+                .as_str()
+                .and_then(|t| t.split_whitespace().next())
+                .filter(|t| t.starts_with("[r"))
+                .map(str::to_string);
+            if let Some(token) = token {
+                users.relays.insert(token, now);
+            } else if u.get("message").is_some() {
+                users.outstanding.entry(from).or_default().push_back(now);
+            }
+            queue.push(u);
+        }
+        drop(queue);
+        users.first_at.get_or_insert(now);
+        self.wake.notify_waiters();
+    }
+
+    /// A message the bot sent: measures it and lets its user go on.
+    fn arrived(&self, a: Arrival) {
+        let now = Instant::now();
+        let mut users = self.users.lock().unwrap_or_else(|p| p.into_inner());
+        let users = &mut *users;
+        let mut delivered = Vec::new();
+        if a.chat == GROUP {
+            for token in a.text.split_whitespace().filter(|t| t.starts_with("[r")) {
+                // In the mixed load the relays are the background; the answers are measured.
+                if let Some(at) = users.relays.remove(token)
+                    && users.workload != Workload::Mixed
+                {
+                    delivered.push(at);
+                }
+            }
+        } else {
+            let answer = match users.workload {
+                Workload::Answers | Workload::Mixed => !a.buttons.is_empty(),
+                Workload::Register => a.text.starts_with("Ticket #"),
+                Workload::Relay => false,
+            };
+            if users.workload == Workload::Register
+                && let Some(kind) = a.buttons.first().filter(|_| a.text.contains("what kind"))
+            {
+                // The user taps the kind the bot guessed.
+                let press = json!({"callback_query": {
+                    "id": format!("cq{}", users.next_update), "from": user_json(a.chat),
+                    "chat_instance": "ci", "data": kind,
+                    "message": {"message_id": 1, "date": 1_796_112_000, "chat": chat_json(a.chat), "text": "?"}
+                }});
+                self.push(users, a.chat, vec![press]);
+            }
+            if answer
+                && let Some(at) = users
+                    .outstanding
+                    .get_mut(&a.chat)
+                    .and_then(VecDeque::pop_front)
+            {
+                delivered.push(at);
+                if let Some(next) = users.scripts.get_mut(&a.chat).and_then(VecDeque::pop_front) {
+                    self.push(users, a.chat, vec![next]);
+                }
+            }
+        }
+        for at in delivered {
+            users
+                .latencies_ms
+                .push(now.duration_since(at).as_secs_f64() * 1000.0);
+            users.last_at = Some(now);
+        }
+        if users.latencies_ms.len() >= users.expected {
+            self.done.notify_one();
+        }
+    }
+}
+
+async fn api(
+    State(fake): State<Arc<Fake>>,
+    Path((_bot, method)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    let method = method.to_lowercase();
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    match method.as_str() {
+        "getme" => ok(json!({
+            "id": 1, "is_bot": true, "first_name": "Frontline", "username": "frontline_bot",
+            "can_join_groups": true, "can_read_all_group_messages": true,
+            "supports_inline_queries": false, "has_main_web_app": false
+        })),
+        "getupdates" => {
+            let offset = body["offset"].as_i64().unwrap_or(0).max(1);
+            let deadline = Instant::now() + Duration::from_secs(1);
+            loop {
+                let wake = fake.wake.notified();
+                tokio::pin!(wake);
+                wake.as_mut().enable();
+                let pending: Vec<Value> = {
+                    let updates = fake.updates.lock().unwrap_or_else(|p| p.into_inner());
+                    let from = usize::try_from(offset - 1).unwrap_or(0);
+                    updates.iter().skip(from).take(100).cloned().collect()
+                };
+                if !pending.is_empty() {
+                    return ok(Value::Array(pending));
+                }
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() || tokio::time::timeout(left, wake).await.is_err() {
+                    return ok(json!([]));
+                }
+            }
+        }
+        "sendmessage" => {
+            let chat = body["chat_id"].as_i64().unwrap_or(0);
+            let over = fake
+                .windows
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .admit(chat, Instant::now());
+            if let Some(wait) = over {
+                fake.over_limit.fetch_add(1, Ordering::Relaxed);
+                if fake.enforce {
+                    fake.rate_limited.fetch_add(1, Ordering::Relaxed);
+                    return (
+                        axum::http::StatusCode::TOO_MANY_REQUESTS,
+                        axum::Json(json!({
+                            "ok": false, "error_code": 429,
+                            "description": format!("Too Many Requests: retry after {wait}"),
+                            "parameters": {"retry_after": wait}
+                        })),
+                    )
+                        .into_response();
+                }
+            }
+            let id = fake.next_message.fetch_add(1, Ordering::Relaxed) + 1;
+            let text = body["text"].as_str().unwrap_or("").to_string();
+            let buttons = body["reply_markup"]["inline_keyboard"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+                .filter_map(|b| b["callback_data"].as_str().map(str::to_string))
+                .collect();
+            let message = json!({
+                "message_id": id, "date": 1_796_112_000, "chat": chat_json(chat), "text": text
+            });
+            fake.arrived(Arrival {
+                chat,
+                text,
+                buttons,
+            });
+            ok(message)
+        }
+        "createforumtopic" => {
+            let id = fake.next_message.fetch_add(1, Ordering::Relaxed) + 1;
+            ok(
+                json!({"message_thread_id": id, "name": body["name"].clone(), "icon_color": 7_322_096}),
+            )
+        }
+        _ => ok(json!(true)),
+    }
+}
+
+/// Runs one benchmark and prints its figures.
+///
+/// # Errors
+/// When the desk cannot start, or not every message arrived within ten minutes.
+pub async fn run(
+    workload: Workload,
+    users: usize,
+    messages: usize,
+    limits: Limits,
+    topics: bool,
+    postgres: Option<String>,
+    json_out: bool,
+) -> anyhow::Result<()> {
+    let users = users.max(1);
+    let messages = match workload {
+        Workload::Register => users,
+        _ => messages.max(users),
+    };
+    let dir = tempfile::tempdir().context("a temporary data dir")?;
+    let (db, url, pg) = match &postgres {
+        Some(admin) => {
+            let (url, name) = crate::bench_engine::fresh_postgres(admin).await?;
+            ("postgres", url, Some((admin.clone(), name)))
+        }
+        None => (
+            "sqlite",
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("bench.db").display()
+            ),
+            None,
+        ),
+    };
+    let result = bench(
+        workload,
+        users,
+        messages,
+        limits,
+        topics,
+        &url,
+        dir.path(),
+        db,
+    )
+    .await;
+    if let Some((admin, name)) = pg {
+        crate::bench_engine::drop_postgres(&admin, &name).await;
+    }
+    let report = result?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "bench telegram: {:?} on {}, {} users, {} messages, limits {:?}{}",
+        report.workload,
+        report.db,
+        report.users,
+        report.messages,
+        limits,
+        if topics { ", topics" } else { "" }
+    )?;
+    writeln!(
+        out,
+        "delivered {} at {:.0} messages/s; update → message p50 {:.1} ms, p99 {:.1} ms",
+        report.delivered, report.msgs_per_s, report.p50_ms, report.p99_ms
+    )?;
+    writeln!(
+        out,
+        "over Telegram's limits: {}; answered 429: {}; peak RSS {:.0} MB",
+        report.over_limit, report.rate_limited, report.peak_rss_mb
+    )?;
+    if json_out {
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn bench(
+    workload: Workload,
+    users: usize,
+    messages: usize,
+    limits: Limits,
+    topics: bool,
+    url: &str,
+    data: &std::path::Path,
+    db: &str,
+) -> anyhow::Result<Report> {
+    let fake = Arc::new(Fake {
+        updates: Mutex::new(Vec::new()),
+        wake: tokio::sync::Notify::new(),
+        enforce: limits == Limits::Telegram,
+        windows: Mutex::new(Windows::default()),
+        over_limit: AtomicU64::new(0),
+        rate_limited: AtomicU64::new(0),
+        next_message: AtomicI64::new(0),
+        users: Mutex::new(Users {
+            workload,
+            scripts: HashMap::new(),
+            outstanding: HashMap::new(),
+            relays: HashMap::new(),
+            latencies_ms: Vec::new(),
+            expected: messages,
+            next_update: 0,
+            first_at: None,
+            last_at: None,
+        }),
+        done: tokio::sync::Notify::new(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let api_url = format!("http://{}/", listener.local_addr()?);
+    let router = axum::Router::new()
+        .route("/{bot}/{method}", axum::routing::post(api))
+        .with_state(fake.clone());
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+
+    let config = Config::parse(&format!(
+        "database_url = \"{url}\"\n[telegram]\ntoken = \"1:BENCH\"\napi_url = \"{api_url}\"\n\
+         agent_chat = {GROUP}\nthrottle = {}\ntopics = {topics}\n",
+        limits == Limits::Telegram
+    ))
+    .map_err(|problems| {
+        let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("bench configuration: {}", all.join("; "))
+    })?;
+    let app = App::start(config, data, Arc::new(frontline_core::SystemClock)).await?;
+    let relayers = match workload {
+        Workload::Relay => users,
+        Workload::Mixed => users / 2,
+        _ => 0,
+    };
+    if relayers > 0 {
+        open_tickets(&app, relayers).await?;
+    }
+
+    // The scripts: what each user will send.
+    let per_user = messages.div_ceil(users);
+    let mut first: Vec<(i64, Value)> = Vec::new();
+    let mut planned = 0;
+    let mut expected = 0;
+    {
+        let mut u = fake.users.lock().unwrap_or_else(|p| p.into_inner());
+        for i in 0..users {
+            let id = FIRST_USER + i as i64;
+            let relays = i < relayers;
+            let count = per_user.min(messages - planned);
+            planned += count;
+            if !(relays && workload == Workload::Mixed) {
+                expected += count;
+            }
+            let script: VecDeque<Value> = (0..count)
+                .map(|k| {
+                    let text = if relays {
+                        format!("[r{id}.{k}] one more detail about my problem, number {k}")
+                    } else if workload == Workload::Register {
+                        format!("{UNANSWERED} ({id})")
+                    } else {
+                        ANSWERED[(i + k) % ANSWERED.len()].to_string()
+                    };
+                    json!({"message": {
+                        "message_id": 100 + k, "date": 1_796_112_000, "chat": chat_json(id),
+                        "from": user_json(id), "text": text
+                    }})
+                })
+                .collect();
+            if relays {
+                // A burst: every follow-up at once.
+                first.extend(script.into_iter().map(|s| (id, s)));
+            } else {
+                let mut script = script;
+                if let Some(s) = script.pop_front() {
+                    first.push((id, s));
+                }
+                u.scripts.insert(id, script);
+            }
+        }
+        u.expected = expected;
+    }
+
+    let serving = {
+        let app = Arc::new(app);
+        tokio::spawn(async move {
+            if let Err(e) = crate::serve::run(&app).await {
+                tracing::error!(error = %e, "serve ended");
+            }
+        })
+    };
+    // The desk is up once it has registered its menu; then the users start.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    {
+        let mut u = fake.users.lock().unwrap_or_else(|p| p.into_inner());
+        for (id, update) in first {
+            fake.push(&mut u, id, vec![update]);
+        }
+    }
+    let finished = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let notified = fake.done.notified();
+            if fake
+                .users
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .latencies_ms
+                .len()
+                >= expected
+            {
+                return;
+            }
+            notified.await;
+        }
+    })
+    .await;
+    serving.abort();
+    server.abort();
+    let u = fake.users.lock().unwrap_or_else(|p| p.into_inner());
+    if finished.is_err() {
+        anyhow::bail!(
+            "only {} of {expected} messages arrived within {} s",
+            u.latencies_ms.len(),
+            PATIENCE.as_secs()
+        );
+    }
+    let mut lat = u.latencies_ms.clone();
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+    };
+    let span = match (u.first_at, u.last_at) {
+        (Some(a), Some(b)) => b.duration_since(a).as_secs_f64(),
+        _ => 0.0,
+    };
+    Ok(Report {
+        workload,
+        db: db.to_string(),
+        users,
+        messages: expected,
+        delivered: lat.len(),
+        msgs_per_s: if span > 0.0 {
+            lat.len() as f64 / span
+        } else {
+            0.0
+        },
+        p50_ms: pct(0.50).unwrap_or(0.0),
+        p99_ms: pct(0.99).unwrap_or(0.0),
+        peak_rss_mb: crate::bench_cmd::peak_rss_mb().unwrap_or(0.0),
+        over_limit: fake.over_limit.load(Ordering::Relaxed),
+        rate_limited: fake.rate_limited.load(Ordering::Relaxed),
+    })
+}
+
+/// Gives the first `n` users an open ticket each, through the engine, before the desk
+/// serves (their registration messages are marked sent: they are not what is measured).
+async fn open_tickets(app: &App, n: usize) -> anyhow::Result<()> {
+    for i in 0..n {
+        let id = FIRST_USER + i as i64;
+        let who = |k: &str, payload| Inbound {
+            update_id: format!("setup-{id}-{k}"),
+            from: UserRef {
+                channel: ChannelKind::Telegram,
+                id: id.to_string(),
+                display: format!("User{id}"),
+            },
+            chat: ChatRef::new(ChannelKind::Telegram, id.to_string()),
+            lang_hint: Some(Lang::En),
+            roles: Vec::new(),
+            message: None,
+            thread: None,
+            payload,
+        };
+        app.engine
+            .handle(who("q", Payload::Text(format!("{UNANSWERED} ({id})"))))
+            .await?;
+        let data =
+            crate::bench_engine::kind_button_of(&app.store, "telegram", &id.to_string()).await?;
+        app.engine.handle(who("k", Payload::Button(data))).await?;
+    }
+    let now = frontline_core::Clock::now_ms(&frontline_core::SystemClock);
+    sqlx::query("UPDATE outbox SET sent_ms = $1 WHERE sent_ms IS NULL")
+        .bind(now)
+        .execute(app.store.pool())
+        .await?;
+    sqlx::query("UPDATE outbox_chats SET next_due_ms = NULL")
+        .execute(app.store.pool())
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,319 @@
+//! The outbox's tables: `outbox` (one row per message) and `outbox_chats` (one row per chat,
+//! with who sends to it and when to look at it next).
+//!
+//! Why chats are leased and not rows: a chat's messages must go out in order, one after
+//! another, and the agents' group can have thousands waiting. With a lease per chat, one
+//! sender owns a chat at a time (across instances too), reads its pending rows in id order
+//! through a partial index, and nobody else needs to ask "is there an earlier unsent row?"
+//! per candidate row — the question that made the old due query quadratic in the backlog.
+//! Every query here reads a bounded number of index entries: the due query reads at most
+//! `limit` chats (plus the few leased elsewhere), a chat's read at most `limit` rows.
+
+use sqlx::{AnyConnection, Row};
+
+use super::{Backend, Store, corrupt};
+use crate::domain::{ChannelKind, ChatRef};
+use crate::error::CoreResult;
+
+/// `next_attempt_ms` of a message that will never be sent (a permanent failure).
+pub const PARKED: i64 = i64::MAX;
+
+/// The pending-rows predicate, literally as the partial index `outbox_chat_pending` has it
+/// (a planner uses a partial index only when the query implies its predicate).
+const PENDING: &str = "sent_ms IS NULL AND next_attempt_ms < 9223372036854775807";
+
+/// A chat a dispatcher has just leased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LeasedChat {
+    pub to: ChatRef,
+}
+
+/// One message waiting to be sent to a chat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingRow {
+    pub id: i64,
+    pub payload: String,
+    pub attempts: i64,
+    pub next_attempt_ms: i64,
+}
+
+/// `AND channel IN ('telegram', …)` for the channels a process can send on (codes are the
+/// enum's own constants, never user text).
+fn channel_filter(channels: &[ChannelKind]) -> String {
+    if channels.is_empty() {
+        return "AND 1 = 0".to_string();
+    }
+    let codes: Vec<String> = channels.iter().map(|c| format!("'{}'", c.code())).collect();
+    format!("AND channel IN ({})", codes.join(", "))
+}
+
+impl Store {
+    /// Puts messages in the outbox, in the caller's transaction, in order, with one
+    /// statement (each round trip to SQLite's worker thread costs more than the insert), and
+    /// marks their chats due with another.
+    pub async fn enqueue(
+        conn: &mut AnyConnection,
+        messages: &[(&ChatRef, String)],
+        now: i64,
+    ) -> CoreResult<()> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let values: Vec<String> = (0..messages.len())
+            .map(|i| format!("(${}, ${}, ${}, $1, $1)", 3 * i + 2, 3 * i + 3, 3 * i + 4))
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox (channel, chat, payload, created_ms, next_attempt_ms) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(now);
+        for (to, payload) in messages {
+            q = q
+                .bind(to.channel.code())
+                .bind(to.chat.as_str())
+                .bind(payload.as_str());
+        }
+        q.execute(&mut *conn).await?;
+
+        // Each chat once (PostgreSQL refuses to update one row twice in a statement), in one
+        // order, so two transactions lock the same chats in the same order and never deadlock.
+        let mut chats: Vec<&ChatRef> = messages.iter().map(|(to, _)| *to).collect();
+        chats.sort_by(|a, b| (a.channel.code(), &a.chat).cmp(&(b.channel.code(), &b.chat)));
+        chats.dedup();
+        let values: Vec<String> = (0..chats.len())
+            .map(|i| format!("(${}, ${}, $1)", 2 * i + 2, 2 * i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox_chats (channel, chat, next_due_ms) VALUES {} \
+             ON CONFLICT (channel, chat) DO UPDATE SET next_due_ms = excluded.next_due_ms, \
+             version = outbox_chats.version + 1",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(now);
+        for to in chats {
+            q = q.bind(to.channel.code()).bind(to.chat.as_str());
+        }
+        q.execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// Leases up to `limit` chats that have mail due by `now` and that nobody else holds, for
+    /// `holder` until `until` (one statement; of several dispatchers, one gets each chat).
+    /// A chat `holder` already holds is returned again: the caller knows which it is sending.
+    pub async fn lease_chats(
+        &self,
+        holder: &str,
+        now: i64,
+        until: i64,
+        limit: i64,
+        channels: &[ChannelKind],
+    ) -> CoreResult<Vec<LeasedChat>> {
+        let only = channel_filter(channels);
+        // PostgreSQL: instances skip each other's locked rows instead of waiting on them; the
+        // outer condition is checked again on the locked row, so a chat leased meanwhile is
+        // left alone.
+        let skip = match self.backend {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let rows = sqlx::query(&format!(
+            "UPDATE outbox_chats SET holder = $1, until_ms = $2, next_due_ms = $2 \
+             WHERE (channel, chat) IN (SELECT channel, chat FROM outbox_chats \
+                 WHERE next_due_ms <= $3 AND (until_ms < $3 OR holder = $1) {only} \
+                 ORDER BY next_due_ms LIMIT $4 {skip}) \
+             AND (until_ms < $3 OR holder = $1) \
+             RETURNING channel, chat"
+        ))
+        .bind(holder)
+        .bind(until)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let channel: String = r.try_get("channel")?;
+                Ok(LeasedChat {
+                    to: ChatRef::new(
+                        ChannelKind::from_code(&channel)
+                            .ok_or_else(|| corrupt("channel", &channel))?,
+                        r.try_get::<String, _>("chat")?,
+                    ),
+                })
+            })
+            .collect()
+    }
+
+    /// Extends every lease `holder` has that is still live (the chats it is sending to).
+    pub async fn renew_chats(&self, holder: &str, now: i64, until: i64) -> CoreResult<u64> {
+        let r = sqlx::query(
+            "UPDATE outbox_chats SET until_ms = $1, \
+             next_due_ms = CASE WHEN next_due_ms = until_ms THEN $1 ELSE next_due_ms END \
+             WHERE holder = $2 AND until_ms >= $3",
+        )
+        .bind(until)
+        .bind(holder)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Frees at once every chat `holder` leased in an earlier run (a restart after a crash):
+    /// nothing of this process is sending to them, so waiting for the lease to run out would
+    /// only delay their mail.
+    pub async fn reclaim_chats(&self, holder: &str, now: i64) -> CoreResult<u64> {
+        let r = sqlx::query(
+            "UPDATE outbox_chats SET holder = '', until_ms = 0, next_due_ms = $1 \
+             WHERE holder = $2",
+        )
+        .bind(now)
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// How many times mail was queued to `to`: read before a chat's rows, it tells at release
+    /// whether more arrived since.
+    pub async fn chat_version(&self, to: &ChatRef) -> CoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT version FROM outbox_chats WHERE channel = $1 AND chat = $2")
+                .bind(to.channel.code())
+                .bind(to.chat.as_str())
+                .fetch_optional(&self.pool)
+                .await?
+                .unwrap_or(0),
+        )
+    }
+
+    /// The first `limit` pending (unsent, not parked) messages to `to`, in order.
+    pub async fn pending_of_chat(&self, to: &ChatRef, limit: i64) -> CoreResult<Vec<PendingRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT id, payload, attempts, next_attempt_ms FROM outbox \
+             WHERE channel = $1 AND chat = $2 AND {PENDING} ORDER BY id LIMIT $3"
+        ))
+        .bind(to.channel.code())
+        .bind(to.chat.as_str())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PendingRow {
+                    id: r.try_get("id")?,
+                    payload: r.try_get("payload")?,
+                    attempts: r.try_get("attempts")?,
+                    next_attempt_ms: r.try_get("next_attempt_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Gives a chat back. `next_due` is when its first pending message is due (`None`:
+    /// nothing pending), as the sender saw at `version`; when mail was queued since (the
+    /// version moved), the chat is due now instead, so nothing waits for a poll.
+    pub async fn release_chat(
+        &self,
+        holder: &str,
+        to: &ChatRef,
+        version: i64,
+        next_due: Option<i64>,
+        now: i64,
+    ) -> CoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox_chats SET holder = '', until_ms = 0, \
+             next_due_ms = CASE WHEN version = $1 THEN $2 ELSE $3 END \
+             WHERE channel = $4 AND chat = $5 AND holder = $6",
+        )
+        .bind(version)
+        .bind(next_due)
+        .bind(now)
+        .bind(to.channel.code())
+        .bind(to.chat.as_str())
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records messages as sent, with one statement.
+    pub async fn mark_sent(&self, ids: &[i64], now: i64) -> CoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        sqlx::query(&format!(
+            "UPDATE outbox SET sent_ms = $1, lease_until_ms = NULL WHERE id IN ({})",
+            list.join(", ")
+        ))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt of messages: tried again at `next_attempt_ms` ([`PARKED`]:
+    /// never).
+    pub async fn mark_failed(
+        &self,
+        ids: &[i64],
+        next_attempt_ms: i64,
+        error: &str,
+    ) -> CoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        sqlx::query(&format!(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $1, last_error = $2, \
+             lease_until_ms = NULL WHERE id IN ({})",
+            list.join(", ")
+        ))
+        .bind(next_attempt_ms)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// PostgreSQL's plans (`EXPLAIN ANALYZE`, as text) of the two reads a dispatcher
+    /// makes per round — the due chats, and one chat's pending rows — for checking that
+    /// they read a bounded number of rows whatever the backlog. `None` on SQLite.
+    pub async fn explain_outbox_reads(
+        &self,
+        now: i64,
+        to: &ChatRef,
+        limit: i64,
+    ) -> CoreResult<Option<[String; 2]>> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let due: Vec<String> = sqlx::query_scalar(&format!(
+            "EXPLAIN (ANALYZE, FORMAT TEXT) SELECT channel, chat FROM outbox_chats \
+             WHERE next_due_ms <= $1 AND (until_ms < $1 OR holder = '') \
+             ORDER BY next_due_ms LIMIT {limit}"
+        ))
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        let pending: Vec<String> = sqlx::query_scalar(&format!(
+            "EXPLAIN (ANALYZE, FORMAT TEXT) SELECT id, payload, attempts, next_attempt_ms \
+             FROM outbox WHERE channel = $1 AND chat = $2 AND {PENDING} ORDER BY id LIMIT {limit}"
+        ))
+        .bind(to.channel.code())
+        .bind(to.chat.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Some([due.join("\n"), pending.join("\n")]))
+    }
+
+    /// Messages not yet sent.
+    pub async fn unsent_count(&self) -> CoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_ms IS NULL")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+}
