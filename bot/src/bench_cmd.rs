@@ -61,6 +61,10 @@ pub enum BenchCommand {
         /// The agents' group has forum topics (a topic per ticket).
         #[arg(long)]
         topics: bool,
+        /// Every message available at once, instead of each user's next after their last
+        /// was answered.
+        #[arg(long)]
+        burst: bool,
         /// Run on this PostgreSQL server (a fresh database is created on it).
         #[arg(long)]
         postgres: Option<String>,
@@ -115,11 +119,21 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             messages,
             limits,
             topics,
+            burst,
             postgres,
             json,
         } => {
-            crate::bench_telegram::run(workload, users, messages, limits, topics, postgres, json)
-                .await
+            crate::bench_telegram::run(crate::bench_telegram::Options {
+                workload,
+                users,
+                messages,
+                limits,
+                topics,
+                burst,
+                postgres,
+                json,
+            })
+            .await
         }
     }
 }

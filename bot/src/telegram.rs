@@ -112,14 +112,21 @@ fn send_error(e: RequestError) -> SendError {
 /// Telegram's documented limits, kept ahead of time so it never has to refuse: about 30
 /// messages a second overall, one a second in a private chat, 20 a minute in a group.
 ///
-/// Each is a GCRA limiter with a burst of one (governor), i.e. a minimum spacing, a little
-/// wider than the limit so no window of the limit's length ever holds one message too many.
-/// Only the chat that waits is held: the dispatcher works other chats meanwhile.
+/// Overall: governor's GCRA limiter with a burst of one (a minimum spacing of 36 ms, 7 %
+/// wider than the limit), taken right before each request. Per chat: the time since the
+/// chat's last *actual* request, not a GCRA schedule — a schedule counts from when a turn
+/// was due, and a message held up by the overall limit would then leave less than the
+/// chat's spacing after its predecessor, which Telegram counts as too many. Only the chat
+/// that waits is held: the dispatcher works other chats meanwhile.
 pub struct Pacer {
     overall: governor::DefaultDirectRateLimiter,
-    private: governor::DefaultKeyedRateLimiter<i64>,
-    groups: governor::DefaultKeyedRateLimiter<i64>,
+    /// Tokio's clock, so tests can run it paused.
+    last: std::sync::Mutex<std::collections::HashMap<i64, tokio::time::Instant>>,
 }
+
+/// The least time between two messages to one private chat, and to one group.
+const PRIVATE_SPACING: Duration = Duration::from_millis(1_100);
+const GROUP_SPACING: Duration = Duration::from_millis(3_200);
 
 impl Default for Pacer {
     fn default() -> Self {
@@ -129,35 +136,56 @@ impl Default for Pacer {
 
 impl Pacer {
     pub fn new() -> Pacer {
-        use governor::{Quota, RateLimiter};
-        let every = |ms: u64| {
-            Quota::with_period(Duration::from_millis(ms)).expect("a positive period is a quota")
-        };
+        let quota = governor::Quota::with_period(Duration::from_millis(36))
+            .expect("a positive period is a quota");
         Pacer {
-            overall: RateLimiter::direct(every(34)),
-            private: RateLimiter::keyed(every(1_010)),
-            groups: RateLimiter::keyed(every(3_050)),
+            overall: governor::RateLimiter::direct(quota),
+            last: Default::default(),
         }
     }
 
-    /// Waits for the turn of one message to `chat`.
-    pub async fn message(&self, chat: ChatId) {
+    fn spacing(chat: ChatId) -> Duration {
         if chat.0 < 0 {
-            self.groups.until_key_ready(&chat.0).await;
+            GROUP_SPACING
         } else {
-            self.private.until_key_ready(&chat.0).await;
-        }
-        self.overall.until_ready().await;
-        // Forget chats that have been quiet: the keyed state would otherwise grow with
-        // every user ever answered.
-        if self.private.len() > 10_000 {
-            self.private.retain_recent();
+            PRIVATE_SPACING
         }
     }
 
-    /// Waits for a turn of a request that is not a message (a reaction).
-    pub async fn request(&self) {
+    /// Waits until a message to `chat` keeps its spacing from the chat's last one (one
+    /// worker sends to a chat at a time, so nobody else sends to it meanwhile).
+    pub async fn chat_turn(&self, chat: ChatId) {
+        loop {
+            let last = self
+                .last
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&chat.0)
+                .copied();
+            let Some(free) = last.map(|at| at + Self::spacing(chat)) else {
+                return;
+            };
+            let now = tokio::time::Instant::now();
+            if free <= now {
+                return;
+            }
+            tokio::time::sleep(free - now).await;
+        }
+    }
+
+    /// Waits for the turn of one message to `chat` and marks it taken: call right before
+    /// the request.
+    pub async fn message(&self, chat: ChatId) {
+        self.chat_turn(chat).await;
         self.overall.until_ready().await;
+        let now = tokio::time::Instant::now();
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        last.insert(chat.0, now);
+        // Forget chats quiet for longer than any spacing: the map would otherwise grow with
+        // every user ever answered.
+        if last.len() > 10_000 {
+            last.retain(|_, at| now.duration_since(*at) < GROUP_SPACING);
+        }
     }
 }
 
@@ -196,9 +224,8 @@ impl TelegramChannel {
                 r.message
             )));
         };
-        if let Some(p) = &self.pacer {
-            p.request().await;
-        }
+        // Not paced: Telegram's limits are on messages, and a reaction is none (should it
+        // answer 429 all the same, only this user's chat waits for the retry).
         self.bot
             .set_message_reaction(Recipient::Id(chat), id)
             .reaction(vec![teloxide::types::ReactionType::Emoji {
@@ -289,6 +316,15 @@ impl frontline_core::Channel for TelegramChannel {
 
     fn text_len(&self, text: &str) -> usize {
         text.encode_utf16().count()
+    }
+
+    async fn wait_turn(&self, to: &ChatRef) -> bool {
+        let (Some(p), Some((chat, _))) = (&self.pacer, target(to)) else {
+            return false;
+        };
+        // The chat's spacing only: the message itself then takes the overall turn.
+        p.chat_turn(chat).await;
+        true
     }
 
     /// The agents' forum has a topic per ticket.
@@ -738,6 +774,36 @@ mod tests {
                 .all(|p| p.encode_utf16().count() <= MAX_MESSAGE_UTF16)
         );
         assert_eq!(split("short", MAX_MESSAGE_UTF16), ["short"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pacing_spaces_each_chats_messages_and_holds_no_other_chat() {
+        use tokio::time::Instant;
+        let pacer = Pacer::new();
+        let started = Instant::now();
+        pacer.message(ChatId(5)).await;
+        pacer.message(ChatId(6)).await;
+        pacer.message(ChatId(-100)).await;
+        assert!(
+            started.elapsed() < Duration::from_millis(100),
+            "first messages to three chats go at once"
+        );
+        pacer.message(ChatId(5)).await;
+        assert!(
+            started.elapsed() >= PRIVATE_SPACING,
+            "a private chat: 1.1 s apart"
+        );
+        let group = Instant::now();
+        pacer.message(ChatId(-100)).await;
+        assert!(
+            group.elapsed() + PRIVATE_SPACING >= GROUP_SPACING,
+            "a group: 3.2 s apart"
+        );
+        // Waiting for a chat's turn takes nothing: the message after it does not wait again.
+        let before = Instant::now();
+        pacer.chat_turn(ChatId(7)).await;
+        pacer.message(ChatId(7)).await;
+        assert!(before.elapsed() < Duration::from_millis(100));
     }
 
     #[test]

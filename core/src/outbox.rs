@@ -34,7 +34,7 @@ use crate::clock::Clock;
 use crate::domain::{ChannelKind, ChatRef};
 use crate::engine::Outbound;
 use crate::error::CoreResult;
-use crate::store::{PARKED, PendingRow, Store};
+use crate::store::{LeasedChat, PARKED, PendingRow, ReleasedChat, Store};
 
 /// How long a dispatcher may hold a chat before another may take it over (renewed while
 /// it sends).
@@ -84,6 +84,14 @@ pub trait Channel: Send + Sync {
     /// # Errors
     /// [`SendError`] saying whether to try again.
     async fn send(&self, message: &Outbound) -> Result<(), SendError>;
+
+    /// Waits until a message to `to` may be sent within the platform's limits and takes
+    /// that turn (the next [`Channel::send`] to `to` does not wait for it again). Returns
+    /// whether it paces at all: the dispatcher then reads the chat's mail again, so what
+    /// arrived during the wait joins the message. The default: no limits, no wait.
+    async fn wait_turn(&self, _to: &ChatRef) -> bool {
+        false
+    }
 
     /// The longest text messages coalesced into one may make, as [`Channel::text_len`]
     /// counts it (the platform's limit on one message). 0, the default: never coalesce — a
@@ -243,21 +251,93 @@ impl Dispatcher {
         Ok(())
     }
 
-    fn kinds(&self) -> Vec<ChannelKind> {
-        self.channels.keys().copied().collect()
+    async fn lease(&self, limit: usize) -> CoreResult<Vec<LeasedChat>> {
+        let now = self.clock.now_ms();
+        let kinds: Vec<ChannelKind> = self.channels.keys().copied().collect();
+        self.store
+            .lease_chats(&self.holder, now, now + LEASE_MS, limit as i64, &kinds)
+            .await
     }
 
-    fn worker(&self, recorder: &Recorder) -> ChatWorker {
-        ChatWorker {
-            store: self.store.clone(),
-            clock: self.clock.clone(),
-            recorder: recorder.clone(),
+    /// Starts the workers of leased chats, with their pending rows read for all of them in
+    /// one statement; returns each worker's id and chat.
+    async fn spawn(
+        &self,
+        work: &mut JoinSet<CoreResult<ChatDone>>,
+        recorder: &Recorder,
+        chats: Vec<LeasedChat>,
+    ) -> Vec<(tokio::task::Id, ChatRef)> {
+        let refs: Vec<ChatRef> = chats.iter().map(|c| c.to.clone()).collect();
+        let mut rows = match self.store.pending_of_chats(&refs, READ_ROWS).await {
+            Ok(rows) => Some(rows),
+            Err(e) => {
+                // Each worker reads its own instead.
+                tracing::warn!(error = %e, "reading the chats' mail failed");
+                None
+            }
+        };
+        let mut started = Vec::new();
+        for chat in chats {
+            let Some(channel) = self.channels.get(&chat.to.channel).cloned() else {
+                continue;
+            };
+            let first = rows
+                .as_mut()
+                .map(|r| r.remove(&chat.to).unwrap_or_default());
+            let worker = ChatWorker {
+                store: self.store.clone(),
+                clock: self.clock.clone(),
+                recorder: recorder.clone(),
+            };
+            let to = chat.to.clone();
+            let id = work
+                .spawn(async move { worker.run(channel, chat, first).await })
+                .id();
+            started.push((id, to));
+        }
+        started
+    }
+
+    /// What a finished worker leaves for release; logs a failure.
+    fn outcome(&self, to: ChatRef, done: CoreResult<ChatDone>, sent: &mut usize) -> ReleasedChat {
+        match done {
+            Ok(d) => {
+                *sent += d.sent;
+                ReleasedChat {
+                    to,
+                    version: d.version,
+                    next_due: d.next_due,
+                }
+            }
+            Err(e) => {
+                tracing::error!(chat = %to.chat, error = %e, "sending to a chat failed");
+                Self::due_now(to)
+            }
+        }
+    }
+
+    /// A chat to give back as due now (an impossible version says "more came since").
+    fn due_now(to: ChatRef) -> ReleasedChat {
+        ReleasedChat {
+            to,
+            version: i64::MIN,
+            next_due: None,
+        }
+    }
+
+    async fn release(&self, chats: &[ReleasedChat]) {
+        if let Err(e) = self
+            .store
+            .release_chats(&self.holder, chats, self.clock.now_ms())
+            .await
+        {
+            // Their leases run out, and then they are due again.
+            tracing::error!(chats = chats.len(), error = %e, "releasing chats failed");
         }
     }
 
     /// One round: leases the due chats, sends what is due in each (chats in parallel), and
-    /// gives them back. Returns how many messages (outbox rows) were sent and how many chats
-    /// were leased.
+    /// gives them back. Returns how many messages (outbox rows) were sent.
     ///
     /// # Errors
     /// Database errors; a failed send is recorded, not returned.
@@ -266,70 +346,29 @@ impl Dispatcher {
         Ok(self.round().await?.0)
     }
 
+    /// [`Dispatcher::deliver_due`], also saying how many chats were leased.
     async fn round(&self) -> CoreResult<(usize, usize)> {
         self.reclaim().await?;
-        let now = self.clock.now_ms();
-        let chats = self
-            .store
-            .lease_chats(
-                &self.holder,
-                now,
-                now + LEASE_MS,
-                self.max_in_flight as i64,
-                &self.kinds(),
-            )
-            .await?;
+        let chats = self.lease(self.max_in_flight).await?;
+        let leased = chats.len();
         let recorder = Recorder::spawn(self.store.clone(), self.clock.clone());
         let mut work = JoinSet::new();
-        for chat in &chats {
-            let Some(channel) = self.channels.get(&chat.to.channel).cloned() else {
-                continue;
-            };
-            let worker = self.worker(&recorder);
-            let to = chat.to.clone();
-            work.spawn(async move { (to.clone(), worker.run(channel, to).await) });
-        }
+        let mut ids: HashMap<tokio::task::Id, ChatRef> = self
+            .spawn(&mut work, &recorder, chats)
+            .await
+            .into_iter()
+            .collect();
         drop(recorder);
         let mut sent = 0;
-        while let Some(joined) = work.join_next().await {
-            let Ok((to, done)) = joined else { continue };
-            sent += self.finish(&to, done).await;
-        }
-        Ok((sent, chats.len()))
-    }
-
-    /// Gives a chat back unworked: due again now.
-    async fn give_back(&self, to: &ChatRef) {
-        let now = self.clock.now_ms();
-        if let Err(e) = self
-            .store
-            .release_chat(&self.holder, to, i64::MIN, Some(now), now)
-            .await
-        {
-            tracing::error!(chat = %to.chat, error = %e, "releasing a chat failed");
-        }
-    }
-
-    /// Gives a chat back after its worker; returns the rows it sent.
-    async fn finish(&self, to: &ChatRef, done: CoreResult<ChatDone>) -> usize {
-        let now = self.clock.now_ms();
-        let (version, next_due, sent) = match done {
-            Ok(d) => (d.version, d.next_due, d.sent),
-            Err(e) => {
-                tracing::error!(chat = %to.chat, error = %e, "sending to a chat failed");
-                // An impossible version: the chat is due again now.
-                (i64::MIN, Some(now), 0)
+        let mut released = Vec::new();
+        while let Some(joined) = work.join_next_with_id().await {
+            let (id, done) = split_joined(joined);
+            if let Some(to) = ids.remove(&id) {
+                released.push(self.outcome(to, done, &mut sent));
             }
-        };
-        if let Err(e) = self
-            .store
-            .release_chat(&self.holder, to, version, next_due, now)
-            .await
-        {
-            // Its lease runs out, and then it is due again.
-            tracing::error!(chat = %to.chat, error = %e, "releasing a chat failed");
         }
-        sent
+        self.release(&released).await;
+        Ok((sent, leased))
     }
 
     /// Delivers until nothing is due right now (for scripts and tests).
@@ -350,15 +389,24 @@ impl Dispatcher {
     /// Runs until `stop` is notified: leases due chats whenever the engine queues messages
     /// (and at least every `poll`, for retries and for other processes' mail), keeping up
     /// to the concurrency limit of chats in flight, each worked until it has nothing due.
+    /// On stop, the sends in flight end and their chats are given back.
     pub async fn run(&self, ready: Arc<Notify>, stop: Arc<Notify>, poll: Duration) {
         let recorder = Recorder::spawn(self.store.clone(), self.clock.clone());
         let mut work: JoinSet<CoreResult<ChatDone>> = JoinSet::new();
         let mut in_flight: HashMap<tokio::task::Id, ChatRef> = HashMap::new();
         let mut renewed = self.clock.now_ms();
+        let mut finished = Vec::new();
         loop {
+            let mut sent = 0;
             while let Some(joined) = work.try_join_next_with_id() {
-                self.joined(joined, &mut in_flight).await;
+                let (id, done) = split_joined(joined);
+                if let Some(to) = in_flight.remove(&id) {
+                    finished.push(self.outcome(to, done, &mut sent));
+                }
             }
+            // Given back together, then leased again at once when more came meanwhile.
+            self.release(&finished).await;
+            finished.clear();
             if let Err(e) = self.reclaim().await {
                 tracing::error!(error = %e, "outbox: taking back leases failed");
             }
@@ -377,33 +425,26 @@ impl Dispatcher {
             if room > 0 {
                 // The chats in flight may come back (mail queued to them meanwhile): ask for
                 // that many more.
-                let limit = (room + in_flight.len()) as i64;
-                match self
-                    .store
-                    .lease_chats(&self.holder, now, now + LEASE_MS, limit, &self.kinds())
-                    .await
-                {
+                match self.lease(room + in_flight.len()).await {
                     Ok(chats) => {
+                        let mut surplus = Vec::new();
+                        let mut new = Vec::new();
                         for chat in chats {
                             if in_flight.values().any(|c| *c == chat.to) {
-                                // Its worker reads again before it stops; what it leaves
-                                // is due again at release.
+                                // Its worker gives it back with the version it read, so what
+                                // came meanwhile is due again at once.
                                 continue;
                             }
-                            if in_flight.len() >= self.max_in_flight {
-                                // More came back than there is room for: given back at
-                                // once (due now), not left leased to nobody.
-                                self.give_back(&chat.to).await;
+                            if in_flight.len() + new.len() >= self.max_in_flight {
+                                // More came back than there is room for: given back, due
+                                // now, not left leased to nobody.
+                                surplus.push(Self::due_now(chat.to));
                                 continue;
                             }
-                            let Some(channel) = self.channels.get(&chat.to.channel).cloned() else {
-                                continue;
-                            };
-                            let worker = self.worker(&recorder);
-                            let to = chat.to.clone();
-                            let handle = work.spawn(async move { worker.run(channel, to).await });
-                            in_flight.insert(handle.id(), chat.to);
+                            new.push(chat);
                         }
+                        in_flight.extend(self.spawn(&mut work, &recorder, new).await);
+                        self.release(&surplus).await;
                     }
                     Err(e) => tracing::error!(error = %e, "outbox round failed"),
                 }
@@ -412,34 +453,38 @@ impl Dispatcher {
                 _ = ready.notified() => {}
                 _ = tokio::time::sleep(poll) => {}
                 Some(joined) = work.join_next_with_id() => {
-                    self.joined(joined, &mut in_flight).await;
+                    let (id, done) = split_joined(joined);
+                    if let Some(to) = in_flight.remove(&id) {
+                        finished.push(self.outcome(to, done, &mut sent));
+                    }
                 }
                 _ = stop.notified() => break,
             }
         }
         // Let the sends in flight end, and give their chats back.
+        let mut sent = 0;
         while let Some(joined) = work.join_next_with_id().await {
-            self.joined(joined, &mut in_flight).await;
+            let (id, done) = split_joined(joined);
+            if let Some(to) = in_flight.remove(&id) {
+                finished.push(self.outcome(to, done, &mut sent));
+            }
         }
+        self.release(&finished).await;
     }
+}
 
-    async fn joined(
-        &self,
-        joined: Result<(tokio::task::Id, CoreResult<ChatDone>), tokio::task::JoinError>,
-        in_flight: &mut HashMap<tokio::task::Id, ChatRef>,
-    ) {
-        let (id, done) = match joined {
-            Ok((id, done)) => (id, done),
-            Err(e) => (
-                e.id(),
-                Err(crate::error::CoreError::TaskEnded(format!(
-                    "outbox worker: {e}"
-                ))),
-            ),
-        };
-        if let Some(to) = in_flight.remove(&id) {
-            self.finish(&to, done).await;
-        }
+/// A worker's id and outcome, a panic or cancellation included.
+fn split_joined(
+    joined: Result<(tokio::task::Id, CoreResult<ChatDone>), tokio::task::JoinError>,
+) -> (tokio::task::Id, CoreResult<ChatDone>) {
+    match joined {
+        Ok(done) => done,
+        Err(e) => (
+            e.id(),
+            Err(crate::error::CoreError::TaskEnded(format!(
+                "outbox worker: {e}"
+            ))),
+        ),
     }
 }
 
@@ -451,99 +496,157 @@ struct ChatWorker {
 }
 
 impl ChatWorker {
-    #[tracing::instrument(skip(self, channel), fields(chat = %to.chat))]
-    async fn run(self, channel: Arc<dyn Channel>, to: ChatRef) -> CoreResult<ChatDone> {
+    #[tracing::instrument(skip_all, fields(chat = %chat.to.chat))]
+    async fn run(
+        self,
+        channel: Arc<dyn Channel>,
+        chat: LeasedChat,
+        first: Option<Vec<PendingRow>>,
+    ) -> CoreResult<ChatDone> {
+        let to = chat.to;
         let threads = channel.threads_per_ticket(&to);
+        let mut version = chat.version;
+        let mut rows = match first {
+            Some(rows) => rows,
+            None => self.store.pending_of_chat(&to, READ_ROWS).await?,
+        };
+        // Whether the last read may have left rows unread.
+        let mut full = rows.len() as i64 >= READ_ROWS;
+        let mut decoded: HashMap<i64, Queued> = HashMap::new();
         let mut sent = 0;
+        // Whether the platform's turn for the next message is taken.
+        let mut have_turn = false;
         loop {
-            let version = self.store.chat_version(&to).await?;
-            let rows = self.store.pending_of_chat(&to, READ_ROWS).await?;
             let now = self.clock.now_ms();
-            let Some(first) = rows.first() else {
-                return Ok(ChatDone {
-                    sent,
-                    version,
-                    next_due: None,
-                });
-            };
-            if first.next_attempt_ms > now {
-                // Held for a retry: everything after it waits too.
-                return Ok(ChatDone {
-                    sent,
-                    version,
-                    next_due: Some(first.next_attempt_ms),
-                });
+            if rows.first().is_none_or(|r| r.next_attempt_ms > now) {
+                if let Some(waiting) = rows.first() {
+                    // Held for a retry: everything after it waits too.
+                    return Ok(ChatDone {
+                        sent,
+                        version,
+                        next_due: Some(waiting.next_attempt_ms),
+                    });
+                }
+                if !full {
+                    // All it had, as of `version`: what came since moves the version, and
+                    // the chat is due again at release.
+                    return Ok(ChatDone {
+                        sent,
+                        version,
+                        next_due: None,
+                    });
+                }
+                (version, rows) = self.read(&to).await?;
+                full = rows.len() as i64 >= READ_ROWS;
+                continue;
             }
-            let due = match self.decode(&rows, now).await? {
-                Some(due) => due,
-                None => continue, // an unreadable row was parked: read again
-            };
-            let Some((ids, message)) = coalesce(&due, threads, channel.merge_limit(), |t| {
+            let now = self.clock.now_ms();
+            let mut queue = Vec::new();
+            for row in rows.iter().take_while(|r| r.next_attempt_ms <= now) {
+                if let Some(q) = decoded.get(&row.id).filter(|q| q.attempts == row.attempts) {
+                    queue.push(q.clone());
+                    continue;
+                }
+                match serde_json::from_str::<Outbound>(&row.payload) {
+                    Ok(message) => {
+                        let q = Queued {
+                            id: row.id,
+                            attempts: row.attempts,
+                            message,
+                        };
+                        decoded.insert(row.id, q.clone());
+                        queue.push(q);
+                    }
+                    Err(e) => {
+                        tracing::error!(id = row.id, error = %e, "unreadable outbox payload; parked");
+                        self.store
+                            .mark_failed(&[row.id], PARKED, &format!("unreadable: {e}"))
+                            .await?;
+                        let bad = row.id;
+                        rows.retain(|r| r.id != bad);
+                        queue.clear();
+                        break;
+                    }
+                }
+            }
+            // A message (not a reaction, which is no message) waits for its turn first; what
+            // came meanwhile is read and joins it.
+            if !have_turn
+                && queue.first().is_some_and(|q| q.message.reaction.is_none())
+                && channel.wait_turn(&to).await
+            {
+                have_turn = true;
+                (version, rows) = self.read(&to).await?;
+                full = rows.len() as i64 >= READ_ROWS;
+                continue;
+            }
+            have_turn = false;
+            let Some((ids, message)) = coalesce(&queue, threads, channel.merge_limit(), |t| {
                 channel.text_len(t)
             }) else {
                 continue;
             };
-            let attempts = due
+            let attempts = queue
                 .iter()
                 .filter(|q| ids.contains(&q.id))
                 .map(|q| q.attempts)
                 .max()
                 .unwrap_or(0);
-            let outcome = AssertUnwindSafe(channel.send(&message))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|_| {
-                    tracing::error!(rows = ?ids, "sending a message panicked");
-                    if attempts + 1 >= PANIC_TRIES {
-                        Err(SendError::Permanent("the send panicked".into()))
-                    } else {
-                        Err(SendError::Retry {
-                            after_ms: None,
-                            reason: "the send panicked".into(),
-                        })
-                    }
-                });
-            match outcome {
+            match send_caught(channel.as_ref(), &message, attempts).await {
                 Ok(()) => {
                     self.recorder.sent(ids.clone()).await;
                     sent += ids.len();
                 }
                 Err(SendError::Retry { after_ms, reason }) => {
                     let wait = after_ms.unwrap_or(0).max(backoff_ms(attempts));
+                    let at = self.clock.now_ms() + wait;
                     tracing::warn!(rows = ?ids, attempts = attempts + 1, wait, %reason, "send failed; will retry");
-                    self.store
-                        .mark_failed(&ids, self.clock.now_ms() + wait, &reason)
-                        .await?;
+                    self.store.mark_failed(&ids, at, &reason).await?;
+                    // The chat waits for the retry; everything after it waits too.
+                    return Ok(ChatDone {
+                        sent,
+                        version,
+                        next_due: Some(at),
+                    });
                 }
                 Err(SendError::Permanent(reason)) => {
                     tracing::warn!(rows = ?ids, %reason, "send failed for good; parked");
                     self.store.mark_failed(&ids, PARKED, &reason).await?;
                 }
             }
+            rows.retain(|r| !ids.contains(&r.id));
         }
     }
 
-    /// The due prefix of a chat's rows, decoded; `None` when one could not be read (it is
-    /// parked, and the caller reads again).
-    async fn decode(&self, rows: &[PendingRow], now: i64) -> CoreResult<Option<Vec<Queued>>> {
-        let mut due = Vec::new();
-        for row in rows.iter().take_while(|r| r.next_attempt_ms <= now) {
-            match serde_json::from_str::<Outbound>(&row.payload) {
-                Ok(message) => due.push(Queued {
-                    id: row.id,
-                    attempts: row.attempts,
-                    message,
-                }),
-                Err(e) => {
-                    tracing::error!(id = row.id, error = %e, "unreadable outbox payload; parked");
-                    self.store
-                        .mark_failed(&[row.id], PARKED, &format!("unreadable: {e}"))
-                        .await?;
-                    return Ok(None);
-                }
+    /// The chat's version, then its first pending rows (in that order: mail queued after
+    /// the version was read moves it).
+    async fn read(&self, to: &ChatRef) -> CoreResult<(i64, Vec<PendingRow>)> {
+        let version = self.store.chat_version(to).await?;
+        let rows = self.store.pending_of_chat(to, READ_ROWS).await?;
+        Ok((version, rows))
+    }
+}
+
+/// Sends, turning a panic into a failure: retried a few times, then parked, so one message
+/// that crashes its adapter cannot stop the chat or the process.
+async fn send_caught(
+    channel: &dyn Channel,
+    message: &Outbound,
+    attempts: i64,
+) -> Result<(), SendError> {
+    match AssertUnwindSafe(channel.send(message)).catch_unwind().await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::error!(to = %message.to.chat, delivery = ?message.delivery, "sending a message panicked");
+            if attempts + 1 >= PANIC_TRIES {
+                Err(SendError::Permanent("the send panicked".into()))
+            } else {
+                Err(SendError::Retry {
+                    after_ms: None,
+                    reason: "the send panicked".into(),
+                })
             }
         }
-        Ok(Some(due))
     }
 }
 

@@ -14,6 +14,16 @@ CREATE TABLE outbox_chats (
 );
 CREATE INDEX outbox_chats_due ON outbox_chats(next_due_ms);
 
+-- Every message queued marks its chat due, in the statement that queues it (no second round
+-- trip per transaction): a trigger, so no code path can queue without it.
+CREATE TRIGGER outbox_chat_due AFTER INSERT ON outbox
+BEGIN
+    INSERT INTO outbox_chats (channel, chat, next_due_ms)
+        VALUES (NEW.channel, NEW.chat, NEW.next_attempt_ms)
+        ON CONFLICT (channel, chat) DO UPDATE
+        SET next_due_ms = excluded.next_due_ms, version = outbox_chats.version + 1;
+END;
+
 INSERT INTO outbox_chats (channel, chat, next_due_ms)
     SELECT channel, chat, MIN(next_attempt_ms) FROM outbox
     WHERE sent_ms IS NULL AND next_attempt_ms < 9223372036854775807

@@ -22,7 +22,7 @@ use crate::domain::{
 use crate::error::{CoreError, CoreResult};
 
 mod outbox;
-pub use outbox::{LeasedChat, PARKED, PendingRow};
+pub use outbox::{LeasedChat, PARKED, PendingRow, ReleasedChat};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");

@@ -9,6 +9,8 @@
 //! Every query here reads a bounded number of index entries: the due query reads at most
 //! `limit` chats (plus the few leased elsewhere), a chat's read at most `limit` rows.
 
+use std::collections::HashMap;
+
 use sqlx::{AnyConnection, Row};
 
 use super::{Backend, Store, corrupt};
@@ -26,6 +28,19 @@ const PENDING: &str = "sent_ms IS NULL AND next_attempt_ms < 9223372036854775807
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LeasedChat {
     pub to: ChatRef,
+    /// How many times mail was queued to it, as of the lease: given back at release, it
+    /// tells whether more arrived while the chat was worked.
+    pub version: i64,
+}
+
+/// A chat given back by its sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleasedChat {
+    pub to: ChatRef,
+    /// The chat's version when its pending rows were last read.
+    pub version: i64,
+    /// When its first pending row is due then (`None`: nothing was pending).
+    pub next_due: Option<i64>,
 }
 
 /// One message waiting to be sent to a chat.
@@ -49,8 +64,8 @@ fn channel_filter(channels: &[ChannelKind]) -> String {
 
 impl Store {
     /// Puts messages in the outbox, in the caller's transaction, in order, with one
-    /// statement (each round trip to SQLite's worker thread costs more than the insert), and
-    /// marks their chats due with another.
+    /// statement (each round trip to SQLite's worker thread costs more than the insert); a
+    /// trigger marks their chats due in the same statement.
     pub async fn enqueue(
         conn: &mut AnyConnection,
         messages: &[(&ChatRef, String)],
@@ -59,6 +74,12 @@ impl Store {
         if messages.is_empty() {
             return Ok(());
         }
+        // Grouped by chat (stably: each chat's messages keep their order), so two
+        // transactions lock the chats they queue to in one order and never deadlock.
+        let mut messages: Vec<&(&ChatRef, String)> = messages.iter().collect();
+        messages.sort_by(|(a, _), (b, _)| {
+            (a.channel.code(), &a.chat).cmp(&(b.channel.code(), &b.chat))
+        });
         let values: Vec<String> = (0..messages.len())
             .map(|i| format!("(${}, ${}, ${}, $1, $1)", 3 * i + 2, 3 * i + 3, 3 * i + 4))
             .collect();
@@ -72,26 +93,6 @@ impl Store {
                 .bind(to.channel.code())
                 .bind(to.chat.as_str())
                 .bind(payload.as_str());
-        }
-        q.execute(&mut *conn).await?;
-
-        // Each chat once (PostgreSQL refuses to update one row twice in a statement), in one
-        // order, so two transactions lock the same chats in the same order and never deadlock.
-        let mut chats: Vec<&ChatRef> = messages.iter().map(|(to, _)| *to).collect();
-        chats.sort_by(|a, b| (a.channel.code(), &a.chat).cmp(&(b.channel.code(), &b.chat)));
-        chats.dedup();
-        let values: Vec<String> = (0..chats.len())
-            .map(|i| format!("(${}, ${}, $1)", 2 * i + 2, 2 * i + 3))
-            .collect();
-        let sql = format!(
-            "INSERT INTO outbox_chats (channel, chat, next_due_ms) VALUES {} \
-             ON CONFLICT (channel, chat) DO UPDATE SET next_due_ms = excluded.next_due_ms, \
-             version = outbox_chats.version + 1",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(&sql).bind(now);
-        for to in chats {
-            q = q.bind(to.channel.code()).bind(to.chat.as_str());
         }
         q.execute(&mut *conn).await?;
         Ok(())
@@ -122,7 +123,7 @@ impl Store {
                  WHERE next_due_ms <= $3 AND (until_ms < $3 OR holder = $1) {only} \
                  ORDER BY next_due_ms LIMIT $4 {skip}) \
              AND (until_ms < $3 OR holder = $1) \
-             RETURNING channel, chat"
+             RETURNING channel, chat, version"
         ))
         .bind(holder)
         .bind(until)
@@ -139,18 +140,28 @@ impl Store {
                             .ok_or_else(|| corrupt("channel", &channel))?,
                         r.try_get::<String, _>("chat")?,
                     ),
+                    version: r.try_get("version")?,
                 })
             })
             .collect()
     }
 
     /// Extends every lease `holder` has that is still live (the chats it is sending to).
+    /// On PostgreSQL a chat locked by a transaction at that moment is skipped (renewed next
+    /// time, well before its lease runs out) rather than waited for: waiting on several
+    /// rows in one statement is how deadlocks start.
     pub async fn renew_chats(&self, holder: &str, now: i64, until: i64) -> CoreResult<u64> {
-        let r = sqlx::query(
+        let skip = match self.backend {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let r = sqlx::query(&format!(
             "UPDATE outbox_chats SET until_ms = $1, \
              next_due_ms = CASE WHEN next_due_ms = until_ms THEN $1 ELSE next_due_ms END \
-             WHERE holder = $2 AND until_ms >= $3",
-        )
+             WHERE (channel, chat) IN (SELECT channel, chat FROM outbox_chats \
+                 WHERE holder = $2 AND until_ms >= $3 {skip}) \
+             AND holder = $2 AND until_ms >= $3"
+        ))
         .bind(until)
         .bind(holder)
         .bind(now)
@@ -210,30 +221,117 @@ impl Store {
             .collect()
     }
 
-    /// Gives a chat back. `next_due` is when its first pending message is due (`None`:
-    /// nothing pending), as the sender saw at `version`; when mail was queued since (the
-    /// version moved), the chat is due now instead, so nothing waits for a poll.
-    pub async fn release_chat(
+    /// The first `limit` pending messages of each of `chats`, in order, with one statement
+    /// (a bounded read per chat, through the pending index).
+    pub async fn pending_of_chats(
+        &self,
+        chats: &[ChatRef],
+        limit: i64,
+    ) -> CoreResult<HashMap<ChatRef, Vec<PendingRow>>> {
+        let mut out: HashMap<ChatRef, Vec<PendingRow>> = HashMap::new();
+        if chats.is_empty() {
+            return Ok(out);
+        }
+        let parts: Vec<String> = (0..chats.len())
+            .map(|i| {
+                format!(
+                    "SELECT * FROM (SELECT id, channel, chat, payload, attempts, next_attempt_ms \
+                     FROM outbox WHERE channel = ${} AND chat = ${} AND {PENDING} \
+                     ORDER BY id LIMIT {limit}) AS c{i}",
+                    2 * i + 1,
+                    2 * i + 2
+                )
+            })
+            .collect();
+        let sql = parts.join(" UNION ALL ");
+        let mut q = sqlx::query(&sql);
+        for to in chats {
+            q = q.bind(to.channel.code()).bind(to.chat.as_str());
+        }
+        for r in q.fetch_all(&self.pool).await? {
+            let channel: String = r.try_get("channel")?;
+            let to = ChatRef::new(
+                ChannelKind::from_code(&channel).ok_or_else(|| corrupt("channel", &channel))?,
+                r.try_get::<String, _>("chat")?,
+            );
+            out.entry(to).or_default().push(PendingRow {
+                id: r.try_get("id")?,
+                payload: r.try_get("payload")?,
+                attempts: r.try_get("attempts")?,
+                next_attempt_ms: r.try_get("next_attempt_ms")?,
+            });
+        }
+        for rows in out.values_mut() {
+            rows.sort_by_key(|r| r.id);
+        }
+        Ok(out)
+    }
+
+    /// Gives chats back. Each chat is due at its `next_due` as its sender saw it at
+    /// `version`; a chat whose mail was queued since (its version moved) is due now instead,
+    /// so nothing waits for a poll.
+    ///
+    /// SQLite: one statement for all. PostgreSQL: one statement per chat, at once — a
+    /// statement that locks several chats could lock them in another order than a
+    /// transaction queuing mail to two of them (the agents' group and a user), and the two
+    /// would deadlock.
+    pub async fn release_chats(
         &self,
         holder: &str,
-        to: &ChatRef,
-        version: i64,
-        next_due: Option<i64>,
+        chats: &[ReleasedChat],
         now: i64,
     ) -> CoreResult<()> {
-        sqlx::query(
+        match self.backend {
+            Backend::Sqlite => self.release_together(holder, chats, now).await,
+            Backend::Postgres => {
+                let each = chats
+                    .iter()
+                    .map(|c| self.release_together(holder, std::slice::from_ref(c), now));
+                for result in futures_util::future::join_all(each).await {
+                    result?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn release_together(
+        &self,
+        holder: &str,
+        chats: &[ReleasedChat],
+        now: i64,
+    ) -> CoreResult<()> {
+        if chats.is_empty() {
+            return Ok(());
+        }
+        let mut cases = String::new();
+        let mut which = Vec::new();
+        for i in 0..chats.len() {
+            let p = 3 + 4 * i;
+            cases.push_str(&format!(
+                " WHEN channel = ${} AND chat = ${} AND version = ${} THEN ${}",
+                p,
+                p + 1,
+                p + 2,
+                p + 3
+            ));
+            which.push(format!("(channel = ${} AND chat = ${})", p, p + 1));
+        }
+        let sql = format!(
             "UPDATE outbox_chats SET holder = '', until_ms = 0, \
-             next_due_ms = CASE WHEN version = $1 THEN $2 ELSE $3 END \
-             WHERE channel = $4 AND chat = $5 AND holder = $6",
-        )
-        .bind(version)
-        .bind(next_due)
-        .bind(now)
-        .bind(to.channel.code())
-        .bind(to.chat.as_str())
-        .bind(holder)
-        .execute(&self.pool)
-        .await?;
+             next_due_ms = CASE{cases} ELSE $2 END \
+             WHERE holder = $1 AND ({})",
+            which.join(" OR ")
+        );
+        let mut q = sqlx::query(&sql).bind(holder).bind(now);
+        for c in chats {
+            q = q
+                .bind(c.to.channel.code())
+                .bind(c.to.chat.as_str())
+                .bind(c.version)
+                .bind(c.next_due);
+        }
+        q.execute(&self.pool).await?;
         Ok(())
     }
 
