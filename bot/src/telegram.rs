@@ -806,6 +806,35 @@ mod tests {
         assert!(before.elapsed() < Duration::from_millis(100));
     }
 
+    #[tokio::test]
+    async fn without_throttle_no_turn_is_waited_for() {
+        use frontline_core::Channel;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.expect("store");
+        let api = Some("http://127.0.0.1:9/");
+        let user = ChatRef::new(ChannelKind::Telegram, "5");
+        let relaxed =
+            TelegramChannel::new(bot("1:X", api).expect("bot"), store.clone(), None, None);
+        let started = tokio::time::Instant::now();
+        for _ in 0..5 {
+            assert!(!relaxed.wait_turn(&user).await, "no pacing, no turn");
+        }
+        assert!(started.elapsed() < Duration::from_millis(100));
+        // Paced, the same chat's second turn comes 1.1 s after its first message.
+        let paced = TelegramChannel::new(
+            bot("1:X", api).expect("bot"),
+            store,
+            None,
+            Some(Pacer::new()),
+        );
+        assert!(paced.wait_turn(&user).await);
+        paced.pace(ChatId(5)).await;
+        let second = tokio::time::Instant::now();
+        paced.wait_turn(&user).await;
+        assert!(second.elapsed() >= PRIVATE_SPACING);
+    }
+
     #[test]
     fn chat_refs_name_a_chat_and_a_topic() {
         let (chat, topic) = target(&ChatRef::new(ChannelKind::Telegram, "-1001/42")).expect("ok");
