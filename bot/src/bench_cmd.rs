@@ -45,33 +45,7 @@ pub enum BenchCommand {
     /// The desk end to end through the real Telegram client: a fake Bot API on 127.0.0.1,
     /// the real serve loop against it; time from an update being available to the bot's
     /// message arriving.
-    Telegram {
-        /// What the users do.
-        #[arg(long, value_enum, default_value = "answers")]
-        workload: crate::bench_telegram::Workload,
-        /// Users at once.
-        #[arg(long, default_value_t = 200)]
-        users: usize,
-        /// Messages in all (for `register`: one question per user).
-        #[arg(long, default_value_t = 2_000)]
-        messages: usize,
-        /// Keep Telegram's rate limits (the fake refuses what is beyond them), or not.
-        #[arg(long, value_enum, default_value = "off")]
-        limits: crate::bench_telegram::Limits,
-        /// The agents' group has forum topics (a topic per ticket).
-        #[arg(long)]
-        topics: bool,
-        /// Every message available at once, instead of each user's next after their last
-        /// was answered.
-        #[arg(long)]
-        burst: bool,
-        /// Run on this PostgreSQL server (a fresh database is created on it).
-        #[arg(long)]
-        postgres: Option<String>,
-        /// End with one JSON line of the figures.
-        #[arg(long)]
-        json: bool,
-    },
+    Telegram(crate::bench_telegram::Options),
     /// Send messages through the Discord adapter (serenity's REST client) to a minimal local
     /// Discord REST server: messages/s and latency of the adapter itself.
     Discord {
@@ -113,28 +87,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             json,
         } => crate::bench_engine::run(users, questions, tickets, postgres, json).await,
         BenchCommand::Discord { messages, json } => crate::bench_discord::run(messages, json).await,
-        BenchCommand::Telegram {
-            workload,
-            users,
-            messages,
-            limits,
-            topics,
-            burst,
-            postgres,
-            json,
-        } => {
-            crate::bench_telegram::run(crate::bench_telegram::Options {
-                workload,
-                users,
-                messages,
-                limits,
-                topics,
-                burst,
-                postgres,
-                json,
-            })
-            .await
-        }
+        BenchCommand::Telegram(options) => crate::bench_telegram::run(options).await,
     }
 }
 

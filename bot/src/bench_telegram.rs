@@ -364,15 +364,32 @@ async fn api(
 }
 
 /// What to run (the command line's flags).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Options {
+    /// What the users do.
+    #[arg(long, value_enum, default_value = "answers")]
     pub workload: Workload,
+    /// Users at once.
+    #[arg(long, default_value_t = 200)]
     pub users: usize,
+    /// Messages in all (for `register`: one question per user).
+    #[arg(long, default_value_t = 2_000)]
     pub messages: usize,
+    /// Keep Telegram's rate limits (the fake refuses what is beyond them), or not.
+    #[arg(long, value_enum, default_value = "off")]
     pub limits: Limits,
+    /// The agents' group has forum topics (a topic per ticket).
+    #[arg(long)]
     pub topics: bool,
+    /// Every message available at once, instead of each user's next after their last was
+    /// answered.
+    #[arg(long)]
     pub burst: bool,
+    /// Run on this PostgreSQL server (a fresh database is created on it).
+    #[arg(long)]
     pub postgres: Option<String>,
+    /// End with one JSON line of the figures.
+    #[arg(long)]
     pub json: bool,
 }
 

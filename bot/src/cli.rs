@@ -58,7 +58,7 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM-DDTHH:MM", value_parser = parse_local)]
         clock: Option<chrono::NaiveDateTime>,
     },
-    /// Run the desk on its chat platforms (Telegram), with the outbox and the scheduler.
+    /// Run the desk on its chat platforms (Telegram, Discord or both), with the outbox and the scheduler.
     Serve,
     /// The knowledge base: search, evaluate, import, export.
     Kb {
