@@ -773,3 +773,26 @@ async fn webhook_requests_without_the_secret_are_refused() {
     assert_eq!(fake.sent_to(USER).await.len(), 1);
     desk.abort();
 }
+
+/// A private chat id of 2^40 (the Bot API allows 52-bit ids) once crashed the process inside
+/// teloxide's `Throttle`; the desk paces by itself now and answers it like anyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_with_a_forty_bit_id_is_answered_and_so_is_the_next() {
+    const BIG: i64 = 1 << 40;
+    let data = tempfile::tempdir().expect("tempdir");
+    let fake = Arc::new(Fake::default());
+    let (_url, desk) = start(fake.clone(), data.path(), false).await;
+    fake.say(BIG, BIG, "I forgot my password").await;
+    let answer = fake.wait_for(BIG, 0).await;
+    assert!(
+        answer[0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("📄 Reset a forgotten password"),
+        "{answer:?}"
+    );
+    fake.say(USER, USER, "I forgot my password").await;
+    fake.wait_for(USER, 0).await;
+    assert!(!desk.is_finished(), "the desk still serves");
+    desk.abort();
+}
