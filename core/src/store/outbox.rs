@@ -74,8 +74,9 @@ impl Store {
         if messages.is_empty() {
             return Ok(());
         }
-        // Grouped by chat (stably: each chat's messages keep their order), so two
-        // transactions lock the chats they queue to in one order and never deadlock.
+        // Grouped by chat in byte order (stably: each chat's messages keep their order), so
+        // every transaction — and a dispatcher's release, which locks in the same order —
+        // takes the chats' locks in one order, and none waits for another in a circle.
         let mut messages: Vec<&(&ChatRef, String)> = messages.iter().collect();
         messages.sort_by(|(a, _), (b, _)| {
             (a.channel.code(), &a.chat).cmp(&(b.channel.code(), &b.chat))
@@ -271,28 +272,16 @@ impl Store {
     /// `version`; a chat whose mail was queued since (its version moved) is due now instead,
     /// so nothing waits for a poll.
     ///
-    /// SQLite: one statement for all. PostgreSQL: one statement per chat, at once — a
-    /// statement that locks several chats could lock them in another order than a
-    /// transaction queuing mail to two of them (the agents' group and a user), and the two
-    /// would deadlock.
+    /// One statement for all. On PostgreSQL it locks the chats in the order a transaction
+    /// queuing mail to several of them (the agents' group and a user) does; in any other
+    /// order the two could deadlock (they did, in the relay benchmark).
     pub async fn release_chats(
         &self,
         holder: &str,
         chats: &[ReleasedChat],
         now: i64,
     ) -> CoreResult<()> {
-        match self.backend {
-            Backend::Sqlite => self.release_together(holder, chats, now).await,
-            Backend::Postgres => {
-                let each = chats
-                    .iter()
-                    .map(|c| self.release_together(holder, std::slice::from_ref(c), now));
-                for result in futures_util::future::join_all(each).await {
-                    result?;
-                }
-                Ok(())
-            }
-        }
+        self.release_together(holder, chats, now).await
     }
 
     async fn release_together(
@@ -317,10 +306,22 @@ impl Store {
             ));
             which.push(format!("(channel = ${} AND chat = ${})", p, p + 1));
         }
+        // PostgreSQL: the chats are locked first, in byte order — the order in which a
+        // transaction queuing mail locks them (`enqueue` sorts its rows so) — so the two
+        // never wait for each other in a circle.
+        let lock = match self.backend {
+            Backend::Postgres => format!(
+                "AND (channel, chat) IN (SELECT channel, chat FROM outbox_chats \
+                 WHERE holder = $1 AND ({}) \
+                 ORDER BY channel COLLATE \"C\", chat COLLATE \"C\" FOR UPDATE)",
+                which.join(" OR ")
+            ),
+            Backend::Sqlite => String::new(),
+        };
         let sql = format!(
             "UPDATE outbox_chats SET holder = '', until_ms = 0, \
              next_due_ms = CASE{cases} ELSE $2 END \
-             WHERE holder = $1 AND ({})",
+             WHERE holder = $1 AND ({}) {lock}",
             which.join(" OR ")
         );
         let mut q = sqlx::query(&sql).bind(holder).bind(now);
