@@ -397,24 +397,14 @@ pub struct Options {
 ///
 /// # Errors
 /// When the desk cannot start, or not every message arrived within twenty minutes.
-pub async fn run(opts: Options) -> anyhow::Result<()> {
-    let Options {
-        workload,
-        users,
-        messages,
-        limits,
-        topics,
-        burst,
-        postgres,
-        json: json_out,
-    } = opts;
-    let users = users.max(1);
-    let messages = match workload {
-        Workload::Register => users,
-        _ => messages.max(users),
+pub async fn run(mut opts: Options) -> anyhow::Result<()> {
+    opts.users = opts.users.max(1);
+    opts.messages = match opts.workload {
+        Workload::Register => opts.users,
+        _ => opts.messages.max(opts.users),
     };
     let dir = tempfile::tempdir().context("a temporary data dir")?;
-    let (db, url, pg) = match &postgres {
+    let (db, url, pg) = match &opts.postgres {
         Some(admin) => {
             let (url, name) = crate::bench_engine::fresh_postgres(admin).await?;
             ("postgres", url, Some((admin.clone(), name)))
@@ -428,15 +418,7 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
             None,
         ),
     };
-    let run = Run {
-        workload,
-        users,
-        messages,
-        limits,
-        topics,
-        burst,
-    };
-    let result = bench(&run, &url, dir.path(), db).await;
+    let result = bench(&opts, &url, dir.path(), db).await;
     if let Some((admin, name)) = pg {
         crate::bench_engine::drop_postgres(&admin, &name).await;
     }
@@ -449,9 +431,9 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         report.db,
         report.users,
         report.messages,
-        limits,
-        if topics { ", topics" } else { "" },
-        if burst { ", all at once" } else { "" }
+        opts.limits,
+        if opts.topics { ", topics" } else { "" },
+        if opts.burst { ", all at once" } else { "" }
     )?;
     writeln!(
         out,
@@ -469,31 +451,28 @@ pub async fn run(opts: Options) -> anyhow::Result<()> {
         "over Telegram's limits: {}; answered 429: {}; peak RSS {:.0} MB",
         report.over_limit, report.rate_limited, report.peak_rss_mb
     )?;
-    if json_out {
+    if opts.json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
     }
     Ok(())
 }
 
-/// One run's shape, with the counts settled.
-struct Run {
-    workload: Workload,
-    users: usize,
-    messages: usize,
-    limits: Limits,
-    topics: bool,
-    burst: bool,
-}
-
-async fn bench(run: &Run, url: &str, data: &std::path::Path, db: &str) -> anyhow::Result<Report> {
-    let Run {
+/// Runs the desk against the fake with `opts` (counts settled by [`run`]).
+async fn bench(
+    opts: &Options,
+    url: &str,
+    data: &std::path::Path,
+    db: &str,
+) -> anyhow::Result<Report> {
+    let Options {
         workload,
         users,
         messages,
         limits,
         topics,
         burst,
-    } = *run;
+        ..
+    } = *opts;
     let fake = Arc::new(Fake {
         updates: Mutex::new(Vec::new()),
         wake: tokio::sync::Notify::new(),
