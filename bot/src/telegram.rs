@@ -218,7 +218,7 @@ impl TelegramChannel {
 
     /// Puts a reaction on a person's message (`CHAT:MESSAGE`).
     async fn react(&self, r: &frontline_core::Reaction) -> Result<(), SendError> {
-        let Some((chat, id)) = copy_source(&format!("tg:{}", r.message)) else {
+        let Some((chat, id)) = message_ref(&r.message) else {
             return Err(SendError::Permanent(format!(
                 "`{}` is not a Telegram message",
                 r.message
@@ -420,8 +420,12 @@ impl frontline_core::Channel for TelegramChannel {
 
 /// The chat and message of a Telegram media reference (`tg:CHAT:MESSAGE`).
 fn copy_source(reference: &str) -> Option<(ChatId, MessageId)> {
-    let rest = reference.strip_prefix("tg:")?;
-    let (chat, id) = rest.rsplit_once(':')?;
+    message_ref(reference.strip_prefix("tg:")?)
+}
+
+/// The chat and message of `CHAT:MESSAGE` (how an inbound message names itself).
+fn message_ref(reference: &str) -> Option<(ChatId, MessageId)> {
+    let (chat, id) = reference.rsplit_once(':')?;
     Some((ChatId(chat.parse().ok()?), MessageId(id.parse().ok()?)))
 }
 

@@ -298,22 +298,36 @@ impl Dispatcher {
         started
     }
 
-    /// What a finished worker leaves for release; logs a failure.
-    fn outcome(&self, to: ChatRef, done: CoreResult<ChatDone>, sent: &mut usize) -> ReleasedChat {
-        match done {
-            Ok(d) => {
-                *sent += d.sent;
+    /// A finished worker's chat, taken off `working`, with what to release it as and the
+    /// rows it sent; logs a failure. `None` for a worker not in `working`.
+    fn settle(
+        joined: Result<(tokio::task::Id, CoreResult<ChatDone>), tokio::task::JoinError>,
+        working: &mut HashMap<tokio::task::Id, ChatRef>,
+    ) -> Option<(ReleasedChat, usize)> {
+        let (id, done) = match joined {
+            Ok(done) => done,
+            Err(e) => (
+                e.id(),
+                Err(crate::error::CoreError::TaskEnded(format!(
+                    "outbox worker: {e}"
+                ))),
+            ),
+        };
+        let to = working.remove(&id)?;
+        Some(match done {
+            Ok(d) => (
                 ReleasedChat {
                     to,
                     version: d.version,
                     next_due: d.next_due,
-                }
-            }
+                },
+                d.sent,
+            ),
             Err(e) => {
                 tracing::error!(chat = %to.chat, error = %e, "sending to a chat failed");
-                Self::due_now(to)
+                (Self::due_now(to), 0)
             }
-        }
+        })
     }
 
     /// A chat to give back as due now (an impossible version says "more came since").
@@ -362,9 +376,9 @@ impl Dispatcher {
         let mut sent = 0;
         let mut released = Vec::new();
         while let Some(joined) = work.join_next_with_id().await {
-            let (id, done) = split_joined(joined);
-            if let Some(to) = ids.remove(&id) {
-                released.push(self.outcome(to, done, &mut sent));
+            if let Some((chat, n)) = Self::settle(joined, &mut ids) {
+                released.push(chat);
+                sent += n;
             }
         }
         self.release(&released).await;
@@ -397,12 +411,8 @@ impl Dispatcher {
         let mut renewed = self.clock.now_ms();
         let mut finished = Vec::new();
         loop {
-            let mut sent = 0;
             while let Some(joined) = work.try_join_next_with_id() {
-                let (id, done) = split_joined(joined);
-                if let Some(to) = in_flight.remove(&id) {
-                    finished.push(self.outcome(to, done, &mut sent));
-                }
+                finished.extend(Self::settle(joined, &mut in_flight).map(|(chat, _)| chat));
             }
             // Given back together, then leased again at once when more came meanwhile.
             self.release(&finished).await;
@@ -453,38 +463,16 @@ impl Dispatcher {
                 _ = ready.notified() => {}
                 _ = tokio::time::sleep(poll) => {}
                 Some(joined) = work.join_next_with_id() => {
-                    let (id, done) = split_joined(joined);
-                    if let Some(to) = in_flight.remove(&id) {
-                        finished.push(self.outcome(to, done, &mut sent));
-                    }
+                    finished.extend(Self::settle(joined, &mut in_flight).map(|(chat, _)| chat));
                 }
                 _ = stop.notified() => break,
             }
         }
         // Let the sends in flight end, and give their chats back.
-        let mut sent = 0;
         while let Some(joined) = work.join_next_with_id().await {
-            let (id, done) = split_joined(joined);
-            if let Some(to) = in_flight.remove(&id) {
-                finished.push(self.outcome(to, done, &mut sent));
-            }
+            finished.extend(Self::settle(joined, &mut in_flight).map(|(chat, _)| chat));
         }
         self.release(&finished).await;
-    }
-}
-
-/// A worker's id and outcome, a panic or cancellation included.
-fn split_joined(
-    joined: Result<(tokio::task::Id, CoreResult<ChatDone>), tokio::task::JoinError>,
-) -> (tokio::task::Id, CoreResult<ChatDone>) {
-    match joined {
-        Ok(done) => done,
-        Err(e) => (
-            e.id(),
-            Err(crate::error::CoreError::TaskEnded(format!(
-                "outbox worker: {e}"
-            ))),
-        ),
     }
 }
 
@@ -540,7 +528,6 @@ impl ChatWorker {
                 full = rows.len() as i64 >= READ_ROWS;
                 continue;
             }
-            let now = self.clock.now_ms();
             let mut queue = Vec::new();
             for row in rows.iter().take_while(|r| r.next_attempt_ms <= now) {
                 if let Some(q) = decoded.get(&row.id).filter(|q| q.attempts == row.attempts) {

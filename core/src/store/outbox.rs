@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::{Backend, Store, corrupt};
@@ -50,6 +51,33 @@ pub struct PendingRow {
     pub payload: String,
     pub attempts: i64,
     pub next_attempt_ms: i64,
+}
+
+/// The chats due by `now` that `holder` may lease, earliest first (`skip`: PostgreSQL's
+/// `FOR UPDATE SKIP LOCKED`, or nothing); the arguments are the placeholders to use.
+fn due_chats_sql(holder: &str, now: &str, limit: &str, only: &str, skip: &str) -> String {
+    format!(
+        "SELECT channel, chat FROM outbox_chats \
+         WHERE next_due_ms <= {now} AND (until_ms < {now} OR holder = {holder}) {only} \
+         ORDER BY next_due_ms LIMIT {limit} {skip}"
+    )
+}
+
+/// One chat's first `limit` pending rows, in order (the placeholders of its channel and chat).
+fn pending_sql(channel: &str, chat: &str, limit: i64) -> String {
+    format!(
+        "SELECT id, channel, chat, payload, attempts, next_attempt_ms FROM outbox \
+         WHERE channel = {channel} AND chat = {chat} AND {PENDING} ORDER BY id LIMIT {limit}"
+    )
+}
+
+/// The chat a row of `outbox` or `outbox_chats` is about.
+fn chat_of(r: &AnyRow) -> CoreResult<ChatRef> {
+    let channel: String = r.try_get("channel")?;
+    Ok(ChatRef::new(
+        ChannelKind::from_code(&channel).ok_or_else(|| corrupt("channel", &channel))?,
+        r.try_get::<String, _>("chat")?,
+    ))
 }
 
 /// `AND channel IN ('telegram', …)` for the channels a process can send on (codes are the
@@ -118,11 +146,10 @@ impl Store {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        let due = due_chats_sql("$1", "$3", "$4", &only, skip);
         let rows = sqlx::query(&format!(
             "UPDATE outbox_chats SET holder = $1, until_ms = $2, next_due_ms = $2 \
-             WHERE (channel, chat) IN (SELECT channel, chat FROM outbox_chats \
-                 WHERE next_due_ms <= $3 AND (until_ms < $3 OR holder = $1) {only} \
-                 ORDER BY next_due_ms LIMIT $4 {skip}) \
+             WHERE (channel, chat) IN ({due}) \
              AND (until_ms < $3 OR holder = $1) \
              RETURNING channel, chat, version"
         ))
@@ -134,13 +161,8 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let channel: String = r.try_get("channel")?;
                 Ok(LeasedChat {
-                    to: ChatRef::new(
-                        ChannelKind::from_code(&channel)
-                            .ok_or_else(|| corrupt("channel", &channel))?,
-                        r.try_get::<String, _>("chat")?,
-                    ),
+                    to: chat_of(r)?,
                     version: r.try_get("version")?,
                 })
             })
@@ -201,25 +223,11 @@ impl Store {
 
     /// The first `limit` pending (unsent, not parked) messages to `to`, in order.
     pub async fn pending_of_chat(&self, to: &ChatRef, limit: i64) -> CoreResult<Vec<PendingRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT id, payload, attempts, next_attempt_ms FROM outbox \
-             WHERE channel = $1 AND chat = $2 AND {PENDING} ORDER BY id LIMIT $3"
-        ))
-        .bind(to.channel.code())
-        .bind(to.chat.as_str())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PendingRow {
-                    id: r.try_get("id")?,
-                    payload: r.try_get("payload")?,
-                    attempts: r.try_get("attempts")?,
-                    next_attempt_ms: r.try_get("next_attempt_ms")?,
-                })
-            })
-            .collect()
+        Ok(self
+            .pending_of_chats(std::slice::from_ref(to), limit)
+            .await?
+            .remove(to)
+            .unwrap_or_default())
     }
 
     /// The first `limit` pending messages of each of `chats`, in order, with one statement
@@ -235,13 +243,12 @@ impl Store {
         }
         let parts: Vec<String> = (0..chats.len())
             .map(|i| {
-                format!(
-                    "SELECT * FROM (SELECT id, channel, chat, payload, attempts, next_attempt_ms \
-                     FROM outbox WHERE channel = ${} AND chat = ${} AND {PENDING} \
-                     ORDER BY id LIMIT {limit}) AS c{i}",
-                    2 * i + 1,
-                    2 * i + 2
-                )
+                let part = pending_sql(
+                    &format!("${}", 2 * i + 1),
+                    &format!("${}", 2 * i + 2),
+                    limit,
+                );
+                format!("SELECT * FROM ({part}) AS c{i}")
             })
             .collect();
         let sql = parts.join(" UNION ALL ");
@@ -250,12 +257,7 @@ impl Store {
             q = q.bind(to.channel.code()).bind(to.chat.as_str());
         }
         for r in q.fetch_all(&self.pool).await? {
-            let channel: String = r.try_get("channel")?;
-            let to = ChatRef::new(
-                ChannelKind::from_code(&channel).ok_or_else(|| corrupt("channel", &channel))?,
-                r.try_get::<String, _>("chat")?,
-            );
-            out.entry(to).or_default().push(PendingRow {
+            out.entry(chat_of(&r)?).or_default().push(PendingRow {
                 id: r.try_get("id")?,
                 payload: r.try_get("payload")?,
                 attempts: r.try_get("attempts")?,
@@ -276,15 +278,6 @@ impl Store {
     /// queuing mail to several of them (the agents' group and a user) does; in any other
     /// order the two could deadlock (they did, in the relay benchmark).
     pub async fn release_chats(
-        &self,
-        holder: &str,
-        chats: &[ReleasedChat],
-        now: i64,
-    ) -> CoreResult<()> {
-        self.release_together(holder, chats, now).await
-    }
-
-    async fn release_together(
         &self,
         holder: &str,
         chats: &[ReleasedChat],
@@ -343,7 +336,7 @@ impl Store {
         }
         let list: Vec<String> = ids.iter().map(i64::to_string).collect();
         sqlx::query(&format!(
-            "UPDATE outbox SET sent_ms = $1, lease_until_ms = NULL WHERE id IN ({})",
+            "UPDATE outbox SET sent_ms = $1 WHERE id IN ({})",
             list.join(", ")
         ))
         .bind(now)
@@ -365,8 +358,8 @@ impl Store {
         }
         let list: Vec<String> = ids.iter().map(i64::to_string).collect();
         sqlx::query(&format!(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $1, last_error = $2, \
-             lease_until_ms = NULL WHERE id IN ({})",
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $1, last_error = $2 \
+             WHERE id IN ({})",
             list.join(", ")
         ))
         .bind(next_attempt_ms)
@@ -388,22 +381,22 @@ impl Store {
         if self.backend != Backend::Postgres {
             return Ok(None);
         }
-        let due: Vec<String> = sqlx::query_scalar(&format!(
-            "EXPLAIN (ANALYZE, FORMAT TEXT) SELECT channel, chat FROM outbox_chats \
-             WHERE next_due_ms <= $1 AND (until_ms < $1 OR holder = '') \
-             ORDER BY next_due_ms LIMIT {limit}"
-        ))
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await?;
-        let pending: Vec<String> = sqlx::query_scalar(&format!(
-            "EXPLAIN (ANALYZE, FORMAT TEXT) SELECT id, payload, attempts, next_attempt_ms \
-             FROM outbox WHERE channel = $1 AND chat = $2 AND {PENDING} ORDER BY id LIMIT {limit}"
-        ))
-        .bind(to.channel.code())
-        .bind(to.chat.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        // The very queries the dispatcher runs (without the row locks, which EXPLAIN
+        // ANALYZE would take).
+        let due_sql = due_chats_sql("$1", "$2", &limit.to_string(), "", "");
+        let due: Vec<String> =
+            sqlx::query_scalar(&format!("EXPLAIN (ANALYZE, FORMAT TEXT) {due_sql}"))
+                .bind("")
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+        let pending_sql = pending_sql("$1", "$2", limit);
+        let pending: Vec<String> =
+            sqlx::query_scalar(&format!("EXPLAIN (ANALYZE, FORMAT TEXT) {pending_sql}"))
+                .bind(to.channel.code())
+                .bind(to.chat.as_str())
+                .fetch_all(&self.pool)
+                .await?;
         Ok(Some([due.join("\n"), pending.join("\n")]))
     }
 
