@@ -121,6 +121,7 @@ fn inbound(name: &str, n: usize, payload: Payload) -> Inbound {
             display: name.clone(),
         },
         chat: ChatRef::new(ChannelKind::Console, name),
+        private: true,
         lang_hint: Some(Lang::En),
         roles: Vec::new(),
         message: None,

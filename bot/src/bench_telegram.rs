@@ -656,6 +656,7 @@ async fn open_tickets(app: &App, n: usize) -> anyhow::Result<()> {
                 display: format!("User{id}"),
             },
             chat: ChatRef::new(ChannelKind::Telegram, id.to_string()),
+            private: true,
             lang_hint: Some(Lang::En),
             roles: Vec::new(),
             message: None,

@@ -344,6 +344,7 @@ pub async fn run(
                 display: name.to_string(),
             },
             chat: ChatRef::new(ChannelKind::Console, name),
+            private: true,
             lang_hint: None,
             roles: Vec::new(),
             // The person's message, as they wrote it: what a reaction is shown on.

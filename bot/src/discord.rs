@@ -426,6 +426,32 @@ pub struct Places {
     pub routed: Vec<u64>,
 }
 
+/// Where an event is answered: the chat, whether it is the user's own (a DM), and the
+/// ticket a staff thread is about.
+struct Route {
+    chat: ChatRef,
+    private: bool,
+    thread: Option<TicketId>,
+}
+
+impl Route {
+    fn own(chat: ChatRef) -> Route {
+        Route {
+            chat,
+            private: true,
+            thread: None,
+        }
+    }
+
+    fn staff(chat: ChatRef, thread: Option<TicketId>) -> Route {
+        Route {
+            chat,
+            private: false,
+            thread,
+        }
+    }
+}
+
 /// Hands gateway events to the engine.
 pub struct Handler {
     engine: Arc<Engine>,
@@ -437,10 +463,10 @@ impl Handler {
         Handler { engine, places }
     }
 
-    /// Where the answers to a user in `channel` go, and the ticket a staff thread is about.
-    /// Messages in guild channels the desk does not watch are not its business (`None`); a
-    /// slash command used there (`anywhere`) is answered in the user's DMs, as in the support
-    /// channel.
+    /// Where the answers to a user in `channel` go, whether that is their own (a DM), and
+    /// the ticket a staff thread is about. Messages in guild channels the desk does not
+    /// watch are not its business (`None`); a slash command used there (`anywhere`) is
+    /// answered in the user's DMs, as in the support channel.
     async fn route(
         &self,
         http: &Http,
@@ -448,18 +474,18 @@ impl Handler {
         channel: ChannelId,
         in_guild: bool,
         anywhere: bool,
-    ) -> Option<(ChatRef, Option<TicketId>)> {
+    ) -> Option<Route> {
         let id = channel.get();
         let chat = |c: u64| ChatRef::new(ChannelKind::Discord, c.to_string());
         if !in_guild {
-            return Some((chat(id), None));
+            return Some(Route::own(chat(id)));
         }
         if self.places.staff == Some(id) || self.places.routed.contains(&id) {
-            return Some((chat(id), None));
+            return Some(Route::staff(chat(id), None));
         }
         if self.places.support != Some(id) {
             if let Some(ticket) = ticket_of_thread(self.engine.store(), id).await {
-                return Some((chat(id), Some(ticket)));
+                return Some(Route::staff(chat(id), Some(ticket)));
             }
             if !anywhere {
                 return None;
@@ -467,7 +493,7 @@ impl Handler {
         }
         // The conversation continues in DMs.
         match user.id.create_dm_channel(http).await {
-            Ok(dm) => Some((chat(dm.id.get()), None)),
+            Ok(dm) => Some(Route::own(chat(dm.id.get()))),
             Err(e) => {
                 tracing::warn!(error = %e, "could not open a DM channel");
                 None
@@ -502,7 +528,7 @@ impl Handler {
         if msg.author.bot {
             return;
         }
-        let Some((chat, thread)) = self
+        let Some(route) = self
             .route(
                 &ctx.http,
                 &msg.author,
@@ -546,17 +572,25 @@ impl Handler {
                     reference: format!("dc:{}", a.url),
                 },
             },
+            // A sticker alone (or a poll) has no text: say what the desk reads.
+            None if msg.content.trim().is_empty() && !msg.sticker_items.is_empty() => {
+                Payload::Unsupported("sticker".into())
+            }
+            None if msg.content.trim().is_empty() && msg.poll.is_some() => {
+                Payload::Unsupported("poll".into())
+            }
             None => Payload::Text(msg.content.clone()),
         };
         let moved = self.places.support == Some(msg.channel_id.get());
         let inbound = Inbound {
             update_id: format!("dc:m:{}", msg.id.get()),
             from: user_ref(&msg.author),
-            chat,
+            chat: route.chat,
+            private: route.private,
             lang_hint: None,
             roles,
             message: Some(format!("{}:{}", msg.channel_id.get(), msg.id.get())),
-            thread,
+            thread: route.thread,
             payload,
         };
         let lang = match &inbound.payload {
@@ -585,17 +619,18 @@ impl Handler {
         i: Interacted<'_>,
         payload: Payload,
     ) -> Option<Inbound> {
-        let (chat, thread) = self
+        let route = self
             .route(&ctx.http, i.user, i.channel, i.in_guild, true)
             .await?;
         Some(Inbound {
             update_id: format!("dc:i:{}", i.id),
             from: user_ref(i.user),
-            chat,
+            chat: route.chat,
+            private: route.private,
             lang_hint: lang_of(i.locale),
             roles: member_roles(i.member),
             message: None,
-            thread,
+            thread: route.thread,
             payload,
         })
     }

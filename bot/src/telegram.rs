@@ -472,6 +472,12 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                 Some(("video", None))
             } else if msg.voice().is_some() {
                 Some(("voice message", None))
+            } else if msg.video_note().is_some() {
+                Some(("video message", None))
+            } else if let Some(a) = msg.audio() {
+                Some(("audio", a.file_name.clone()))
+            } else if msg.animation().is_some() {
+                Some(("animation", None))
             } else {
                 None
             };
@@ -484,12 +490,16 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                         reference: format!("tg:{}:{}", msg.chat.id.0, msg.id.0),
                     },
                 },
-                None => Payload::Text(msg.text()?.to_string()),
+                None => match msg.text() {
+                    Some(text) => Payload::Text(text.to_string()),
+                    None => Payload::Unsupported(unsupported_kind(msg)?.to_string()),
+                },
             };
             Some(Inbound {
                 update_id,
                 from: user_ref(from),
                 chat: chat_ref(msg.chat.id, topic),
+                private: msg.chat.is_private(),
                 lang_hint: lang_of(from),
                 roles: Vec::new(),
                 message: Some(format!("{}:{}", msg.chat.id.0, msg.id.0)),
@@ -498,8 +508,12 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
             })
         }
         UpdateKind::CallbackQuery(q) => {
-            let data = q.data.clone()?;
             let msg = q.message.as_ref()?;
+            // A button without data (an old keyboard, a game's) is answered, not dropped.
+            let payload = match &q.data {
+                Some(data) => Payload::Button(data.clone()),
+                None => Payload::Unsupported("button without data".into()),
+            };
             let chat = msg.chat().id;
             let topic = msg
                 .regular_message()
@@ -508,15 +522,53 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                 update_id,
                 from: user_ref(&q.from),
                 chat: chat_ref(chat, topic),
+                private: msg.chat().is_private(),
                 lang_hint: lang_of(&q.from),
                 roles: Vec::new(),
                 message: None,
                 thread: None,
-                payload: Payload::Button(data),
+                payload,
             })
+        }
+        UpdateKind::Error(value) => {
+            // teloxide could not read it: nothing to answer, but never silently.
+            let kind = value
+                .as_object()
+                .and_then(|o| o.keys().find(|k| *k != "update_id"))
+                .map_or("unknown", String::as_str);
+            tracing::warn!(
+                update = update.id.0,
+                kind,
+                "an update the client library cannot parse"
+            );
+            None
         }
         _ => None,
     }
+}
+
+/// What a message the desk cannot read is, or `None` for service messages (members
+/// joining, a pinned message…) that nobody expects an answer to.
+fn unsupported_kind(msg: &teloxide::types::Message) -> Option<&'static str> {
+    Some(if msg.sticker().is_some() {
+        "sticker"
+    } else if msg.location().is_some() {
+        "location"
+    } else if msg.venue().is_some() {
+        "venue"
+    } else if msg.contact().is_some() {
+        "contact"
+    } else if msg.dice().is_some() {
+        "dice"
+    } else if msg.poll().is_some() {
+        "poll"
+    } else if msg.game().is_some() {
+        "game"
+    } else if msg.story().is_some() {
+        "story"
+    } else {
+        return None;
+    })
 }
 
 /// Registers the command menus: users' commands in private chats, in each language, and the

@@ -40,8 +40,14 @@ pub struct Inbound {
     /// The platform's id of this update; a second delivery of the same id does nothing.
     pub update_id: String,
     pub from: UserRef,
-    /// Where to answer (the user's private chat).
+    /// Where the message was written, and where to answer.
     pub chat: ChatRef,
+    /// Whether `chat` is the sender's own: a private chat, a DM, or a place whose answers
+    /// the adapter moves to one (Discord's support channel). Anywhere else (a group, a
+    /// channel, the agents' group) the engine listens only to staff in the staff's chats
+    /// and answers `/start` and `/help` elsewhere with a pointer to the private chat, so
+    /// nothing of a ticket is ever said where others read.
+    pub private: bool,
     /// The language the platform says the user uses, for first contact.
     pub lang_hint: Option<Lang>,
     /// The ticket whose thread (a forum topic, a Discord thread) the message was written in:
@@ -56,6 +62,19 @@ pub struct Inbound {
     pub payload: Payload,
 }
 
+impl Payload {
+    /// The kind of payload, for logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Payload::Text(_) => "text",
+            Payload::Button(_) => "button",
+            Payload::Unsupported(_) => "unsupported",
+            Payload::Media { .. } => "media",
+            Payload::File { .. } => "file",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Payload {
     Text(String),
@@ -67,6 +86,9 @@ pub enum Payload {
         caption: String,
         media: Media,
     },
+    /// Something the desk cannot read (a sticker, a location, a contact, a poll…), by
+    /// kind: the person is told what it can read.
+    Unsupported(String),
     /// A text file the person sent (the adapter has downloaded and decoded it), with the
     /// message written with it. An admin's `/kb add` or `/kb edit SLUG` with a Markdown file
     /// stores the article.
@@ -249,6 +271,19 @@ impl Route {
                     .as_ref()
                     .is_some_and(|c| self.categories.contains(c)))
     }
+}
+
+/// How often an event whose transaction conflicted with another's is handled again.
+const CONFLICT_ATTEMPTS: u64 = 4;
+
+/// Who an event outside a private chat is from, and what is done with it.
+enum Gate {
+    /// Staff in a staff chat: handled.
+    Staff(crate::staff::StaffMember),
+    /// `/start` or `/help` in a group: a pointer to the private chat, in this language.
+    Pointer(Lang),
+    /// Anything else: not the desk's business, not answered.
+    Ignore,
 }
 
 /// The engine every channel shares.
@@ -440,6 +475,28 @@ impl Engine {
         articles: &[frontline_kb::Article],
         author: &str,
     ) -> CoreResult<usize> {
+        let mut attempt = 0;
+        let changed = loop {
+            attempt += 1;
+            match self.import_once(articles, author).await {
+                // Another instance importing the same articles at once (two started together
+                // on a fresh database): done again, its versions are seen as the same.
+                Err(e) if e.is_conflict() && attempt < CONFLICT_ATTEMPTS => {
+                    tracing::debug!(error = %e, attempt, "conflicting import; again");
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+                }
+                other => break other?,
+            }
+        };
+        self.sync_kb().await?;
+        Ok(changed)
+    }
+
+    async fn import_once(
+        &self,
+        articles: &[frontline_kb::Article],
+        author: &str,
+    ) -> CoreResult<usize> {
         let now = self.clock.now_ms();
         let mut tx = self.store.begin().await?;
         let mut changed = 0;
@@ -456,7 +513,6 @@ impl Engine {
             changed += usize::from(stored.is_some());
         }
         tx.commit().await?;
-        self.sync_kb().await?;
         Ok(changed)
     }
 
@@ -489,7 +545,7 @@ impl Engine {
     /// # Errors
     /// Only when the database fails even for recording the event and the apology.
     pub async fn handle(&self, inbound: Inbound) -> CoreResult<Handled> {
-        Ok(match self.handle_as(inbound, false).await? {
+        Ok(match self.handle_guarded(inbound, false).await? {
             Answer::Duplicate => Handled::Duplicate,
             Answer::Done | Answer::Refused(_) => Handled::Done,
         })
@@ -501,7 +557,61 @@ impl Engine {
     /// # Errors
     /// Only when the database fails even for recording the event and the apology.
     pub async fn handle_privately(&self, inbound: Inbound) -> CoreResult<Answer> {
-        self.handle_as(inbound, true).await
+        self.handle_guarded(inbound, true).await
+    }
+
+    /// [`Engine::handle_as`], with a panic caught: one update that trips a bug is logged
+    /// and answered with an apology, and the process goes on serving everyone else (an
+    /// update that killed it would be delivered again and kill it again).
+    async fn handle_guarded(&self, inbound: Inbound, privately: bool) -> CoreResult<Answer> {
+        use futures_util::FutureExt;
+        let (update, from, chat, lang) = (
+            inbound.update_id.clone(),
+            inbound.from.clone(),
+            inbound.chat.clone(),
+            inbound.lang_hint,
+        );
+        let private = inbound.private;
+        let kind = inbound.payload.kind();
+        let mut attempt = 0;
+        let caught = loop {
+            attempt += 1;
+            let caught = std::panic::AssertUnwindSafe(self.handle_as(inbound.clone(), privately))
+                .catch_unwind()
+                .await;
+            match caught {
+                // Two instances inserting the same row at once (a new user's first two
+                // messages, a double press): the loser's transaction is rolled back whole
+                // and done again, and then sees the winner's row.
+                Ok(Err(e)) if e.is_conflict() && attempt < CONFLICT_ATTEMPTS => {
+                    tracing::debug!(error = %e, attempt, "conflicting transaction; again");
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await;
+                }
+                other => break other,
+            }
+        };
+        match caught {
+            Ok(answer) => answer,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(%update, user = %from.id, kind, panic = %what, "handling an update panicked");
+                let now = self.clock.now_ms();
+                let mut tx = self.store.begin().await?;
+                if Store::mark_inbound(&mut tx, from.channel, &update, now).await? && private {
+                    let lang = lang.unwrap_or(self.config.default_lang);
+                    let reply = Outbound::text(chat, Msg::Internal.text(lang));
+                    self.enqueue_all(&mut tx, std::slice::from_ref(&reply), now)
+                        .await?;
+                }
+                tx.commit().await?;
+                self.outbox_ready.notify_one();
+                Ok(Answer::Done)
+            }
+        }
     }
 
     #[tracing::instrument(skip_all, fields(channel = %inbound.from.channel, update = %inbound.update_id))]
@@ -517,6 +627,47 @@ impl Engine {
             }
             _ => None,
         };
+        let shared_staff = if inbound.private {
+            None
+        } else {
+            match self.gate(&inbound).await? {
+                Gate::Staff(member) => Some(member),
+                // A platform that answers so only the sender sees it (a Discord slash
+                // command) tells a non-staff member why nothing happens; nobody else sees it.
+                Gate::Ignore if privately => {
+                    return Ok(match &inbound.payload {
+                        Payload::Text(t) if t.trim_start().starts_with('/') => {
+                            let name: String = t
+                                .trim_start()
+                                .trim_start_matches('/')
+                                .split_whitespace()
+                                .next()
+                                .unwrap_or("")
+                                .chars()
+                                .take(32)
+                                .collect();
+                            let lang = inbound.lang_hint.unwrap_or(self.config.default_lang);
+                            Answer::Refused(UserError::StaffOnly(name).message(lang))
+                        }
+                        _ => Answer::Done,
+                    });
+                }
+                Gate::Ignore => return Ok(Answer::Done),
+                Gate::Pointer(lang) => {
+                    let reply = Outbound::text(inbound.chat.clone(), Msg::PrivateOnly.text(lang));
+                    let mut tx = self.store.begin().await?;
+                    if Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now)
+                        .await?
+                    {
+                        self.enqueue_all(&mut tx, std::slice::from_ref(&reply), now)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    self.outbox_ready.notify_one();
+                    return Ok(Answer::Done);
+                }
+            }
+        };
         let mut tx = self.store.begin().await?;
         if !Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now).await? {
             tx.rollback().await?;
@@ -527,23 +678,26 @@ impl Engine {
             .or(match &inbound.payload {
                 Payload::Text(t) => Lang::detect(t),
                 Payload::Media { caption, .. } => Lang::detect(caption),
-                Payload::Button(_) | Payload::File { .. } => None,
+                Payload::Button(_) | Payload::File { .. } | Payload::Unsupported(_) => None,
             })
             .unwrap_or(self.config.default_lang);
-        let person =
-            Store::person_for(&mut tx, &inbound.from, &inbound.chat.chat, first_lang, now).await?;
+        // Only a private chat is where the person is answered: a staff member writing in
+        // the agents' group keeps the private chat they last wrote from.
+        let own_chat = inbound.private.then_some(inbound.chat.chat.as_str());
+        let person = Store::person_for(&mut tx, &inbound.from, own_chat, first_lang, now).await?;
         let mut turn = Turn {
             // The configuration's staff first; then staff an admin added from chat.
-            staff: self
-                .config
-                .staff
-                .recognise(
-                    inbound.from.channel,
-                    &inbound.from.id,
-                    &inbound.roles,
-                    &inbound.from.display,
-                )
-                .or_else(|| person.staff.clone()),
+            staff: shared_staff.or_else(|| {
+                self.config
+                    .staff
+                    .recognise(
+                        inbound.from.channel,
+                        &inbound.from.id,
+                        &inbound.roles,
+                        &inbound.from.display,
+                    )
+                    .or_else(|| person.staff.clone())
+            }),
             person,
             chat: &inbound.chat,
             message: inbound.message.as_deref(),
@@ -562,6 +716,11 @@ impl Engine {
                 self.on_text(&mut tx, &mut turn, &text, search).await
             }
             Payload::Button(data) => self.on_button(&mut tx, &mut turn, data).await,
+            Payload::Unsupported(kind) => {
+                tracing::debug!(%kind, "an update the desk cannot read");
+                turn.reply(Msg::Unsupported.text(turn.person.lang));
+                Ok(())
+            }
             Payload::Media { caption, media } => {
                 turn.media = Some(media.clone());
                 let said = format!("{caption}\n{}", media.label()).trim().to_string();
@@ -599,6 +758,11 @@ impl Engine {
             Err(stop) => {
                 // Nothing the event did stays, except that it was seen and is answered.
                 tx.rollback().await?;
+                let stop = match stop {
+                    // Tried again whole by the caller.
+                    Stop::Internal(e) if e.is_conflict() => return Err(e),
+                    other => other,
+                };
                 let text = match &stop {
                     Stop::User(e) if privately => {
                         tracing::debug!(error = %e, "user error, answered privately");
@@ -627,6 +791,77 @@ impl Engine {
         }
         self.outbox_ready.notify_one();
         Ok(Answer::Done)
+    }
+
+    /// Who is listened to outside private chats: staff in the staff's chats (their
+    /// commands, buttons, and what they write in a ticket's thread); in any other group
+    /// only `/start` and `/help`, answered with a pointer to the private chat.
+    async fn gate(&self, inbound: &Inbound) -> CoreResult<Gate> {
+        let lang = || {
+            inbound
+                .lang_hint
+                .or_else(|| match &inbound.payload {
+                    Payload::Text(t) => Lang::detect(t),
+                    _ => None,
+                })
+                .unwrap_or(self.config.default_lang)
+        };
+        if !self.is_staff_place(&inbound.chat, inbound.thread) {
+            let asks = matches!(&inbound.payload, Payload::Text(t)
+                if matches!(command::parse(t), Some(Ok(command::Command::Start | command::Command::Help))));
+            return Ok(if asks {
+                Gate::Pointer(lang())
+            } else {
+                tracing::debug!(chat = %inbound.chat.chat, "not a private chat: ignored");
+                Gate::Ignore
+            });
+        }
+        let staff = match self.config.staff.recognise(
+            inbound.from.channel,
+            &inbound.from.id,
+            &inbound.roles,
+            &inbound.from.display,
+        ) {
+            Some(m) => Some(m),
+            None => {
+                let mut conn = self.store.pool().acquire().await?;
+                Store::staff_of_identity(&mut conn, inbound.from.channel, &inbound.from.id).await?
+            }
+        };
+        let Some(member) = staff else {
+            tracing::debug!(chat = %inbound.chat.chat, "not staff in a staff chat: ignored");
+            return Ok(Gate::Ignore);
+        };
+        // Staff talking among themselves is not a question for the knowledge base.
+        let addressed = match &inbound.payload {
+            Payload::Text(t) => inbound.thread.is_some() || t.trim_start().starts_with('/'),
+            Payload::Media { .. } => inbound.thread.is_some(),
+            Payload::Button(_) | Payload::File { .. } | Payload::Unsupported(_) => true,
+        };
+        Ok(if addressed {
+            Gate::Staff(member)
+        } else {
+            Gate::Ignore
+        })
+    }
+
+    /// Whether `chat` is one of the staff's: the agents' chats, the lines' and routes'
+    /// chats, the supervisors', a forum topic in one of them, or a ticket's thread.
+    fn is_staff_place(&self, chat: &ChatRef, thread: Option<TicketId>) -> bool {
+        if thread.is_some() {
+            return true;
+        }
+        let base = chat
+            .chat
+            .split_once('/')
+            .map_or(chat.chat.as_str(), |(c, _)| c);
+        let c = &self.config;
+        c.agent_chats
+            .iter()
+            .chain(c.line_chats.iter().map(|(_, chat)| chat))
+            .chain(c.routes.iter().flat_map(|r| r.chats.iter()))
+            .chain(c.sla.supervisor_chats.iter())
+            .any(|s| s.channel == chat.channel && s.chat == base)
     }
 
     async fn reschedule_touched(
@@ -1439,7 +1674,9 @@ fn clean_text(raw: &str) -> Result<String, UserError> {
         .chars()
         .filter(|&c| !c.is_control() || c == '\n' || c == '\t')
         .collect();
-    let cleaned = cleaned.trim().to_string();
+    let cleaned = cleaned
+        .trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
+        .to_string();
     if cleaned.is_empty() {
         return Err(UserError::Empty);
     }
@@ -1448,6 +1685,30 @@ fn clean_text(raw: &str) -> Result<String, UserError> {
         return Err(UserError::TooLong(n));
     }
     Ok(cleaned)
+}
+
+/// Characters that show nothing on their own: zero-width spaces and joiners, the word
+/// joiner, the byte-order mark, the soft hyphen, blank fillers. Inside text they stay (a
+/// joiner holds an emoji sequence together); text made only of them is empty.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+    )
 }
 
 /// A ticket's subject: the question's first line, cut at a word within the limit.
@@ -1471,6 +1732,30 @@ fn subject_of(question: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_of_only_invisible_characters_is_empty() {
+        for raw in [
+            "\u{200B}\u{200B}",
+            "\u{FEFF} \u{2060}",
+            "\u{3164}",
+            "\u{200D}\n\u{200C}",
+        ] {
+            assert!(
+                matches!(clean_text(raw), Err(UserError::Empty)),
+                "{raw:?} should be refused as empty"
+            );
+        }
+        assert_eq!(
+            clean_text("\u{200B}printer\u{200B}").ok().as_deref(),
+            Some("printer")
+        );
+        // A joiner inside an emoji sequence is kept.
+        assert_eq!(
+            clean_text("👨\u{200D}💻 help").ok().as_deref(),
+            Some("👨\u{200D}💻 help")
+        );
+    }
 
     #[test]
     fn text_is_cleaned_and_bounded() {

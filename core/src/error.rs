@@ -94,4 +94,21 @@ pub enum CoreError {
     TaskEnded(String),
 }
 
+impl CoreError {
+    /// Whether the error is a transaction losing a race to another (a unique key taken
+    /// meanwhile, a serialization failure, a deadlock, a busy SQLite file): done again
+    /// whole, it succeeds or sees the other's result.
+    pub fn is_conflict(&self) -> bool {
+        let CoreError::Db(sqlx::Error::Database(e)) = self else {
+            return false;
+        };
+        matches!(e.kind(), sqlx::error::ErrorKind::UniqueViolation)
+            || matches!(
+                e.code().as_deref(),
+                // PostgreSQL: serialization failure, deadlock; SQLite: busy, locked.
+                Some("40001" | "40P01" | "5" | "6" | "517" | "261")
+            )
+    }
+}
+
 pub type CoreResult<T> = Result<T, CoreError>;

@@ -11,6 +11,10 @@ use crate::error::UserError;
 pub enum Msg<'a> {
     Welcome,
     Help,
+    /// In a group that is not the staff's: the desk talks only in private.
+    PrivateOnly,
+    /// A sticker, a location, a contact…: what the desk can read instead.
+    Unsupported,
     /// An answer from the knowledge base: title, snippet.
     Answer {
         title: &'a str,
@@ -225,6 +229,16 @@ impl Msg<'_> {
             } else {
                 "Commands:\n/new — a new question or ticket\n/my — your tickets\n/status N — the state of ticket N\n/close N — close ticket N\n/lang ru|en — language\n/cancel — cancel the current choice\n/help — this help".into()
             },
+            Msg::PrivateOnly => if ru {
+                "Я отвечаю только в личных сообщениях, чтобы ваши вопросы и заявки не видели другие. Напишите мне в личный чат."
+            } else {
+                "I answer in private messages only, so nobody else sees your questions and tickets. Write to me in a private chat."
+            }.into(),
+            Msg::Unsupported => if ru {
+                "Я понимаю текст, фотографии и файлы. Опишите вопрос словами."
+            } else {
+                "I can read text, photos and files. Please describe your question in words."
+            }.into(),
             Msg::Answer { title, snippet } => if ru {
                 format!("📄 {title}\n\n{snippet}\n\nЭто помогло?")
             } else {

@@ -796,3 +796,123 @@ async fn a_user_with_a_forty_bit_id_is_answered_and_so_is_the_next() {
     assert!(!desk.is_finished(), "the desk still serves");
     desk.abort();
 }
+
+/// A group that is neither the agents' nor a route's.
+const STRANGERS: i64 = -100_777;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_get_only_a_pointer_and_the_agents_group_listens_to_staff_only() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let fake = Arc::new(Fake::default());
+    let (_url, desk) = start(fake.clone(), data.path(), false).await;
+    // In a stranger group: a question is not answered, not registered, not searched.
+    fake.say(USER, STRANGERS, "I forgot my password").await;
+    // /help there (as Telegram sends it in groups) gets only the pointer.
+    fake.say(USER, STRANGERS, "/help@frontline_bot").await;
+    let pointer = fake.wait_for(STRANGERS, 0).await;
+    assert_eq!(pointer.len(), 1, "{pointer:?}");
+    assert!(
+        pointer[0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("private"),
+        "{pointer:?}"
+    );
+    // In the agents' group: a user's question and the staff's own chatter get nothing.
+    fake.say(USER, GROUP, "I forgot my password").await;
+    fake.say(AGENT, GROUP, "morning all, coffee?").await;
+    // What marks the end: a staff command is still answered there.
+    fake.say(AGENT, GROUP, "/queue").await;
+    let group = fake.wait_for(GROUP, 0).await;
+    assert_eq!(group.len(), 1, "only the /queue answer: {group:?}");
+    assert!(
+        !group[0]["text"].as_str().unwrap_or("").contains("password"),
+        "{group:?}"
+    );
+    // The user is still served privately, and answers stay there.
+    fake.say(USER, USER, "I forgot my password").await;
+    let answer = fake.wait_for(USER, 0).await;
+    assert!(
+        answer[0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("📄 Reset a forgotten password"),
+        "{answer:?}"
+    );
+    assert_eq!(fake.sent_to(STRANGERS).await.len(), 1, "nothing more there");
+    desk.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_update_gets_an_answer_or_a_reason() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let fake = Arc::new(Fake::default());
+    let (_url, desk) = start(fake.clone(), data.path(), false).await;
+    let message = |n: i64, extra: Value| {
+        let mut m = json!({
+            "message_id": n, "date": 1_796_112_000, "chat": chat(USER),
+            "from": {"id": USER, "is_bot": false, "first_name": "Uma", "language_code": "en"},
+        });
+        if let (Some(m), Some(extra)) = (m.as_object_mut(), extra.as_object()) {
+            m.extend(extra.clone());
+        }
+        json!({ "message": m })
+    };
+    // A sticker, a location, a contact, a dice: what the desk can read instead.
+    let kinds = [
+        json!({"sticker": {"file_id": "s", "file_unique_id": "su", "type": "regular", "width": 512, "height": 512, "is_animated": false, "is_video": false}}),
+        json!({"location": {"latitude": 52.5, "longitude": 13.4}}),
+        json!({"contact": {"phone_number": "+100", "first_name": "Bo"}}),
+        json!({"dice": {"emoji": "🎲", "value": 3}}),
+    ];
+    for (i, kind) in kinds.iter().enumerate() {
+        fake.push(message(10 + i as i64, kind.clone())).await;
+    }
+    // (Due together, the replies may come merged into one message.)
+    let said = said_until(&fake, USER, "text, photos and files", kinds.len()).await;
+    assert!(!said.contains("ticket"), "{said}");
+    // Text of only zero-width characters is refused like empty text: no ticket.
+    fake.say(USER, USER, "\u{200B}\u{2060}\u{FEFF}").await;
+    said_until(&fake, USER, "The message is empty", 1).await;
+    // A button without data, and an update teloxide cannot read: the desk goes on.
+    fake.push(json!({"callback_query": {
+        "id": "cbx", "chat_instance": "ci",
+        "from": {"id": USER, "is_bot": false, "first_name": "Uma", "language_code": "en"},
+        "message": {"message_id": 1, "date": 1_796_112_000, "chat": chat(USER), "text": "…"}
+    }}))
+    .await;
+    said_until(&fake, USER, "text, photos and files", kinds.len() + 1).await;
+    fake.push(json!({"message": {"message_id": "not a number", "chat": 5}}))
+        .await;
+    fake.say(USER, USER, "I forgot my password").await;
+    let said = said_until(&fake, USER, "📄 Reset a forgotten password", 1).await;
+    assert_eq!(
+        said.matches("text, photos and files").count(),
+        kinds.len() + 1,
+        "{said}"
+    );
+    assert!(!desk.is_finished());
+    desk.abort();
+}
+
+/// Waits until what `chat` was sent says `phrase` `n` times; returns all it was sent.
+async fn said_until(fake: &Fake, chat: i64, phrase: &str, n: usize) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let said: Vec<String> = fake
+            .sent_to(chat)
+            .await
+            .iter()
+            .map(|m| m["text"].as_str().unwrap_or("").to_string())
+            .collect();
+        let said = said.join("\n---\n");
+        if said.matches(phrase).count() >= n {
+            return said;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{phrase:?} ×{n} never reached {chat}: {said}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -297,7 +297,27 @@ impl Store {
             }
         };
         match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Sqlite => {
+                // sqlx takes no lock on SQLite: two processes opening a new file at once
+                // both find a migration pending, and the second's fails on what the first
+                // created. Each migration is one transaction, so running the migrator again
+                // finds it applied and goes on.
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    match SQLITE_MIGRATIONS.run(&pool).await {
+                        Ok(()) => break,
+                        Err(sqlx::migrate::MigrateError::ExecuteMigration(e, version))
+                            if attempt < 5 =>
+                        {
+                            tracing::debug!(error = %e, version, "migration raced another process; again");
+                            tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            // sqlx holds an advisory lock while it migrates PostgreSQL.
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
         Ok(Store { pool, backend })
@@ -335,14 +355,69 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    /// The person behind `user`, created on first contact with `lang`; their chat is updated.
+    /// The person behind `user`, created on first contact with `lang`. `chat` is where they
+    /// are answered (their private chat); `None` leaves the one they last wrote from.
+    ///
+    /// First contact is race-free: two instances handling a new user's first two messages
+    /// at once both insert a person, one identity wins (`ON CONFLICT DO NOTHING`), and the
+    /// other drops its person and takes the winner's.
     pub async fn person_for(
         conn: &mut AnyConnection,
         user: &UserRef,
-        chat: &str,
+        chat: Option<&str>,
         lang: Lang,
         now: i64,
     ) -> CoreResult<Person> {
+        if let Some(found) = Self::person_of_identity(conn, user, chat).await? {
+            return Ok(found);
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO persons (lang, display, created_ms) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(lang.code())
+        .bind(&user.display)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO identities (channel, external_id, person_id, chat) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (channel, external_id) DO NOTHING",
+        )
+        .bind(user.channel.code())
+        .bind(&user.id)
+        .bind(id)
+        .bind(chat.unwrap_or(""))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            // Another transaction created them first (and has committed: PostgreSQL waited
+            // for it before doing nothing).
+            sqlx::query("DELETE FROM persons WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            return Self::person_of_identity(conn, user, chat)
+                .await?
+                .ok_or_else(|| corrupt("identity", &user.id));
+        }
+        let staff = Self::staff_of_identity(conn, user.channel, &user.id).await?;
+        Ok(Person {
+            id: PersonId(id),
+            lang,
+            display: user.display.clone(),
+            current_ticket: None,
+            staff,
+            comment_for: None,
+        })
+    }
+
+    /// The person an identity belongs to, if it is known; their chat follows `chat`.
+    async fn person_of_identity(
+        conn: &mut AnyConnection,
+        user: &UserRef,
+        chat: Option<&str>,
+    ) -> CoreResult<Option<Person>> {
         // One query for the person and the ticket they talk in: every event needs both.
         let found = sqlx::query(
             "SELECT p.id, p.lang, p.display, i.chat, c.current_ticket, c.comment_for, \
@@ -356,72 +431,56 @@ impl Store {
         .bind(&user.id)
         .fetch_optional(&mut *conn)
         .await?;
-        if let Some(r) = found {
-            let id = PersonId(r.try_get("id")?);
-            let lang_code: String = r.try_get("lang")?;
-            let old_chat: String = r.try_get("chat")?;
-            if old_chat != chat {
-                sqlx::query(
-                    "UPDATE identities SET chat = $1 WHERE channel = $2 AND external_id = $3",
-                )
+        let Some(r) = found else {
+            return Ok(None);
+        };
+        let id = PersonId(r.try_get("id")?);
+        let lang_code: String = r.try_get("lang")?;
+        let old_chat: String = r.try_get("chat")?;
+        if let Some(chat) = chat
+            && old_chat != chat
+        {
+            sqlx::query("UPDATE identities SET chat = $1 WHERE channel = $2 AND external_id = $3")
                 .bind(chat)
                 .bind(user.channel.code())
                 .bind(&user.id)
                 .execute(&mut *conn)
                 .await?;
-            }
-            return Ok(Person {
-                id,
-                lang: Lang::parse(&lang_code).map_err(|_| corrupt("lang", &lang_code))?,
-                display: r.try_get("display")?,
-                current_ticket: r
-                    .try_get::<Option<i64>, _>("current_ticket")?
-                    .map(TicketId::from_db),
-                staff: staff_from(
-                    r.try_get("staff_name")?,
-                    r.try_get("staff_role")?,
-                    r.try_get("staff_lines")?,
-                ),
-                comment_for: r
-                    .try_get::<Option<i64>, _>("comment_for")?
-                    .map(TicketId::from_db),
-            });
         }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO persons (lang, display, created_ms) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(lang.code())
-        .bind(&user.display)
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?;
-        sqlx::query(
-            "INSERT INTO identities (channel, external_id, person_id, chat) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(user.channel.code())
-        .bind(&user.id)
-        .bind(id)
-        .bind(chat)
-        .execute(&mut *conn)
-        .await?;
+        Ok(Some(Person {
+            id,
+            lang: Lang::parse(&lang_code).map_err(|_| corrupt("lang", &lang_code))?,
+            display: r.try_get("display")?,
+            current_ticket: r
+                .try_get::<Option<i64>, _>("current_ticket")?
+                .map(TicketId::from_db),
+            staff: staff_from(
+                r.try_get("staff_name")?,
+                r.try_get("staff_role")?,
+                r.try_get("staff_lines")?,
+            ),
+            comment_for: r
+                .try_get::<Option<i64>, _>("comment_for")?
+                .map(TicketId::from_db),
+        }))
+    }
+
+    /// The staff member an admin added for this identity, if any.
+    pub async fn staff_of_identity(
+        conn: &mut AnyConnection,
+        channel: ChannelKind,
+        external_id: &str,
+    ) -> CoreResult<Option<crate::staff::StaffMember>> {
         let staff = sqlx::query(
             "SELECT name, role, lines FROM staff_members WHERE channel = $1 AND external_id = $2",
         )
-        .bind(user.channel.code())
-        .bind(&user.id)
+        .bind(channel.code())
+        .bind(external_id)
         .fetch_optional(&mut *conn)
         .await?;
-        let staff = match staff {
+        Ok(match staff {
             Some(r) => staff_from(r.try_get("name")?, r.try_get("role")?, r.try_get("lines")?),
             None => None,
-        };
-        Ok(Person {
-            id: PersonId(id),
-            lang,
-            display: user.display.clone(),
-            current_ticket: None,
-            staff,
-            comment_for: None,
         })
     }
 

@@ -230,6 +230,7 @@ impl Desk {
                 display: who.to_string(),
             },
             chat: ChatRef::new(ChannelKind::Console, who),
+            private: true,
             lang_hint: None,
             thread: None,
             roles: Vec::new(),
