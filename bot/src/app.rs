@@ -146,6 +146,8 @@ impl App {
             EngineConfig {
                 agent_chats,
                 default_lang: config.default_lang(),
+                limits: config.limits(),
+                retention: config.retention(),
                 staff: staff_of(&config),
                 routes: routes_of(&config),
                 sla: config

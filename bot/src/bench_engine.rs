@@ -155,6 +155,11 @@ async fn bench_db(
             staff: Default::default(),
             line_chats: Vec::new(),
             routes: Vec::new(),
+            // Each simulated user sends far more than a person would in a minute.
+            limits: frontline_core::limits::Limits {
+                messages_per_minute: 0,
+            },
+            retention: Default::default(),
         },
     );
 

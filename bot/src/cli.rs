@@ -80,6 +80,17 @@ pub enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// An online, consistent copy of the SQLite database to FILE (PostgreSQL: says how to
+    /// use pg_dump).
+    Backup {
+        /// Where to write the copy (must not exist).
+        file: PathBuf,
+    },
+    /// A person's data: show it, or erase it.
+    Person {
+        #[command(subcommand)]
+        command: crate::ops_cmd::PersonCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,6 +198,16 @@ async fn dispatch(mut cli: Cli) -> anyhow::Result<ExitCode> {
             run_console(&cli, &options).await
         }
         Some(Command::Serve) => serve(&cli).await,
+        Some(Command::Backup { file }) => {
+            let config = load_config(&cli)?;
+            crate::ops_cmd::backup(file, config, &cli.data_dir).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Person { command }) => {
+            let config = load_config(&cli)?;
+            crate::ops_cmd::person(command, config, &cli.data_dir).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
             let config = load_config(&cli)?;
             if config.has_bot_token() {

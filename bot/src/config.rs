@@ -393,6 +393,66 @@ pub struct Config {
     pub routes: Vec<RouteConfig>,
     #[serde(default)]
     pub sla: SlaToml,
+    #[serde(default)]
+    pub http: HttpConfig,
+    #[serde(default)]
+    pub limits: LimitsToml,
+    #[serde(default)]
+    pub retention: RetentionToml,
+}
+
+/// `[http]`: the operator's endpoint (health, readiness, metrics), and the Telegram
+/// webhook's when it has no `webhook_listen` of its own.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Such as `127.0.0.1:9090`; unset: no endpoint.
+    pub listen: Option<String>,
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsToml {
+    /// A sender's messages a minute before they are told to slow down (default 20; 0: no
+    /// limit). Staff are not limited.
+    pub messages_per_minute: Option<u32>,
+}
+
+/// `[retention]`, in days (0: for ever).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionToml {
+    /// Sent outbox rows (default 14).
+    pub outbox_days: Option<u32>,
+    /// Seen update ids, for recognising redeliveries (default 7).
+    pub seen_days: Option<u32>,
+    /// The question log behind the reports (default 400).
+    pub questions_days: Option<u32>,
+}
+
+impl Config {
+    /// The engine's limits.
+    pub fn limits(&self) -> frontline_core::limits::Limits {
+        let d = frontline_core::limits::Limits::default();
+        frontline_core::limits::Limits {
+            messages_per_minute: self
+                .limits
+                .messages_per_minute
+                .unwrap_or(d.messages_per_minute),
+        }
+    }
+
+    /// What is kept, and for how long.
+    pub fn retention(&self) -> frontline_core::limits::Retention {
+        let d = frontline_core::limits::Retention::default();
+        let r = &self.retention;
+        frontline_core::limits::Retention {
+            outbox_days: r.outbox_days.unwrap_or(d.outbox_days),
+            seen_days: r.seen_days.unwrap_or(d.seen_days),
+            questions_days: r.questions_days.unwrap_or(d.questions_days),
+        }
+    }
 }
 
 /// One problem in a configuration, with the key it is about.
@@ -480,7 +540,8 @@ impl Config {
     /// Environment overrides: `DATABASE_URL` (or `FRONTLINE_DATABASE_URL`),
     /// `FRONTLINE_DEFAULT_LANG`, `FRONTLINE_TELEGRAM_TOKEN`, `FRONTLINE_TELEGRAM_API_URL`,
     /// `FRONTLINE_TELEGRAM_AGENT_CHAT`, `FRONTLINE_DISCORD_TOKEN`, `FRONTLINE_DISCORD_API_PROXY`,
-    /// `FRONTLINE_DISCORD_AGENT_CHANNEL`.
+    /// `FRONTLINE_DISCORD_AGENT_CHANNEL`, `FRONTLINE_DISCORD_SUPPORT_CHANNEL`, `FRONTLINE_DISCORD_SHARDS`,
+    /// `FRONTLINE_HTTP_LISTEN`.
     pub fn apply_env(&mut self, env: &dyn Env) {
         if let Some(v) = env
             .var("FRONTLINE_DATABASE_URL")
@@ -517,6 +578,9 @@ impl Config {
         }
         if let Some(v) = env.var("FRONTLINE_DISCORD_SHARDS") {
             self.discord.shards = Some(v);
+        }
+        if let Some(v) = env.var("FRONTLINE_HTTP_LISTEN") {
+            self.http.listen = Some(v);
         }
     }
 
@@ -557,12 +621,22 @@ impl Config {
                 "does not look like a BotFather token (ID:SECRET)".into(),
             );
         }
+        if let Some(listen) = &self.http.listen
+            && listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            bad(
+                "http.listen".into(),
+                format!("`{listen}` is not an address such as 127.0.0.1:9090"),
+            );
+        }
         let tg = &self.telegram;
         if tg.webhook_url.is_some() {
-            if tg.webhook_listen.is_none() {
+            if tg.webhook_listen.is_none() && self.http.listen.is_none() {
                 bad(
                     "telegram.webhook_listen".into(),
-                    "webhook mode needs the address to listen on, such as 0.0.0.0:8443".into(),
+                    "webhook mode needs the address to listen on, such as 0.0.0.0:8443 \
+                     (or [http] listen, which then serves the webhook too)"
+                        .into(),
                 );
             }
             match &tg.webhook_secret {

@@ -7,6 +7,8 @@
 //! - [`console`]: the console channel.
 //! - [`kb_cmd`]: `frontline kb …`: search, eval, import.
 //! - [`report_cmd`]: `frontline report …`.
+//! - [`ops_cmd`]: `frontline backup`, `frontline person show|forget`.
+//! - [`http`]: the operator's endpoint: `/healthz`, `/readyz`, `/metrics`.
 //! - [`telegram`], [`discord`]: the chat platforms' adapters; [`text`]: splitting long text.
 //! - [`bench_cmd`], [`bench_engine`], [`bench_discord`], [`bench_telegram`]: `frontline
 //!   bench …`: load benchmarks (the last end to end through teloxide against a fake Bot API).
@@ -20,7 +22,9 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod discord;
+pub mod http;
 pub mod kb_cmd;
+pub mod ops_cmd;
 pub mod report_cmd;
 pub mod serve;
 pub mod telegram;

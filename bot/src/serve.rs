@@ -2,6 +2,7 @@
 //! scheduler running beside them.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::bail;
@@ -35,8 +36,18 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
         );
     }
     let engine = Arc::new(app.engine.clone());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
     let mut inbound: Vec<BoxFuture<'_, anyhow::Result<()>>> = Vec::new();
+    let mut health = crate::http::Health {
+        store: app.store.clone(),
+        kb: app.kb.clone(),
+        telegram: None,
+        discord: None,
+        metrics: crate::http::metrics(),
+    };
+    // The webhook shares the operator's endpoint when it has no address of its own.
+    let mut shared_webhook: Option<axum::Router> = None;
     if let Some(token) = &tg.token {
         let bot = telegram::bot(token.expose(), tg.api_url.as_deref())?;
         if let Err(e) = telegram::register_commands(&bot, tg.agent_chat).await {
@@ -51,17 +62,26 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
             tg.agent_chat.filter(|_| tg.topics),
             pacer,
         )));
+        let connected = Arc::new(AtomicBool::new(false));
+        health.telegram = Some(connected.clone());
         let engine = engine.clone();
-        inbound.push(Box::pin(async move {
-            match &tg.webhook_url {
-                None => {
-                    telegram::poll(engine, bot).await;
-                    Ok(())
+        let stop = stop_rx.clone();
+        match &tg.webhook_url {
+            None => inbound.push(Box::pin(async move {
+                telegram::poll(engine, bot, connected, stop).await;
+                Ok(())
+            })),
+            Some(url) => {
+                let router = set_webhook(app, engine, bot, url).await?;
+                connected.store(true, Ordering::SeqCst);
+                match &tg.webhook_listen {
+                    Some(listen) => inbound.push(Box::pin(serve_http(listen, router, stop))),
+                    None => shared_webhook = Some(router),
                 }
-                Some(url) => webhook(app, engine, bot, url).await,
             }
-        }));
+        }
     }
+    let mut shard_manager = None;
     if let Some(token) = &dc.token {
         let id = |s: &Option<String>| s.as_deref().and_then(|c| c.parse::<u64>().ok());
         let places = discord::Places {
@@ -105,22 +125,97 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
             thread_channels,
             staff_users,
         )));
+        health.discord = Some(client.shard_manager.clone());
+        shard_manager = Some(client.shard_manager.clone());
         inbound.push(Box::pin(discord::run_gateway(client, shards)));
+    }
+    if let Some(listen) = &app.config.http.listen {
+        let mut router = crate::http::router(Arc::new(health));
+        if let Some(hook) = shared_webhook.take() {
+            router = router.merge(hook);
+        }
+        inbound.push(Box::pin(serve_http(listen, router, stop_rx.clone())));
+    } else if shared_webhook.is_some() {
+        bail!("telegram.webhook_url needs telegram.webhook_listen or [http] listen");
     }
     let dispatcher = Dispatcher::new(app.store.clone(), app.engine.clock().clone(), channels)
         .with_holder(instance_name(app));
     tracing::info!(holder = dispatcher.holder(), "outbox dispatcher starting");
     let ready = app.engine.outbox_ready();
-    let stop = Arc::new(Notify::new());
+    let dispatcher_stop = Arc::new(Notify::new());
+    let sending = dispatcher.run(ready, dispatcher_stop.clone(), OUTBOX_POLL);
+    let mut taking = futures_util::future::try_join_all(inbound);
+    tokio::pin!(sending);
     tokio::select! {
-        () = dispatcher.run(ready, stop, OUTBOX_POLL) => Ok(()),
-        () = app.engine.run_scheduler(SCHEDULER_EVERY) => Ok(()),
-        (r, _, _) = futures_util::future::select_all(inbound) => r,
-        _ = tokio::signal::ctrl_c() => {
-            tracing::info!("stopping");
-            Ok(())
-        }
+        () = &mut sending => return Ok(()),
+        () = app.engine.run_scheduler(SCHEDULER_EVERY) => return Ok(()),
+        r = &mut taking => return r.map(|_| ()),
+        () = shutdown_signal() => {}
     }
+    // Stop taking updates (the one being handled is finished), then let the sends in
+    // flight end and give the outbox's chats back; all within the grace period.
+    let started = tokio::time::Instant::now();
+    tracing::info!("stopping: no new updates; finishing what is in flight");
+    let _ = stop_tx.send(true);
+    if let Some(manager) = &shard_manager {
+        manager.shutdown_all().await;
+    }
+    if tokio::time::timeout_at(started + INBOUND_GRACE, &mut taking)
+        .await
+        .is_err()
+    {
+        tracing::warn!("updates still in hand after the grace period");
+    }
+    dispatcher_stop.notify_one();
+    if tokio::time::timeout_at(started + SHUTDOWN_GRACE, &mut sending)
+        .await
+        .is_err()
+    {
+        tracing::warn!("sends still in flight after the grace period; their rows stay queued");
+    }
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "stopped");
+    Ok(())
+}
+
+/// How long a stop waits for the updates in hand, and for everything.
+const INBOUND_GRACE: Duration = Duration::from_secs(5);
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(9);
+
+/// Resolves on SIGTERM (a service manager's stop) or Ctrl-C.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no SIGTERM handler");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}
+
+/// Serves `router` on `listen` until `stop`, letting requests in progress finish.
+async fn serve_http(
+    listen: &str,
+    router: axum::Router,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("listening on {listen}: {e}"))?;
+    tracing::info!(%listen, "HTTP listening");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await?;
+    Ok(())
 }
 
 /// This instance's name in the outbox's leases: the same across restarts (a restarted
@@ -147,28 +242,29 @@ fn instance_name(app: &App) -> String {
     name
 }
 
-/// Webhook mode: tells Telegram the URL and secret, then serves the endpoint. Several
+/// Webhook mode: tells Telegram the URL and secret; returns the endpoint's routes. Several
 /// instances can sit behind one load balancer: each update is handled once, whichever
 /// instance gets it (the engine recognises a redelivered update by its id).
-async fn webhook(
+async fn set_webhook(
     app: &App,
     engine: Arc<frontline_core::Engine>,
     bot: teloxide::Bot,
     url: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<axum::Router> {
     use teloxide::payloads::SetWebhookSetters;
     use teloxide::prelude::Requester;
     let tg = &app.config.telegram;
-    let (Some(secret), Some(listen)) = (&tg.webhook_secret, &tg.webhook_listen) else {
-        bail!("telegram.webhook_url needs telegram.webhook_secret and telegram.webhook_listen");
+    let Some(secret) = &tg.webhook_secret else {
+        bail!("telegram.webhook_url needs telegram.webhook_secret");
     };
     let parsed: url::Url = url.parse()?;
     bot.set_webhook(parsed.clone())
         .secret_token(secret.expose().to_string())
         .await?;
-    let router = telegram::webhook_router(engine, bot, parsed.path(), secret.expose().to_string());
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    tracing::info!(%listen, "Telegram webhook listening");
-    axum::serve(listener, router).await?;
-    Ok(())
+    Ok(telegram::webhook_router(
+        engine,
+        bot,
+        parsed.path(),
+        secret.expose().to_string(),
+    ))
 }

@@ -596,6 +596,7 @@ pub async fn register_commands(bot: &Bot, agent_chat: Option<i64>) -> Result<(),
             ),
             ("lang", "Язык: /lang ru или en", "Language: /lang ru or en"),
             ("cancel", "Отменить выбор", "Cancel a pending choice"),
+            ("forget", "Удалить мои данные", "Erase my data"),
         ]
         .into_iter()
         .map(|(c, r, e)| BotCommand::new(c, if ru { r } else { e }))
@@ -731,24 +732,39 @@ pub fn webhook_router(engine: Arc<Engine>, bot: Bot, path: &str, secret: String)
     axum::Router::new().route(path, axum::routing::post(hook))
 }
 
-/// Long-polls Telegram and hands every update to the engine, until the task is dropped.
-/// The offset moves past an update only after the engine has committed it; an update seen
-/// twice (a crash before the offset moved) is recognised by its id and handled once.
-pub async fn poll(engine: Arc<Engine>, bot: Bot) {
+/// Long-polls Telegram and hands every update to the engine, until `stop` (the batch in
+/// hand is finished first). The offset moves past an update only after the engine has
+/// committed it; an update seen twice (a crash before the offset moved) is recognised by
+/// its id and handled once. `connected` says whether the last poll got through.
+pub async fn poll(
+    engine: Arc<Engine>,
+    bot: Bot,
+    connected: Arc<std::sync::atomic::AtomicBool>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    use std::sync::atomic::Ordering;
     let mut offset: i32 = 0;
     loop {
-        let updates = match bot
-            .get_updates()
-            .offset(offset)
-            .timeout(POLL_TIMEOUT_S)
-            .await
-        {
-            Ok(u) => u,
+        if *stop.borrow() {
+            return;
+        }
+        let request = bot.get_updates().offset(offset).timeout(POLL_TIMEOUT_S);
+        let updates = tokio::select! {
+            r = request => r,
+            // Nothing taken yet: whatever Telegram had comes again on the next start.
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        let updates = match updates {
+            Ok(u) => {
+                connected.store(true, Ordering::SeqCst);
+                u
+            }
             Err(RequestError::RetryAfter(s)) => {
                 tokio::time::sleep(s.duration()).await;
                 continue;
             }
             Err(e) => {
+                connected.store(false, Ordering::SeqCst);
                 tracing::warn!(error = %e, "getUpdates failed; trying again");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;

@@ -50,6 +50,10 @@ pub enum Action {
     Resolve {
         ticket: i64,
     },
+    /// [Erase my data] under the user's own `/forget`: only that person's press counts.
+    Forget {
+        person: i64,
+    },
 }
 
 impl Action {
@@ -68,6 +72,7 @@ impl Action {
             Action::NoComment { ticket } => format!("1z{ticket}"),
             Action::Claim { ticket } => format!("1a{ticket}"),
             Action::Resolve { ticket } => format!("1s{ticket}"),
+            Action::Forget { person } => format!("1f{person}"),
         }
     }
 
@@ -89,6 +94,7 @@ impl Action {
             ('z', None) => Action::NoComment { ticket: question },
             ('a', None) => Action::Claim { ticket: question },
             ('s', None) => Action::Resolve { ticket: question },
+            ('f', None) => Action::Forget { person: question },
             ('p', Some(i)) => Action::Pick {
                 question,
                 index: i.parse().ok().filter(|&i: &u8| i < 3)?,
@@ -123,6 +129,7 @@ mod tests {
         let q = i64::MAX;
         let mut all = vec![
             Action::Helped { question: q },
+            Action::Forget { person: q },
             Action::NotHelped { question: q },
             Action::Pick {
                 question: q,

@@ -22,6 +22,9 @@ pub const AGENT_COMMANDS: &[&str] = &[
     "stats",
     "staff",
     "kb",
+    "block",
+    "unblock",
+    "forget",
 ];
 
 /// An agent's command.
@@ -48,6 +51,11 @@ pub enum AgentCommand {
     Staff(StaffCommand),
     /// Knowledge-base articles.
     Kb(crate::kb_admin::KbCommand),
+    /// An admin's: the sender's updates are no longer answered (channel, id, reason).
+    Block(ChannelKind, String, String),
+    Unblock(ChannelKind, String),
+    /// An admin's: erase a person's data.
+    Forget(ChannelKind, String),
 }
 
 impl AgentCommand {
@@ -71,7 +79,10 @@ impl AgentCommand {
             AgentCommand::Queue
             | AgentCommand::Stats
             | AgentCommand::Staff(_)
-            | AgentCommand::Kb(_) => None,
+            | AgentCommand::Kb(_)
+            | AgentCommand::Block(..)
+            | AgentCommand::Unblock(..)
+            | AgentCommand::Forget(..) => None,
         }
     }
 }
@@ -101,6 +112,10 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
     let name = head.split('@').next().unwrap_or("").to_lowercase();
     let command: &'static str = AGENT_COMMANDS.iter().find(|c| **c == name)?;
     let args = args.trim();
+    if command == "forget" && args.is_empty() {
+        // A bare `/forget` is anyone's own (the users' command).
+        return None;
+    }
     let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
     let rest = rest.trim();
     let missing = |what: &'static str| UserError::MissingArgument { command, what };
@@ -144,6 +159,19 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
             }
             "resolve" => AgentCommand::Resolve(ticket()?),
             "stats" => AgentCommand::Stats,
+            "block" | "unblock" | "forget" => {
+                let usage = if command == "block" {
+                    "CHANNEL:ID and a reason (telegram:123 spam)"
+                } else {
+                    "CHANNEL:ID (telegram:123)"
+                };
+                let (channel, id) = crate::store::identity(first).ok_or(missing(usage))?;
+                match command {
+                    "block" => AgentCommand::Block(channel, id, text_arg(usage)?),
+                    "unblock" => AgentCommand::Unblock(channel, id),
+                    _ => AgentCommand::Forget(channel, id),
+                }
+            }
             "kb" => AgentCommand::Kb(crate::kb_admin::parse(args)?),
             "staff" => AgentCommand::Staff(match first {
                 "" | "list" => StaffCommand::List,
@@ -269,6 +297,33 @@ mod tests {
             "a user command is not an agent command"
         );
         assert_eq!(parse("hello"), None);
+    }
+
+    #[test]
+    fn admins_block_unblock_and_forget_by_identity() {
+        assert_eq!(
+            parse("/block telegram:123 sends spam all day"),
+            Some(Ok(AgentCommand::Block(
+                ChannelKind::Telegram,
+                "123".into(),
+                "sends spam all day".into()
+            )))
+        );
+        assert_eq!(
+            parse("/unblock discord:9"),
+            Some(Ok(AgentCommand::Unblock(ChannelKind::Discord, "9".into())))
+        );
+        assert_eq!(
+            parse("/forget console:ann"),
+            Some(Ok(AgentCommand::Forget(ChannelKind::Console, "ann".into())))
+        );
+        assert_eq!(parse("/forget"), None, "a bare /forget is the user's own");
+        assert!(
+            matches!(parse("/block telegram:123"), Some(Err(_))),
+            "a reason is required"
+        );
+        assert!(matches!(parse("/block nowhere:1 x"), Some(Err(_))));
+        assert!(matches!(parse("/unblock 123"), Some(Err(_))));
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub enum Command {
     Close(TicketId),
     Lang(Lang),
     Cancel,
+    /// Erase what the desk keeps of me (asks for confirmation first).
+    Forget,
 }
 
 /// Parses `text` if it is a command (starts with `/`); `None` when it is ordinary text.
@@ -44,6 +46,7 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
         "status" => ticket("status").map(Command::Status),
         "close" => ticket("close").map(Command::Close),
         "cancel" => Ok(Command::Cancel),
+        "forget" => Ok(Command::Forget),
         "lang" => match arg {
             None => Err(UserError::MissingArgument {
                 command: "lang",

@@ -248,6 +248,10 @@ pub struct EngineConfig {
     pub routes: Vec<Route>,
     /// Service levels: business hours, targets, reminders, auto-close.
     pub sla: crate::sla::SlaConfig,
+    /// The per-sender message limit.
+    pub limits: crate::limits::Limits,
+    /// How long operational rows are kept.
+    pub retention: crate::limits::Retention,
 }
 
 /// A routing rule: tickets of `line` (and, when given, of these types, languages and
@@ -297,6 +301,8 @@ pub struct Engine {
     outbox_ready: Arc<Notify>,
     /// One index sync at a time: two would apply the same changes and race on the mark.
     kb_sync: Arc<tokio::sync::Mutex<()>>,
+    /// Each sender's messages in the current minute.
+    flood: Arc<crate::limits::FloodGate>,
 }
 
 /// Why a handler stopped: a user's mistake (answered, nothing changed) or an internal error.
@@ -320,6 +326,8 @@ impl<E: Into<CoreError>> From<E> for Stop {
 /// The state one event is handled in.
 pub(crate) struct Turn<'a> {
     pub(crate) person: Person,
+    /// Who sent the event, on their platform.
+    pub(crate) from: &'a UserRef,
     /// The sender, when they are staff.
     pub(crate) staff: Option<crate::staff::StaffMember>,
     pub(crate) chat: &'a ChatRef,
@@ -395,6 +403,7 @@ impl Engine {
             config,
             outbox_ready: Arc::new(Notify::new()),
             kb_sync: Arc::new(tokio::sync::Mutex::new(())),
+            flood: Arc::default(),
         }
     }
 
@@ -573,6 +582,8 @@ impl Engine {
         );
         let private = inbound.private;
         let kind = inbound.payload.kind();
+        let started = std::time::Instant::now();
+        let channel = from.channel.code();
         let mut attempt = 0;
         let caught = loop {
             attempt += 1;
@@ -590,6 +601,17 @@ impl Engine {
                 other => break other,
             }
         };
+        let outcome = match &caught {
+            Ok(Ok(Answer::Done)) => "done",
+            Ok(Ok(Answer::Duplicate)) => "duplicate",
+            Ok(Ok(Answer::Refused(_))) => "refused",
+            Ok(Err(_)) => "error",
+            Err(_) => "panic",
+        };
+        metrics::counter!("frontline_updates_total", "channel" => channel, "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("frontline_update_seconds", "channel" => channel)
+            .record(started.elapsed().as_secs_f64());
         match caught {
             Ok(answer) => answer,
             Err(panic) => {
@@ -652,7 +674,11 @@ impl Engine {
                         _ => Answer::Done,
                     });
                 }
-                Gate::Ignore => return Ok(Answer::Done),
+                Gate::Ignore => {
+                    metrics::counter!("frontline_updates_ignored_total", "reason" => "not_private")
+                        .increment(1);
+                    return Ok(Answer::Done);
+                }
                 Gate::Pointer(lang) => {
                     let reply = Outbound::text(inbound.chat.clone(), Msg::PrivateOnly.text(lang));
                     let mut tx = self.store.begin().await?;
@@ -668,10 +694,60 @@ impl Engine {
                 }
             }
         };
+        let config_staff = shared_staff.clone().or_else(|| {
+            self.config.staff.recognise(
+                inbound.from.channel,
+                &inbound.from.id,
+                &inbound.roles,
+                &inbound.from.display,
+            )
+        });
+        if config_staff.is_none() {
+            match self.flood.check(
+                self.config.limits.messages_per_minute,
+                inbound.from.channel,
+                &inbound.from.id,
+                now,
+            ) {
+                crate::limits::Flood::Pass => {}
+                crate::limits::Flood::Drop => {
+                    tracing::debug!(user = %inbound.from.id, "over the message limit: ignored");
+                    metrics::counter!("frontline_updates_ignored_total", "reason" => "flood")
+                        .increment(1);
+                    return Ok(Answer::Done);
+                }
+                crate::limits::Flood::Notice => {
+                    tracing::info!(user = %inbound.from.id, "over the message limit: told to slow down");
+                    let lang = inbound.lang_hint.unwrap_or(self.config.default_lang);
+                    let reply = Outbound::text(inbound.chat.clone(), Msg::SlowDown.text(lang));
+                    let mut tx = self.store.begin().await?;
+                    if Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now)
+                        .await?
+                    {
+                        self.enqueue_all(&mut tx, std::slice::from_ref(&reply), now)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    self.outbox_ready.notify_one();
+                    return Ok(Answer::Done);
+                }
+            }
+        }
         let mut tx = self.store.begin().await?;
         if !Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now).await? {
             tx.rollback().await?;
             return Ok(Answer::Duplicate);
+        }
+        if config_staff.is_none()
+            && let Some(reason) =
+                Store::blocked(&mut tx, inbound.from.channel, &inbound.from.id).await?
+        {
+            // Seen (a redelivery stays ignored), never answered.
+            tracing::debug!(user = %inbound.from.id, %reason, "blocked sender: ignored");
+            metrics::counter!("frontline_updates_ignored_total", "reason" => "blocked")
+                .increment(1);
+            tx.commit().await?;
+            return Ok(Answer::Done);
         }
         let first_lang = inbound
             .lang_hint
@@ -687,18 +763,9 @@ impl Engine {
         let person = Store::person_for(&mut tx, &inbound.from, own_chat, first_lang, now).await?;
         let mut turn = Turn {
             // The configuration's staff first; then staff an admin added from chat.
-            staff: shared_staff.or_else(|| {
-                self.config
-                    .staff
-                    .recognise(
-                        inbound.from.channel,
-                        &inbound.from.id,
-                        &inbound.roles,
-                        &inbound.from.display,
-                    )
-                    .or_else(|| person.staff.clone())
-            }),
+            staff: config_staff.or_else(|| person.staff.clone()),
             person,
+            from: &inbound.from,
             chat: &inbound.chat,
             message: inbound.message.as_deref(),
             now,
@@ -1163,6 +1230,8 @@ impl Engine {
             confidence: None,
             guessed_kind,
         };
+        metrics::counter!("frontline_kb_decisions_total", "decision" => outcome.decision.kind())
+            .increment(1);
         match &outcome.decision {
             Decision::Answer {
                 article,
@@ -1242,6 +1311,16 @@ impl Engine {
                 .on_rate(conn, turn, TicketId::from_db_checked(ticket)?, score)
                 .await;
         }
+        if let Action::Forget { person } = action {
+            // Only the person who asked can confirm; a forwarded button erases nobody.
+            if person != turn.person.id.get() {
+                return Err(UserError::StaleChoice.into());
+            }
+            let actor = turn.actor();
+            Store::forget(conn, turn.from.channel, &turn.from.id, &actor, turn.now).await?;
+            turn.reply(Msg::Forgotten.text(turn.person.lang));
+            return Ok(());
+        }
         // Staff's buttons are their commands: the same checks, the same effects.
         if let Action::Claim { ticket } | Action::Resolve { ticket } = action {
             let name = if matches!(action, Action::Claim { .. }) {
@@ -1270,7 +1349,8 @@ impl Engine {
             | Action::Rate { .. }
             | Action::NoComment { .. }
             | Action::Claim { .. }
-            | Action::Resolve { .. } => {
+            | Action::Resolve { .. }
+            | Action::Forget { .. } => {
                 return Err(UserError::StaleChoice.into());
             }
         };
@@ -1340,7 +1420,8 @@ impl Engine {
             | Action::Rate { .. }
             | Action::NoComment { .. }
             | Action::Claim { .. }
-            | Action::Resolve { .. } => {
+            | Action::Resolve { .. }
+            | Action::Forget { .. } => {
                 return Err(UserError::StaleChoice.into());
             }
         }
@@ -1373,6 +1454,7 @@ impl Engine {
         kind: TicketKind,
     ) -> Result<(), Stop> {
         let subject = subject_of(&q.text);
+        metrics::counter!("frontline_tickets_opened_total", "kind" => kind.code()).increment(1);
         let ticket = Store::insert_ticket(
             conn,
             &NewTicket {
@@ -1552,6 +1634,16 @@ impl Engine {
                 }
                 turn.reply(Msg::Cancelled.text(lang));
             }
+            Command::Forget => turn.reply_with(
+                Msg::ForgetConfirm.text(lang),
+                vec![Button {
+                    label: Msg::ForgetButton.text(lang),
+                    data: Action::Forget {
+                        person: turn.person.id.get(),
+                    }
+                    .encode(),
+                }],
+            ),
         }
         Ok(())
     }

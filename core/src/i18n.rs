@@ -15,6 +15,13 @@ pub enum Msg<'a> {
     PrivateOnly,
     /// A sticker, a location, a contact…: what the desk can read instead.
     Unsupported,
+    /// The user's `/forget`: what will be erased, and the button that does it.
+    ForgetConfirm,
+    ForgetButton,
+    /// Done: the user's data is erased.
+    Forgotten,
+    /// More messages in a minute than the limit: one notice, nothing else done.
+    SlowDown,
     /// An answer from the knowledge base: title, snippet.
     Answer {
         title: &'a str,
@@ -225,9 +232,9 @@ impl Msg<'_> {
                 "Hello! I am the support bot. Describe your question in your own words: I will look for an answer in the knowledge base, and if there is none, register a ticket.\n\n".to_string() + &Msg::Help.text(lang)
             },
             Msg::Help => if ru {
-                "Команды:\n/new — новый вопрос или заявка\n/my — мои заявки\n/status N — состояние заявки N\n/close N — закрыть заявку N\n/lang ru|en — язык\n/cancel — отменить текущий выбор\n/help — эта справка".into()
+                "Команды:\n/new — новый вопрос или заявка\n/my — мои заявки\n/status N — состояние заявки N\n/close N — закрыть заявку N\n/lang ru|en — язык\n/cancel — отменить текущий выбор\n/forget — удалить мои данные\n/help — эта справка".into()
             } else {
-                "Commands:\n/new — a new question or ticket\n/my — your tickets\n/status N — the state of ticket N\n/close N — close ticket N\n/lang ru|en — language\n/cancel — cancel the current choice\n/help — this help".into()
+                "Commands:\n/new — a new question or ticket\n/my — your tickets\n/status N — the state of ticket N\n/close N — close ticket N\n/lang ru|en — language\n/cancel — cancel the current choice\n/forget — erase my data\n/help — this help".into()
             },
             Msg::PrivateOnly => if ru {
                 "Я отвечаю только в личных сообщениях, чтобы ваши вопросы и заявки не видели другие. Напишите мне в личный чат."
@@ -238,6 +245,22 @@ impl Msg<'_> {
                 "Я понимаю текст, фотографии и файлы. Опишите вопрос словами."
             } else {
                 "I can read text, photos and files. Please describe your question in words."
+            }.into(),
+            Msg::ForgetConfirm => if ru {
+                "Удалить ваши данные? Я сотру ваше имя, ваши сообщения и вопросы и забуду ваш аккаунт; заявки останутся только как номера для отчётов. Это нельзя отменить. Если передумали — просто не нажимайте кнопку."
+            } else {
+                "Erase your data? I will erase your name, your messages and questions, and forget your account; your tickets stay only as numbers for the reports. This cannot be undone. If you change your mind, just do not press the button."
+            }.into(),
+            Msg::ForgetButton => if ru { "Удалить мои данные" } else { "Erase my data" }.into(),
+            Msg::Forgotten => if ru {
+                "Готово: ваши данные удалены. Если напишете снова, я начну с чистого листа."
+            } else {
+                "Done: your data is erased. If you write again, I will start afresh."
+            }.into(),
+            Msg::SlowDown => if ru {
+                "Слишком много сообщений подряд. Подождите минуту и напишите снова — всё, что пришло сейчас, я не обработаю."
+            } else {
+                "That is too many messages at once. Please wait a minute and write again: I will not act on the ones sent just now."
             }.into(),
             Msg::Answer { title, snippet } => if ru {
                 format!("📄 {title}\n\n{snippet}\n\nЭто помогло?")

@@ -31,6 +31,7 @@ pub mod engine;
 pub mod error;
 pub mod i18n;
 pub mod kb_admin;
+pub mod limits;
 pub mod line2;
 pub mod outbox;
 pub mod report;

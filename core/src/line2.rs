@@ -433,6 +433,41 @@ impl Engine {
                 }
             }
             AgentCommand::Kb(cmd) => self.on_kb(conn, turn, me, cmd).await?,
+            AgentCommand::Block(channel, id, reason) => {
+                if me.role != Role::Admin {
+                    return Err(UserError::AdminOnly("block senders").into());
+                }
+                Store::block(conn, channel, &id, &reason, &actor, now).await?;
+                ack(
+                    turn,
+                    format!("{channel}:{id} is blocked: their messages get no reply."),
+                );
+            }
+            AgentCommand::Unblock(channel, id) => {
+                if me.role != Role::Admin {
+                    return Err(UserError::AdminOnly("unblock senders").into());
+                }
+                let text = if Store::unblock(conn, channel, &id, &actor, now).await? {
+                    format!("{channel}:{id} is unblocked.")
+                } else {
+                    format!("{channel}:{id} was not blocked.")
+                };
+                ack(turn, text);
+            }
+            AgentCommand::Forget(channel, id) => {
+                if me.role != Role::Admin {
+                    return Err(UserError::AdminOnly("erase a person's data").into());
+                }
+                let text = match Store::forget(conn, channel, &id, &actor, now).await? {
+                    Some(e) => format!(
+                        "{channel}:{id} is erased: {} identities, {} messages, {} questions; \
+                         their {} tickets stay as numbers.",
+                        e.identities, e.messages, e.questions, e.tickets
+                    ),
+                    None => format!("Nobody is known as {channel}:{id}."),
+                };
+                ack(turn, text);
+            }
             AgentCommand::Transcript(id) => {
                 let t = self.staff_ticket(conn, id).await?;
                 let thread = Store::thread_in(conn, id).await?;

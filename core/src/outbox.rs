@@ -202,6 +202,9 @@ pub struct Dispatcher {
     holder: String,
     max_in_flight: usize,
     reclaimed: tokio::sync::OnceCell<()>,
+    /// Set on stop: each chat's worker ends after the send in flight, and the chat is
+    /// given back due, for whoever runs next.
+    stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Dispatcher {
@@ -213,6 +216,7 @@ impl Dispatcher {
             holder: "local".to_string(),
             max_in_flight: MAX_IN_FLIGHT,
             reclaimed: tokio::sync::OnceCell::new(),
+            stopping: Arc::default(),
         }
     }
 
@@ -288,6 +292,7 @@ impl Dispatcher {
                 store: self.store.clone(),
                 clock: self.clock.clone(),
                 recorder: recorder.clone(),
+                stopping: self.stopping.clone(),
             };
             let to = chat.to.clone();
             let id = work
@@ -468,6 +473,8 @@ impl Dispatcher {
                 _ = stop.notified() => break,
             }
         }
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         // Let the sends in flight end, and give their chats back.
         while let Some(joined) = work.join_next_with_id().await {
             finished.extend(Self::settle(joined, &mut in_flight).map(|(chat, _)| chat));
@@ -481,6 +488,7 @@ struct ChatWorker {
     store: Store,
     clock: Arc<dyn Clock>,
     recorder: Recorder,
+    stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ChatWorker {
@@ -506,6 +514,14 @@ impl ChatWorker {
         let mut have_turn = false;
         loop {
             let now = self.clock.now_ms();
+            if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                // What is left stays queued, due at once for the next run.
+                return Ok(ChatDone {
+                    sent,
+                    version,
+                    next_due: Some(now),
+                });
+            }
             if rows.first().is_none_or(|r| r.next_attempt_ms > now) {
                 if let Some(waiting) = rows.first() {
                     // Held for a retry: everything after it waits too.
@@ -579,7 +595,23 @@ impl ChatWorker {
                 .map(|q| q.attempts)
                 .max()
                 .unwrap_or(0);
-            match send_caught(channel.as_ref(), &message, attempts).await {
+            let result = send_caught(channel.as_ref(), &message, attempts).await;
+            let kind = channel.kind().code();
+            let label = match &result {
+                Ok(()) => "sent",
+                Err(SendError::Retry {
+                    after_ms: Some(_), ..
+                }) => {
+                    metrics::counter!("frontline_rate_limited_total", "channel" => kind)
+                        .increment(1);
+                    "retry"
+                }
+                Err(SendError::Retry { .. }) => "retry",
+                Err(SendError::Permanent(_)) => "failed",
+            };
+            metrics::counter!("frontline_sends_total", "channel" => kind, "result" => label)
+                .increment(1);
+            match result {
                 Ok(()) => {
                     self.recorder.sent(ids.clone()).await;
                     sent += ids.len();

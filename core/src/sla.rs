@@ -414,6 +414,9 @@ impl Engine {
             .filter_map(|r| r.try_get::<String, _>("kind").ok())
             .filter_map(|k| TimerKind::from_code(&k))
             .collect();
+        for k in &kinds {
+            metrics::counter!("frontline_sla_timers_total", "kind" => k.code()).increment(1);
+        }
         let Some(t) = Store::ticket(conn, id).await? else {
             return Ok(false);
         };
@@ -575,7 +578,48 @@ impl Engine {
             if let Err(e) = self.sync_kb().await {
                 tracing::error!(error = %e, "search index sync failed");
             }
+            if let Err(e) = self.prune().await {
+                tracing::error!(error = %e, "pruning old rows failed");
+            }
         }
+    }
+
+    /// Retention: removes what `[retention]` no longer keeps, a few small batches per call
+    /// (the scheduler calls it every tick, so a backlog goes down over a few ticks without
+    /// holding the database). Returns how many rows went.
+    ///
+    /// # Errors
+    /// Database failures.
+    #[tracing::instrument(skip(self))]
+    pub async fn prune(&self) -> CoreResult<u64> {
+        use crate::limits::Retention;
+        const BATCH: i64 = 500;
+        const BATCHES: usize = 8;
+        let r = self.config().retention;
+        let now = self.clock().now_ms();
+        let mut total = 0;
+        for _ in 0..BATCHES {
+            let mut conn = self.store().pool().acquire().await?;
+            let pruned = Store::prune(
+                &mut conn,
+                Retention::cutoff(r.outbox_days, now),
+                Retention::cutoff(r.seen_days, now),
+                Retention::cutoff(r.questions_days, now),
+                BATCH,
+            )
+            .await?;
+            total += pruned.total();
+            if pruned.outbox < BATCH as u64
+                && pruned.seen < BATCH as u64
+                && pruned.questions < BATCH as u64
+            {
+                break;
+            }
+        }
+        if total > 0 {
+            tracing::info!(rows = total, "pruned rows past their retention");
+        }
+        Ok(total)
     }
 
     /// The deadline line of a card or a status: the next target and the time left.

@@ -22,7 +22,9 @@ use crate::domain::{
 use crate::error::{CoreError, CoreResult};
 
 mod outbox;
+mod people;
 pub use outbox::{LeasedChat, PARKED, PendingRow, ReleasedChat};
+pub use people::{ERASED, Erased, PersonRecord, Pruned, identity};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -703,7 +705,11 @@ impl Store {
         .bind(from.code())
         .execute(&mut *conn)
         .await?;
-        Ok(r.rows_affected() == 1)
+        let changed = r.rows_affected() == 1;
+        if changed && to == Status::Closed {
+            metrics::counter!("frontline_tickets_closed_total").increment(1);
+        }
+        Ok(changed)
     }
 
     /// Open tickets nobody has claimed, most urgent first, then oldest.
@@ -974,7 +980,7 @@ impl Store {
         Ok(true)
     }
 
-    async fn staff_audit(
+    pub(crate) async fn staff_audit(
         conn: &mut AnyConnection,
         actor: &str,
         action: &str,

@@ -401,6 +401,19 @@ impl Store {
     }
 
     /// Messages not yet sent.
+    /// How many rows wait to be sent (parked ones left out), and when the oldest of them
+    /// was queued.
+    pub async fn outbox_depth(&self) -> CoreResult<(i64, Option<i64>)> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(created_ms) AS oldest FROM outbox \
+             WHERE sent_ms IS NULL AND next_attempt_ms < $1",
+        )
+        .bind(PARKED)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((r.try_get("n")?, r.try_get("oldest")?))
+    }
+
     pub async fn unsent_count(&self) -> CoreResult<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_ms IS NULL")

@@ -178,6 +178,8 @@ impl Desk {
                 agent_chats: vec![ChatRef::new(ChannelKind::Console, AGENTS)],
                 default_lang: Lang::En,
                 staff,
+                limits: Default::default(),
+                retention: Default::default(),
                 routes: vec![frontline_core::engine::Route {
                     line: frontline_core::domain::Line::AGENTS,
                     kinds: vec![

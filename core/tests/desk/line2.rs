@@ -174,8 +174,13 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
         "/staff add mallory admin console:mallory",
         "/kb add en Free money\nClick here.",
         "/kb draft 1",
+        "/block console:uma spam",
+        "/unblock console:uma",
+        "/forget console:uma",
     ] {
         let name = cmd.trim_start_matches('/').split(' ').next().unwrap_or("");
+        // Spread over the minutes, so the per-sender limit does not answer instead.
+        desk.clock.advance(4_000);
         let out = desk.say("mallory", cmd).await;
         assert_eq!(
             to(&out, "mallory"),
@@ -190,7 +195,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     assert_eq!(desk.count("article_versions").await, 60, "the sample only");
     assert_eq!(
         frontline_core::agent::AGENT_COMMANDS.len(),
-        17,
+        20,
         "a new staff command needs a refusal case above"
     );
 }

@@ -6,6 +6,7 @@ mod harness;
 mod kb_admin;
 mod line2;
 mod outbox;
+mod people;
 mod races;
 mod reports;
 mod sla;
