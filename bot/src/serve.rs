@@ -160,11 +160,20 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
     if let Some(manager) = &shard_manager {
         manager.shutdown_all().await;
     }
-    if tokio::time::timeout_at(started + INBOUND_GRACE, &mut taking)
-        .await
-        .is_err()
-    {
-        tracing::warn!("updates still in hand after the grace period");
+    // The dispatcher goes on meanwhile: the updates in hand may wait for the connection it
+    // holds (SQLite has one), and what they queue is sent before it stops.
+    let inbound_done = tokio::time::timeout_at(started + INBOUND_GRACE, &mut taking);
+    tokio::pin!(inbound_done);
+    tokio::select! {
+        r = &mut inbound_done => {
+            if r.is_err() {
+                tracing::warn!("updates still in hand after the grace period");
+            }
+        }
+        () = &mut sending => {
+            tracing::warn!("the dispatcher ended before the updates in hand");
+            return Ok(());
+        }
     }
     dispatcher_stop.notify_one();
     if tokio::time::timeout_at(started + SHUTDOWN_GRACE, &mut sending)

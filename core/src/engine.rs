@@ -702,6 +702,13 @@ impl Engine {
                 &inbound.from.display,
             )
         });
+        let mut tx = self.store.begin().await?;
+        if !Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now).await? {
+            tx.rollback().await?;
+            return Ok(Answer::Duplicate);
+        }
+        // Counted once an update is known to be new: a redelivery (after a restart, or a
+        // batch that failed) must not push a sender over the limit.
         if config_staff.is_none() {
             match self.flood.check(
                 self.config.limits.messages_per_minute,
@@ -714,29 +721,20 @@ impl Engine {
                     tracing::debug!(user = %inbound.from.id, "over the message limit: ignored");
                     metrics::counter!("frontline_updates_ignored_total", "reason" => "flood")
                         .increment(1);
+                    tx.commit().await?;
                     return Ok(Answer::Done);
                 }
                 crate::limits::Flood::Notice => {
                     tracing::info!(user = %inbound.from.id, "over the message limit: told to slow down");
                     let lang = inbound.lang_hint.unwrap_or(self.config.default_lang);
                     let reply = Outbound::text(inbound.chat.clone(), Msg::SlowDown.text(lang));
-                    let mut tx = self.store.begin().await?;
-                    if Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now)
-                        .await?
-                    {
-                        self.enqueue_all(&mut tx, std::slice::from_ref(&reply), now)
-                            .await?;
-                    }
+                    self.enqueue_all(&mut tx, std::slice::from_ref(&reply), now)
+                        .await?;
                     tx.commit().await?;
                     self.outbox_ready.notify_one();
                     return Ok(Answer::Done);
                 }
             }
-        }
-        let mut tx = self.store.begin().await?;
-        if !Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now).await? {
-            tx.rollback().await?;
-            return Ok(Answer::Duplicate);
         }
         if config_staff.is_none()
             && let Some(reason) =

@@ -3,6 +3,7 @@
 mod config_cli;
 mod console;
 mod discord;
+mod faults;
 mod kb_cli;
 mod telegram;
 
