@@ -45,10 +45,11 @@ fn identity(who: &str) -> anyhow::Result<(frontline_core::ChannelKind, String)> 
 /// A bad identity, nobody known by it, or a database failure.
 pub async fn person(command: PersonCommand, config: Config, data_dir: &Path) -> anyhow::Result<()> {
     let store = store(&config, data_dir).await?;
-    let mut conn = store.pool().acquire().await?;
     match command {
         PersonCommand::Show { who, json } => {
             let (channel, id) = identity(&who)?;
+            // (SQLite's pool has one connection: held only where it is used.)
+            let mut conn = store.pool().acquire().await?;
             let Some(r) = Store::person_record(&mut conn, channel, &id).await? else {
                 bail!("nobody is known as {who}");
             };

@@ -206,6 +206,28 @@ async fn post_hook(addr: &str, body: &str) -> Option<u16> {
     response.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// `GET path` on `addr`: the status and body.
+async fn get(addr: &str, path: &str) -> Option<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        stream.read_to_string(&mut response),
+    )
+    .await
+    .ok()?
+    .ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    Some((status, body))
+}
+
 fn ok(result: Value) -> Response {
     axum::Json(json!({"ok": true, "result": result})).into_response()
 }
@@ -296,6 +318,7 @@ impl Desk {
         database: Option<&str>,
         hook: Option<&str>,
         instance: &str,
+        extra: &str,
     ) -> Desk {
         let data = dir.join(instance);
         std::fs::create_dir_all(&data).expect("data dir");
@@ -317,6 +340,7 @@ impl Desk {
             "[[staff]]\nname = \"anna\"\nrole = \"agent\"\ntelegram = {AGENT_A}\n\
              [[staff]]\nname = \"boris\"\nrole = \"agent\"\ntelegram = {AGENT_B}\n"
         ));
+        toml.push_str(extra);
         let config = data.join("frontline.toml");
         std::fs::write(&config, toml).expect("config");
         let mut desk = Desk {
@@ -515,7 +539,7 @@ async fn kill_nine_three_times(database: Option<String>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let sim = Sim::new(Delivery::Poll, false, false);
     let api = listen(sim.clone()).await;
-    let mut desk = Desk::new(dir.path(), &api, database.as_deref(), None, "a");
+    let mut desk = Desk::new(dir.path(), &api, database.as_deref(), None, "a", "");
     let url = database
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", desk.data.join("frontline.db").display()));
@@ -611,8 +635,8 @@ async fn two_instances_on_one_database_double_nothing() {
     let sim = Sim::new(Delivery::Webhook(hooks.clone()), true, true);
     let api = listen(sim.clone()).await;
     // Started together, on a fresh database.
-    let a = Desk::new(dir.path(), &api, Some(&url), Some(&hooks[0]), "a");
-    let b = Desk::new(dir.path(), &api, Some(&url), Some(&hooks[1]), "b");
+    let a = Desk::new(dir.path(), &api, Some(&url), Some(&hooks[0]), "a", "");
+    let b = Desk::new(dir.path(), &api, Some(&url), Some(&hooks[1]), "b", "");
     for hook in &hooks {
         wait_until(60, "an instance did not start", &[&a, &b], || async {
             tokio::net::TcpStream::connect(hook).await.is_ok()
@@ -743,7 +767,21 @@ async fn a_database_outage_mid_burst_is_survived() {
     let dir = tempfile::tempdir().expect("tempdir");
     let sim = Sim::new(Delivery::Poll, false, false);
     let api = listen(sim.clone()).await;
-    let mut desk = Desk::new(dir.path(), &api, Some(&url), None, "a");
+    let ops = free_port();
+    let mut desk = Desk::new(
+        dir.path(),
+        &api,
+        Some(&url),
+        None,
+        "a",
+        &format!("[http]\nlisten = \"{ops}\"\n"),
+    );
+    wait_until(60, "the desk was never ready", &[&desk], || {
+        let ops = ops.clone();
+        async move { get(&ops, "/readyz").await.is_some_and(|(s, _)| s == 200) }
+    })
+    .await;
+    assert_eq!(get(&ops, "/healthz").await.map(|(s, _)| s), Some(200));
     let feeding = tokio::spawn({
         let sim = sim.clone();
         async move { burst(&sim, USERS).await }
@@ -753,9 +791,33 @@ async fn a_database_outage_mid_burst_is_survived() {
         async move { sim.registered().await >= USERS as usize / 4 }
     })
     .await;
+    let (status, metrics) = get(&ops, "/metrics").await.expect("metrics");
+    assert_eq!(status, 200);
+    for name in [
+        "frontline_updates_total{channel=\"telegram\",outcome=\"done\"}",
+        "frontline_update_seconds_bucket",
+        "frontline_kb_decisions_total{decision=\"no_match\"}",
+        "frontline_tickets_opened_total",
+        "frontline_sends_total{channel=\"telegram\",result=\"sent\"}",
+        "frontline_outbox_depth",
+        "frontline_outbox_oldest_seconds",
+    ] {
+        assert!(
+            metrics.contains(name),
+            "{name} missing from /metrics:\n{metrics}"
+        );
+    }
     proxy.cut();
     let cut_at = Instant::now();
     let during = sim.registered().await;
+    let (status, body) = get(&ops, "/readyz").await.expect("readyz");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("database"), "{body}");
+    assert_eq!(
+        get(&ops, "/healthz").await.map(|(s, _)| s),
+        Some(200),
+        "the process is up"
+    );
     tokio::time::sleep(Duration::from_secs(10)).await;
     proxy.mend();
     assert!(desk.alive(), "the process survived the outage");
@@ -782,6 +844,11 @@ async fn a_database_outage_mid_burst_is_survived() {
         },
     )
     .await;
+    wait_until(30, "not ready again after the outage", &[&desk], || {
+        let ops = ops.clone();
+        async move { get(&ops, "/readyz").await.is_some_and(|(s, _)| s == 200) }
+    })
+    .await;
     let o = outcome(&direct).await;
     let (to_users, repeated) = sim.repeats().await;
     eprintln!(
@@ -801,7 +868,7 @@ async fn sigterm_mid_burst_exits_cleanly_and_the_next_start_sends_the_rest() {
     let dir = tempfile::tempdir().expect("tempdir");
     let sim = Sim::new(Delivery::Poll, false, false);
     let api = listen(sim.clone()).await;
-    let mut desk = Desk::new(dir.path(), &api, None, None, "a");
+    let mut desk = Desk::new(dir.path(), &api, None, None, "a", "");
     let url = format!("sqlite://{}", desk.data.join("frontline.db").display());
     let feeding = tokio::spawn({
         let sim = sim.clone();

@@ -5,6 +5,7 @@ mod console;
 mod discord;
 mod faults;
 mod kb_cli;
+mod ops_cli;
 mod telegram;
 
 use std::path::Path;
