@@ -41,6 +41,10 @@ pub enum BenchCommand {
         /// End with one JSON line of the figures (the last database's, when several).
         #[arg(long)]
         json: bool,
+        /// Record metrics as `serve` does (the Prometheus recorder installed): to measure
+        /// what `/metrics` costs.
+        #[arg(long)]
+        metrics: bool,
     },
     /// The desk end to end through the real Telegram client: a fake Bot API on 127.0.0.1,
     /// the real serve loop against it; time from an update being available to the bot's
@@ -85,7 +89,13 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             tickets,
             postgres,
             json,
-        } => crate::bench_engine::run(users, questions, tickets, postgres, json).await,
+            metrics,
+        } => {
+            if metrics && crate::http::metrics().is_none() {
+                anyhow::bail!("the metrics recorder could not be installed");
+            }
+            crate::bench_engine::run(users, questions, tickets, postgres, json).await
+        }
         BenchCommand::Discord { messages, json } => crate::bench_discord::run(messages, json).await,
         BenchCommand::Telegram(options) => crate::bench_telegram::run(options).await,
     }

@@ -736,17 +736,6 @@ impl Engine {
                 }
             }
         }
-        if config_staff.is_none()
-            && let Some(reason) =
-                Store::blocked(&mut tx, inbound.from.channel, &inbound.from.id).await?
-        {
-            // Seen (a redelivery stays ignored), never answered.
-            tracing::debug!(user = %inbound.from.id, %reason, "blocked sender: ignored");
-            metrics::counter!("frontline_updates_ignored_total", "reason" => "blocked")
-                .increment(1);
-            tx.commit().await?;
-            return Ok(Answer::Done);
-        }
         let first_lang = inbound
             .lang_hint
             .or(match &inbound.payload {
@@ -759,6 +748,16 @@ impl Engine {
         // the agents' group keeps the private chat they last wrote from.
         let own_chat = inbound.private.then_some(inbound.chat.chat.as_str());
         let person = Store::person_for(&mut tx, &inbound.from, own_chat, first_lang, now).await?;
+        if config_staff.is_none()
+            && let Some(reason) = &person.blocked
+        {
+            // Seen (a redelivery stays ignored), never answered.
+            tracing::debug!(user = %inbound.from.id, %reason, "blocked sender: ignored");
+            metrics::counter!("frontline_updates_ignored_total", "reason" => "blocked")
+                .increment(1);
+            tx.commit().await?;
+            return Ok(Answer::Done);
+        }
         let mut turn = Turn {
             // The configuration's staff first; then staff an admin added from chat.
             staff: config_staff.or_else(|| person.staff.clone()),

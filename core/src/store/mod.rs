@@ -64,6 +64,8 @@ pub struct Person {
     pub staff: Option<crate::staff::StaffMember>,
     /// A ticket they just rated: their next text is its comment.
     pub comment_for: Option<TicketId>,
+    /// Why an admin blocked this identity, if one did.
+    pub blocked: Option<String>,
 }
 
 fn staff_from(
@@ -404,6 +406,8 @@ impl Store {
                 .ok_or_else(|| corrupt("identity", &user.id));
         }
         let staff = Self::staff_of_identity(conn, user.channel, &user.id).await?;
+        // An admin may block an identity before it ever wrote.
+        let blocked = Self::blocked(conn, user.channel, &user.id).await?;
         Ok(Person {
             id: PersonId(id),
             lang,
@@ -411,6 +415,7 @@ impl Store {
             current_ticket: None,
             staff,
             comment_for: None,
+            blocked,
         })
     }
 
@@ -423,10 +428,12 @@ impl Store {
         // One query for the person and the ticket they talk in: every event needs both.
         let found = sqlx::query(
             "SELECT p.id, p.lang, p.display, i.chat, c.current_ticket, c.comment_for, \
-             s.name AS staff_name, s.role AS staff_role, s.lines AS staff_lines FROM identities i \
+             s.name AS staff_name, s.role AS staff_role, s.lines AS staff_lines, \
+             b.reason AS blocked FROM identities i \
              JOIN persons p ON p.id = i.person_id \
              LEFT JOIN conversations c ON c.person_id = p.id \
              LEFT JOIN staff_members s ON s.channel = i.channel AND s.external_id = i.external_id \
+             LEFT JOIN blocks b ON b.channel = i.channel AND b.external_id = i.external_id \
              WHERE i.channel = $1 AND i.external_id = $2",
         )
         .bind(user.channel.code())
@@ -464,6 +471,7 @@ impl Store {
             comment_for: r
                 .try_get::<Option<i64>, _>("comment_for")?
                 .map(TicketId::from_db),
+            blocked: r.try_get("blocked")?,
         }))
     }
 

@@ -67,6 +67,10 @@ async fn a_blocked_sender_gets_no_reply(db: Db) {
     desk.say("root", "/unblock console:spammer").await;
     let sent = desk.say("spammer", "I forgot my password").await;
     assert!(to(&sent, "spammer")[0].starts_with("📄"), "{sent:?}");
+    // An identity blocked before it ever wrote gets no reply either.
+    desk.say("root", "/block console:ghost known spammer elsewhere")
+        .await;
+    assert!(desk.say("ghost", "hello, buy my stuff").await.is_empty());
     let again = desk.say("root", "/unblock console:spammer").await;
     assert!(
         to(&again, "root")[0].contains("was not blocked"),
