@@ -192,4 +192,45 @@ crate::on_both_databases!(
     an_admin_erases_a_person_and_their_ticket_stays_a_number,
     a_users_own_forget_asks_for_confirmation,
     retention_prunes_only_what_is_old,
+    groups_hear_only_what_is_theirs,
 );
+
+/// Outside private chats: in the staff's chat only staff commands count; in a stranger group
+/// only /start and /help, with a pointer; a person's chat stays their private one.
+async fn groups_hear_only_what_is_theirs(db: Db) {
+    use frontline_core::{ChannelKind, ChatRef};
+    let desk = Desk::new(&db).await;
+    let in_chat = |who: &str, chat: &str, text: &str| {
+        let mut i = desk.inbound(who, Payload::Text(text.into()));
+        i.chat = ChatRef::new(ChannelKind::Console, chat);
+        i.private = false;
+        i
+    };
+    let agents = crate::harness::AGENTS;
+    for (who, text) in [("uma", "I forgot my password"), ("anna", "coffee, anyone?")] {
+        let (_, sent) = desk.send(in_chat(who, agents, text)).await;
+        assert!(sent.is_empty(), "{who} in the agents' chat: {sent:?}");
+    }
+    let (_, sent) = desk.send(in_chat("anna", agents, "/queue")).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to.chat, agents);
+    let (_, sent) = desk
+        .send(in_chat("uma", "#random", "I forgot my password"))
+        .await;
+    assert!(sent.is_empty(), "{sent:?}");
+    let (_, sent) = desk.send(in_chat("uma", "#random", "/start")).await;
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].text.contains("private"), "{sent:?}");
+    assert_eq!(
+        desk.count("persons").await,
+        1,
+        "only anna, who is staff, became a person"
+    );
+    // A ticket registered privately is answered privately, whatever group the user was in.
+    desk.question_ticket("uma").await;
+    desk.send(in_chat("uma", "#random", "/my")).await;
+    let reply = desk.say("anna", "/reply 1 Your salary is 1234 EUR").await;
+    let to_uma: Vec<_> = reply.iter().filter(|m| m.text.contains("1234")).collect();
+    assert_eq!(to_uma.len(), 1, "{reply:?}");
+    assert_eq!(to_uma[0].to.chat, "uma");
+}
