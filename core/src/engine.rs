@@ -1063,6 +1063,10 @@ impl Engine {
         let actor = turn.actor();
         // An answer restarts a paused clock and cancels an auto-close.
         turn.touched.insert(ticket.id);
+        // The ticket's row first: two follow-ups handled at once (two instances) then take
+        // turns, and the second sees the first's message — else both would count themselves
+        // the first and both be acknowledged in words.
+        Store::touch_ticket(conn, ticket.id, turn.now).await?;
         Store::add_event(
             conn,
             ticket.id,

@@ -1075,6 +1075,17 @@ impl Store {
     }
 
     /// How many events of `kind` a ticket has.
+    /// Marks the ticket changed now; on PostgreSQL this also holds its row until commit,
+    /// so events on one ticket are handled one after the other.
+    pub async fn touch_ticket(conn: &mut AnyConnection, id: TicketId, now: i64) -> CoreResult<()> {
+        sqlx::query("UPDATE tickets SET updated_ms = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id.get())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
     pub async fn count_events(
         conn: &mut AnyConnection,
         ticket: TicketId,

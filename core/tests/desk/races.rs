@@ -63,4 +63,36 @@ async fn first_contact_on_two_instances_at_once(db: Db) {
 crate::on_both_databases!(
     two_instances_start_together_on_a_fresh_database,
     first_contact_on_two_instances_at_once,
+    follow_ups_on_two_instances_are_acknowledged_once,
 );
+
+/// A user's follow-ups reaching two instances at once: the thread gets both, and the user
+/// is told in words once (the later ones get a reaction).
+async fn follow_ups_on_two_instances_are_acknowledged_once(db: Db) {
+    let (a, b) = tokio::join!(Desk::new(&db), Desk::new(&db));
+    a.question_ticket("ulla").await;
+    let mut jobs = Vec::new();
+    for k in 0..6 {
+        let desk = if k % 2 == 0 { &a } else { &b };
+        let mut m = desk.inbound("ulla", Payload::Text(format!("one more thing {k}")));
+        m.update_id = format!("f{k}");
+        m.message = Some(format!("ulla-{k}"));
+        jobs.push(desk.engine.handle(m));
+    }
+    for r in futures_util::future::join_all(jobs).await {
+        assert!(matches!(r, Ok(Handled::Done)), "{r:?}");
+    }
+    let messages: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM ticket_events WHERE kind = 'message_in'")
+            .fetch_one(a.store.pool())
+            .await
+            .expect("count");
+    assert_eq!(messages, 7, "the question and six follow-ups");
+    let told: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE chat = 'ulla' AND payload LIKE '%Added to ticket%'",
+    )
+    .fetch_one(a.store.pool())
+    .await
+    .expect("count");
+    assert_eq!(told, 1, "acknowledged in words once");
+}
