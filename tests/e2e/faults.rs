@@ -510,6 +510,31 @@ async fn outcome(url: &str) -> Outcome {
     }
 }
 
+/// Waits until every user was told their ticket's number and every follow-up is in its
+/// thread; returns the database's outcome and (messages to users, of them repeated).
+async fn settle(
+    sim: &Arc<Sim>,
+    url: &str,
+    users: i64,
+    desks: &[&Desk],
+    what: &str,
+) -> (Outcome, usize, usize) {
+    wait_until(240, what, desks, || {
+        let sim = sim.clone();
+        async move { sim.registered().await == users as usize }
+    })
+    .await;
+    wait_until(
+        120,
+        "not every follow-up reached its ticket",
+        desks,
+        || async { outcome(url).await.short_threads == 0 },
+    )
+    .await;
+    let (to_users, repeated) = sim.repeats().await;
+    (outcome(url).await, to_users, repeated)
+}
+
 /// A fresh PostgreSQL database for one test, or `None` without `FRONTLINE_TEST_POSTGRES_URL`.
 async fn postgres_database() -> Option<(String, String)> {
     use sqlx::Connection;
@@ -568,23 +593,8 @@ async fn kill_nine_three_times(database: Option<String>) {
         recoveries.push(killed.elapsed());
     }
     feeding.await.expect("burst");
-    wait_until(240, "not every user was registered", &[&desk], || {
-        let sim = sim.clone();
-        async move { sim.registered().await == USERS as usize }
-    })
-    .await;
-    wait_until(
-        120,
-        "not every follow-up reached its ticket",
-        &[&desk],
-        || {
-            let url = url.clone();
-            async move { outcome(&url).await.short_threads == 0 }
-        },
-    )
-    .await;
-    let o = outcome(&url).await;
-    let (to_users, repeated) = sim.repeats().await;
+    let (o, to_users, repeated) =
+        settle(&sim, &url, USERS, &[&desk], "not every user was registered").await;
     eprintln!(
         "kill -9 ×3 ({}): {USERS} users, {} updates in {:.1} s; {} tickets; restart to first \
          message {:?}; {to_users} messages to users, {repeated} repeated",
@@ -888,28 +898,14 @@ async fn sigterm_mid_burst_exits_cleanly_and_the_next_start_sends_the_rest() {
     let at_stop = sim.registered().await;
     feeding.await.expect("burst");
     desk.start();
-    wait_until(
-        240,
+    let (o, to_users, repeated) = settle(
+        &sim,
+        &url,
+        USERS,
+        &[&desk],
         "not every user was registered after the restart",
-        &[&desk],
-        || {
-            let sim = sim.clone();
-            async move { sim.registered().await == USERS as usize }
-        },
     )
     .await;
-    wait_until(
-        120,
-        "not every follow-up reached its ticket",
-        &[&desk],
-        || {
-            let url = url.clone();
-            async move { outcome(&url).await.short_threads == 0 }
-        },
-    )
-    .await;
-    let o = outcome(&url).await;
-    let (to_users, repeated) = sim.repeats().await;
     eprintln!(
         "SIGTERM mid-burst: exit 0 in {:.2} s with {at_stop} of {USERS} registered; the rest \
          after the restart; {} tickets; {to_users} messages to users, {repeated} repeated",
