@@ -200,10 +200,11 @@ impl App {
                 .sync_kb()
                 .await
                 .context("updating the search index")?;
-        } else {
+        } else if config.kb.sample != Some(false) {
+            // A desk with no articles of its own gets the demo; its first import retires it.
             let sample = frontline_kb::sample::articles();
             engine
-                .import_articles(&sample.articles, "sample")
+                .import_articles(&sample.articles, frontline_core::engine::SAMPLE_AUTHOR)
                 .await
                 .context("loading the sample articles")?;
         }

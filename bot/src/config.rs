@@ -399,6 +399,16 @@ pub struct Config {
     pub limits: LimitsToml,
     #[serde(default)]
     pub retention: RetentionToml,
+    #[serde(default)]
+    pub kb: KbToml,
+}
+
+/// `[kb]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KbToml {
+    /// Load the bundled sample articles into a desk that has none (default true).
+    pub sample: Option<bool>,
 }
 
 /// `[http]`: the operator's endpoint (health, readiness, metrics), and the Telegram

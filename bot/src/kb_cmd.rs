@@ -44,6 +44,10 @@ pub enum KbCommand {
     Import {
         /// The folder or file to read.
         path: PathBuf,
+        /// Make the knowledge base exactly this: articles not in it are soft-deleted (their
+        /// versions stay; `/kb revert` brings one back).
+        #[arg(long)]
+        replace: bool,
     },
     /// Write every published article as DIR/LANG/SLUG.md (front matter + body), the form
     /// `kb import` reads back.
@@ -92,13 +96,13 @@ pub fn run_files(command: KbCommand) -> anyhow::Result<()> {
 pub async fn run_desk(command: KbCommand, app: &App) -> anyhow::Result<()> {
     match command {
         KbCommand::Search { text, lang, top } => search(&app.kb, &text, lang.map(Lang::from), top),
-        KbCommand::Import { path } => import(app, &path).await,
+        KbCommand::Import { path, replace } => import(app, &path, replace).await,
         KbCommand::Export { dir } => export(app, &dir).await,
         KbCommand::Eval { .. } => run_files(command),
     }
 }
 
-async fn import(app: &App, path: &Path) -> anyhow::Result<()> {
+async fn import(app: &App, path: &Path, replace: bool) -> anyhow::Result<()> {
     let read = path.to_path_buf();
     let report = tokio::task::spawn_blocking(move || frontline_kb::load_path(&read))
         .await
@@ -109,18 +113,40 @@ async fn import(app: &App, path: &Path) -> anyhow::Result<()> {
     if report.articles.is_empty() && !report.problems.is_empty() {
         bail!("no article could be read from {}", path.display());
     }
-    let changed = app
+    let mode = if replace {
+        frontline_core::engine::ImportMode::Replace
+    } else {
+        frontline_core::engine::ImportMode::Merge
+    };
+    let done = app
         .engine
-        .import_articles(&report.articles, "import")
+        .import_articles_as(&report.articles, "import", mode)
         .await?;
+    let changed = done.changed;
+    let mut out = std::io::stdout().lock();
     writeln!(
-        std::io::stdout().lock(),
+        out,
         "imported {} articles: {changed} new or changed, {} unchanged ({} files skipped); the knowledge base now holds {}",
         report.articles.len(),
         report.articles.len() - changed,
         report.problems.len(),
         app.kb.len()
     )?;
+    if done.sample_retired {
+        writeln!(
+            out,
+            "retired the bundled sample: {} articles soft-deleted (their versions are kept)",
+            done.retired.len()
+        )?;
+    } else if !done.retired.is_empty() {
+        writeln!(
+            out,
+            "retired {} articles not in {} (soft-deleted, versions kept): {}",
+            done.retired.len(),
+            path.display(),
+            done.retired.join(", ")
+        )?;
+    }
     Ok(())
 }
 

@@ -277,6 +277,29 @@ impl Route {
     }
 }
 
+/// The author of the bundled sample's versions.
+pub const SAMPLE_AUTHOR: &str = "sample";
+
+/// What an import does to the articles it does not bring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// They stay (but the untouched sample is retired by the first import).
+    Merge,
+    /// They are soft-deleted: the knowledge base becomes exactly the import.
+    Replace,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Imported {
+    /// Articles new or changed.
+    pub changed: usize,
+    /// Articles soft-deleted, as `slug (lang)`.
+    pub retired: Vec<String>,
+    /// Whether those were the bundled sample.
+    pub sample_retired: bool,
+}
+
 /// How often an event whose transaction conflicted with another's is handled again.
 const CONFLICT_ATTEMPTS: u64 = 4;
 
@@ -484,10 +507,30 @@ impl Engine {
         articles: &[frontline_kb::Article],
         author: &str,
     ) -> CoreResult<usize> {
+        Ok(self
+            .import_articles_as(articles, author, ImportMode::Merge)
+            .await?
+            .changed)
+    }
+
+    /// [`Engine::import_articles`], saying what becomes of the articles not imported: with
+    /// [`ImportMode::Replace`] they are soft-deleted (the knowledge base becomes exactly
+    /// `articles`, every version kept); with [`ImportMode::Merge`] they stay — except the
+    /// bundled sample, which a desk's first own import retires (it is a demo: its articles
+    /// would go on answering the desk's users).
+    ///
+    /// # Errors
+    /// Database or index failures.
+    pub async fn import_articles_as(
+        &self,
+        articles: &[frontline_kb::Article],
+        author: &str,
+        mode: ImportMode,
+    ) -> CoreResult<Imported> {
         let mut attempt = 0;
         let changed = loop {
             attempt += 1;
-            match self.import_once(articles, author).await {
+            match self.import_once(articles, author, mode).await {
                 // Another instance importing the same articles at once (two started together
                 // on a fresh database): done again, its versions are seen as the same.
                 Err(e) if e.is_conflict() && attempt < CONFLICT_ATTEMPTS => {
@@ -505,9 +548,44 @@ impl Engine {
         &self,
         articles: &[frontline_kb::Article],
         author: &str,
-    ) -> CoreResult<usize> {
+        mode: ImportMode,
+    ) -> CoreResult<Imported> {
         let now = self.clock.now_ms();
         let mut tx = self.store.begin().await?;
+        let latest = Store::articles_latest(&mut tx).await?;
+        let live: Vec<&crate::articles::ArticleVersion> = latest
+            .iter()
+            .filter(|v| v.state != crate::articles::ArticleState::Deleted)
+            .collect();
+        // Untouched: every article's latest version is the sample's own.
+        let only_sample = author != SAMPLE_AUTHOR
+            && !live.is_empty()
+            && latest.iter().all(|v| v.author == SAMPLE_AUTHOR);
+        let incoming: std::collections::HashSet<(&str, Lang)> =
+            articles.iter().map(|a| (a.slug.as_str(), a.lang)).collect();
+        let mut retired = Vec::new();
+        if mode == ImportMode::Replace || only_sample {
+            let note = if only_sample {
+                "retired: the bundled sample, replaced by the desk's own articles"
+            } else {
+                "retired: not in the replacing import"
+            };
+            for v in live
+                .iter()
+                .filter(|v| !incoming.contains(&(v.article.slug.as_str(), v.article.lang)))
+            {
+                Store::article_put(
+                    &mut tx,
+                    &v.article,
+                    crate::articles::ArticleState::Deleted,
+                    author,
+                    note,
+                    now,
+                )
+                .await?;
+                retired.push(format!("{} ({})", v.article.slug, v.article.lang));
+            }
+        }
         let mut changed = 0;
         for a in articles {
             let stored = Store::article_put(
@@ -522,7 +600,11 @@ impl Engine {
             changed += usize::from(stored.is_some());
         }
         tx.commit().await?;
-        Ok(changed)
+        Ok(Imported {
+            changed,
+            sample_retired: only_sample && !retired.is_empty(),
+            retired,
+        })
     }
 
     pub fn store(&self) -> &Store {

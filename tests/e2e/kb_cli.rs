@@ -279,3 +279,67 @@ fn kb_export_then_import_round_trips_through_the_database() {
         stdout(&out)
     );
 }
+
+/// The bundled sample is a demo: a desk's first import of its own articles retires it,
+/// `--replace` makes the knowledge base exactly the folder, `[kb] sample = false` never
+/// loads it.
+#[test]
+fn the_sample_is_retired_by_the_first_import_and_replace_makes_the_kb_exact() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (articles, _) = fixture(dir.path());
+    let articles = articles.to_str().expect("utf-8");
+    let data = dir.path().join("desk");
+    let out = frontline(&data, &["kb", "search", "I forgot my password"]);
+    assert!(
+        stdout(&out).starts_with("decision: answer password-reset"),
+        "{}",
+        stdout(&out)
+    );
+    let out = frontline(&data, &["kb", "import", articles]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("retired the bundled sample: 60 articles soft-deleted"),
+        "{text}"
+    );
+    assert!(text.contains("now holds 3"), "{text}");
+    let out = frontline(&data, &["kb", "search", "I forgot my password"]);
+    assert!(!stdout(&out).contains("password-reset"), "{}", stdout(&out));
+    let out = frontline(&data, &["kb", "search", "connect to the vpn"]);
+    assert!(
+        stdout(&out).starts_with("decision: answer vpn"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A second import of the desk's own articles retires nothing.
+    std::fs::remove_file(dir.path().join("articles/mail.md")).expect("rm");
+    let out = frontline(&data, &["kb", "import", articles]);
+    assert!(!stdout(&out).contains("retired"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("now holds 3"), "{}", stdout(&out));
+    // --replace: exactly the folder.
+    let out = frontline(&data, &["kb", "import", "--replace", articles]);
+    let text = stdout(&out);
+    assert!(text.contains("retired 1 articles not in"), "{text}");
+    assert!(
+        text.contains("mail (en)") && text.contains("now holds 2"),
+        "{text}"
+    );
+
+    // With the sample off, a new desk starts empty.
+    let bare = dir.path().join("bare");
+    std::fs::create_dir_all(&bare).expect("mkdir");
+    std::fs::write(bare.join("frontline.toml"), "[kb]\nsample = false\n").expect("config");
+    let out = frontline(&bare, &["kb", "search", "I forgot my password"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("password-reset"), "{}", stdout(&out));
+    let out = frontline(
+        &bare,
+        &["kb", "export", bare.join("out").to_str().expect("utf-8")],
+    );
+    assert!(
+        stdout(&out).starts_with("exported 0 published articles"),
+        "{}",
+        stdout(&out)
+    );
+}
