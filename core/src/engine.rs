@@ -725,7 +725,10 @@ impl Engine {
         // SQLite the one connection is then held only for the writes. (If the text turns out
         // to belong to an open ticket, the search was wasted: ~100 µs.)
         let search = match &inbound.payload {
-            Payload::Text(t) if !t.trim_start().starts_with('/') => {
+            // Conversation ("hi", "thanks") is answered as such, never searched.
+            Payload::Text(t)
+                if !t.trim_start().starts_with('/') && crate::small_talk::classify(t).is_none() =>
+            {
                 let lang_hint = inbound.lang_hint.or_else(|| Lang::detect(t));
                 Some(self.kb.search(t, lang_hint))
             }
@@ -1112,6 +1115,9 @@ impl Engine {
         if let Some(ticket) = self.open_current_ticket(conn, turn).await? {
             return self.add_to_thread(conn, turn, &ticket, &text).await;
         }
+        if let Some(talk) = crate::small_talk::classify(&text) {
+            return self.on_small_talk(conn, turn, &text, talk).await;
+        }
         // The search made before the transaction stands when the text itself told its
         // language; otherwise search again with the language the user chose.
         let outcome = match search {
@@ -1119,6 +1125,52 @@ impl Engine {
             _ => self.kb.search(&text, Some(turn.person.lang))?,
         };
         self.on_question(conn, turn, &text, outcome).await
+    }
+
+    /// Conversation, answered before any search: nothing is logged as a question, except
+    /// asking for a person, which goes straight to registering a ticket.
+    async fn on_small_talk(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        text: &str,
+        talk: crate::small_talk::SmallTalk,
+    ) -> Result<(), Stop> {
+        use crate::small_talk::SmallTalk;
+        let lang = turn.person.lang;
+        metrics::counter!("frontline_small_talk_total", "kind" => format!("{talk:?}").to_lowercase())
+            .increment(1);
+        let reply = match talk {
+            SmallTalk::Greeting => Msg::TalkGreeting,
+            SmallTalk::Thanks => Msg::GladItHelped,
+            SmallTalk::Presence => Msg::TalkPresence,
+            SmallTalk::Ack | SmallTalk::Emoji => Msg::TalkAck,
+            SmallTalk::Operator => {
+                let guessed_kind = classify::guess_kind(text);
+                let q = NewQuestion {
+                    person: turn.person.id,
+                    text,
+                    lang,
+                    decision: "operator",
+                    state: QuestionState::ChoosingKind,
+                    article: None,
+                    suggested: Vec::new(),
+                    confidence: None,
+                    guessed_kind,
+                };
+                let id = Store::insert_question(conn, &q, turn.now).await?;
+                turn.reply_with(
+                    Msg::AskKind {
+                        after_no_match: false,
+                    }
+                    .text(lang),
+                    kind_buttons(id, guessed_kind, lang),
+                );
+                return Ok(());
+            }
+        };
+        turn.reply(reply.text(lang));
+        Ok(())
     }
 
     /// The ticket the user is talking in, if it is still open.

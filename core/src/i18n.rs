@@ -6,6 +6,63 @@
 use crate::domain::{Lang, Priority, Status, Ticket, TicketId, TicketKind};
 use crate::error::UserError;
 
+/// Whole messages that are conversation, not a question ([`crate::small_talk`]), as
+/// [`crate::small_talk::normalize`] writes them. A message made only of these (one after
+/// another: "hi thanks") is answered as conversation.
+#[rustfmt::skip]
+pub const SMALL_TALK: &[(&str, crate::small_talk::SmallTalk)] = {
+    use crate::small_talk::SmallTalk::{Ack, Greeting, Presence, Thanks};
+    &[
+        // English
+        ("hi", Greeting), ("hello", Greeting), ("hey", Greeting), ("hiya", Greeting),
+        ("hi there", Greeting), ("hello there", Greeting), ("hey there", Greeting),
+        ("good morning", Greeting), ("good afternoon", Greeting), ("good evening", Greeting),
+        ("good day", Greeting), ("morning", Greeting), ("greetings", Greeting), ("yo", Greeting),
+        ("hello everyone", Greeting), ("hi all", Greeting), ("hi team", Greeting),
+        ("thanks", Thanks), ("thank you", Thanks), ("thx", Thanks), ("ty", Thanks),
+        ("thanks a lot", Thanks), ("many thanks", Thanks), ("thank you very much", Thanks),
+        ("thank you so much", Thanks), ("thanks so much", Thanks), ("cheers", Thanks),
+        ("much appreciated", Thanks), ("great", Ack), ("perfect", Ack), ("awesome", Ack),
+        ("it worked", Thanks), ("that worked", Thanks), ("that helped", Thanks),
+        ("anyone there", Presence), ("is anyone there", Presence), ("anybody there", Presence),
+        ("is anybody there", Presence), ("are you there", Presence), ("you there", Presence),
+        ("is somebody there", Presence), ("is someone there", Presence), ("hello anyone", Presence),
+        ("are you a bot", Presence), ("is this a bot", Presence), ("is this working", Presence),
+        ("ok", Ack), ("okay", Ack), ("k", Ack), ("kk", Ack), ("got it", Ack), ("i see", Ack),
+        ("alright", Ack), ("all right", Ack), ("fine", Ack), ("sure", Ack), ("yes", Ack),
+        ("no", Ack), ("yep", Ack), ("nope", Ack), ("understood", Ack), ("cool", Ack),
+        ("nice", Ack), ("noted", Ack), ("please", Ack), ("bye", Ack), ("goodbye", Ack),
+        // Russian
+        ("привет", Greeting), ("приветик", Greeting), ("здравствуйте", Greeting),
+        ("здравствуй", Greeting), ("здрасте", Greeting), ("здрасьте", Greeting),
+        ("добрый день", Greeting), ("доброе утро", Greeting), ("добрый вечер", Greeting),
+        ("доброго дня", Greeting), ("приветствую", Greeting), ("хай", Greeting),
+        ("салют", Greeting), ("всем привет", Greeting), ("добрый", Greeting),
+        ("спасибо", Thanks), ("спс", Thanks), ("благодарю", Thanks), ("спасибо большое", Thanks),
+        ("большое спасибо", Thanks), ("огромное спасибо", Thanks), ("спасибо огромное", Thanks),
+        ("благодарю вас", Thanks), ("сработало", Thanks), ("помогло", Thanks),
+        ("есть кто", Presence), ("есть кто-нибудь", Presence), ("есть кто-то", Presence),
+        ("есть кто живой", Presence), ("кто-нибудь здесь", Presence), ("вы тут", Presence),
+        ("вы здесь", Presence), ("ау", Presence), ("алло", Presence), ("это бот", Presence),
+        ("ты бот", Presence), ("вы бот", Presence),
+        ("ок", Ack), ("окей", Ack), ("хорошо", Ack), ("понятно", Ack), ("ясно", Ack),
+        ("ладно", Ack), ("угу", Ack), ("ага", Ack), ("да", Ack), ("нет", Ack), ("понял", Ack),
+        ("поняла", Ack), ("отлично", Ack), ("супер", Ack), ("пожалуйста", Ack), ("пока", Ack),
+        ("до свидания", Ack), ("принято", Ack),
+    ]
+};
+
+/// Asking for a person, found anywhere in a short message.
+#[rustfmt::skip]
+pub const OPERATOR_PHRASES: &[&str] = &[
+    "operator", "a human", "human please", "real person", "live agent", "live person",
+    "talk to someone", "speak to someone", "talk to a person", "speak to a person",
+    "talk to an agent", "speak to an agent", "talk to support", "human being",
+    "оператор", "оператора", "оператором", "живой человек", "живого человека",
+    "с человеком", "позовите человека", "с сотрудником", "со специалистом",
+    "позовите специалиста",
+];
+
 /// What the bot can say.
 #[derive(Debug)]
 pub enum Msg<'a> {
@@ -22,6 +79,10 @@ pub enum Msg<'a> {
     Forgotten,
     /// More messages in a minute than the limit: one notice, nothing else done.
     SlowDown,
+    /// Small talk answered as such.
+    TalkGreeting,
+    TalkPresence,
+    TalkAck,
     /// An answer from the knowledge base: title, snippet.
     Answer {
         title: &'a str,
@@ -256,6 +317,21 @@ impl Msg<'_> {
                 "Готово: ваши данные удалены. Если напишете снова, я начну с чистого листа."
             } else {
                 "Done: your data is erased. If you write again, I will start afresh."
+            }.into(),
+            Msg::TalkGreeting => if ru {
+                "Здравствуйте! Опишите, что случилось, в одном-двух предложениях — я поищу ответ, а если не найду, оформлю заявку."
+            } else {
+                "Hello! Tell me what is wrong in a sentence or two: I will look for an answer, and if there is none, register a ticket."
+            }.into(),
+            Msg::TalkPresence => if ru {
+                "Да, я здесь — это бот поддержки. Опишите проблему, и я поищу ответ или передам её специалисту."
+            } else {
+                "Yes, I am here: this is the support bot. Describe the problem and I will look for an answer or pass it to an agent."
+            }.into(),
+            Msg::TalkAck => if ru {
+                "👍 Если появится вопрос — просто напишите его."
+            } else {
+                "👍 If you have a question, just write it."
             }.into(),
             Msg::SlowDown => if ru {
                 "Слишком много сообщений подряд. Подождите минуту и напишите снова — всё, что пришло сейчас, я не обработаю."

@@ -36,6 +36,7 @@ pub mod line2;
 pub mod outbox;
 pub mod report;
 pub mod sla;
+pub mod small_talk;
 pub mod staff;
 pub mod store;
 

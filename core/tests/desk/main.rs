@@ -10,6 +10,7 @@ mod people;
 mod races;
 mod reports;
 mod sla;
+mod small_talk;
 mod user_path;
 
 /// Defines `NAME_sqlite` and `NAME_postgres` tests from `async fn NAME(db: harness::Db)`.
