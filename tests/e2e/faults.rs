@@ -97,6 +97,10 @@ impl Sim {
     /// Queues (polling) or posts (webhook) updates; a group of them posted to different
     /// instances at the same moment when there are several.
     async fn deliver(self: &Arc<Self>, updates: Vec<Value>) {
+        // Numbered under the queue's lock, as Telegram numbers them: in the order they are
+        // queued. (Numbered outside it, an update could be queued after a later one had
+        // been confirmed, and be dropped as if delivered.)
+        let mut queue = self.updates.lock().await;
         let mut numbered = Vec::new();
         for mut u in updates {
             let id = self.next_update.fetch_add(1, Ordering::SeqCst) + 1;
@@ -104,8 +108,9 @@ impl Sim {
             numbered.push(u);
         }
         match &self.delivery {
-            Delivery::Poll => self.updates.lock().await.extend(numbered),
+            Delivery::Poll => queue.extend(numbered),
             Delivery::Webhook(hooks) => {
+                drop(queue);
                 for (i, u) in numbered.into_iter().enumerate() {
                     let id = u["update_id"].as_i64().unwrap_or(0) as usize;
                     let hooks = hooks.clone();
