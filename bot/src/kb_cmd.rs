@@ -269,6 +269,16 @@ fn eval(
     for q in queries {
         all.extend(frontline_kb::load_queries(q)?);
     }
+    // What the engine does before it searches: conversation is answered as such (never
+    // searched: an empty search here, declined), and the question is taken out of the
+    // greetings and politeness around it.
+    for q in &mut all {
+        q.query = if frontline_core::small_talk::classify(&q.query).is_some() {
+            String::new()
+        } else {
+            frontline_core::small_talk::question_of(&q.query).to_string()
+        };
+    }
     let kb = KnowledgeBase::in_ram()?;
     let started = Instant::now();
     kb.rebuild(&articles, false)?;

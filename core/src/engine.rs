@@ -730,7 +730,8 @@ impl Engine {
                 if !t.trim_start().starts_with('/') && crate::small_talk::classify(t).is_none() =>
             {
                 let lang_hint = inbound.lang_hint.or_else(|| Lang::detect(t));
-                Some(self.kb.search(t, lang_hint))
+                // Greetings and politeness around the question are not searched.
+                Some(self.kb.search(crate::small_talk::question_of(t), lang_hint))
             }
             _ => None,
         };
@@ -1122,7 +1123,10 @@ impl Engine {
         // language; otherwise search again with the language the user chose.
         let outcome = match search {
             Some(Ok(o)) if Lang::detect(&text).is_some() || o.lang == turn.person.lang => o,
-            _ => self.kb.search(&text, Some(turn.person.lang))?,
+            _ => self.kb.search(
+                crate::small_talk::question_of(&text),
+                Some(turn.person.lang),
+            )?,
         };
         self.on_question(conn, turn, &text, outcome).await
     }

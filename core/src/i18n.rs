@@ -52,6 +52,20 @@ pub const SMALL_TALK: &[(&str, crate::small_talk::SmallTalk)] = {
     ]
 };
 
+/// Politeness and filler around a question, left out before it is searched (with the
+/// greetings and thanks of [`SMALL_TALK`]).
+#[rustfmt::skip]
+pub const FILLER_PHRASES: &[&str] = &[
+    "please", "pls", "plz", "can you help", "can you help me", "could you help",
+    "could you help me", "can anyone help", "can someone help", "help me", "help",
+    "i have a question", "quick question", "a question", "question", "sorry to bother you",
+    "sorry", "excuse me", "hey guys", "hi guys", "hello guys", "team", "folks", "everyone",
+    "thanks in advance", "thank you in advance", "in advance",
+    "подскажите", "подскажите пожалуйста", "пожалуйста", "помогите", "помогите пожалуйста",
+    "скажите", "скажите пожалуйста", "у меня вопрос", "вопрос", "извините", "простите",
+    "коллеги", "ребята", "заранее спасибо", "спасибо заранее", "будьте добры",
+];
+
 /// Asking for a person, found anywhere in a short message.
 #[rustfmt::skip]
 pub const OPERATOR_PHRASES: &[&str] = &[

@@ -77,6 +77,88 @@ pub fn classify(text: &str) -> Option<SmallTalk> {
     found
 }
 
+/// The question in `text` with the conversation around it left out: greetings, politeness
+/// and filler before it ("Здравствуйте! Подскажите, пожалуйста, не печатает принтер" →
+/// "не печатает принтер"), thanks after it. The words are the message's own (cut at word
+/// boundaries of the original), so nothing the user wrote inside the question changes.
+/// Returns `text` itself when nothing is around it, or when leaving it out would leave
+/// nothing.
+pub fn question_of(text: &str) -> &str {
+    // Word spans of the original, with their normalized forms.
+    let words: Vec<(usize, usize, String)> = word_spans(text);
+    if words.is_empty() {
+        return text;
+    }
+    let norm: Vec<&str> = words.iter().map(|(_, _, w)| w.as_str()).collect();
+    let phrases = i18n::SMALL_TALK
+        .iter()
+        .map(|(p, _)| *p)
+        .chain(i18n::FILLER_PHRASES.iter().copied());
+    let phrases: Vec<Vec<&str>> = phrases.map(|p| p.split(' ').collect()).collect();
+    // Longest phrase at position `i` (forwards) or ending at `j` (backwards).
+    let at = |i: usize| {
+        phrases
+            .iter()
+            .filter(|p| norm[i..].starts_with(p))
+            .map(Vec::len)
+            .max()
+    };
+    let ending = |j: usize| {
+        phrases
+            .iter()
+            .filter(|p| norm[..j].ends_with(p))
+            .map(Vec::len)
+            .max()
+    };
+    let mut start = 0;
+    while start < norm.len()
+        && let Some(n) = at(start)
+    {
+        start += n;
+    }
+    let mut end = norm.len();
+    while end > start
+        && let Some(n) = ending(end).filter(|&n| end - n >= start)
+    {
+        // Only thanks and the like trail a question; a trailing "no" or "ok" may be its own.
+        let tail = norm[end - n..end].join(" ");
+        if !i18n::SMALL_TALK
+            .iter()
+            .any(|(p, k)| *p == tail && *k == SmallTalk::Thanks)
+            && !i18n::FILLER_PHRASES.contains(&tail.as_str())
+        {
+            break;
+        }
+        end -= n;
+    }
+    if start >= end || (start == 0 && end == norm.len()) {
+        return text;
+    }
+    text[words[start].0..words[end - 1].1].trim()
+}
+
+/// The words of `text`: (start byte, end byte, normalized form).
+fn word_spans(text: &str) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        let part = c.is_alphanumeric() || (c == '-' && start.is_some());
+        match (part, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, i, normalize(&text[s..i])));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, text.len(), normalize(&text[s..])));
+    }
+    out.retain(|(_, _, w)| !w.is_empty());
+    out
+}
+
 fn rank(k: SmallTalk) -> u8 {
     match k {
         SmallTalk::Emoji => 0,
@@ -126,6 +208,29 @@ mod tests {
             ("позовите оператора", SmallTalk::Operator),
         ] {
             assert_eq!(classify(text), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_question_is_found_inside_the_conversation() {
+        for (text, want) in [
+            (
+                "Здравствуйте! Подскажите, пожалуйста, не печатает принтер",
+                "не печатает принтер",
+            ),
+            (
+                "Hi, good morning! My printer does not print",
+                "My printer does not print",
+            ),
+            (
+                "hello, can you help me? the VPN drops. Thanks!",
+                "the VPN drops",
+            ),
+            ("printer does not print", "printer does not print"),
+            ("hello", "hello"),
+            ("is the answer yes or no", "is the answer yes or no"),
+        ] {
+            assert_eq!(question_of(text), want, "{text}");
         }
     }
 

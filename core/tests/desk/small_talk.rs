@@ -59,7 +59,44 @@ async fn asking_for_a_person_goes_straight_to_registration(db: Db) {
     assert_eq!(desk.count("tickets").await, 2);
 }
 
+/// A question wrapped in greetings and politeness is found as the bare one is, and logged
+/// as the user wrote it.
+async fn a_greeting_wrapped_question_finds_the_same_article(db: Db) {
+    let desk = Desk::new(&db).await;
+    for (who, bare, wrapped) in [
+        (
+            "emil",
+            "I forgot my password",
+            "Hi, good morning! Sorry to bother you, I forgot my password. Thanks in advance!",
+        ),
+        (
+            "olya",
+            "забыл пароль",
+            "Здравствуйте! Подскажите, пожалуйста, забыл пароль. Заранее спасибо",
+        ),
+    ] {
+        let plain = desk.say(who, bare).await;
+        let polite = desk.say(who, wrapped).await;
+        let title = |m: &[frontline_core::Outbound]| {
+            to(m, who)
+                .first()
+                .and_then(|t| t.lines().next())
+                .unwrap_or("")
+                .to_string()
+        };
+        assert!(title(&plain).starts_with("📄"), "{plain:?}");
+        assert_eq!(title(&plain), title(&polite), "{wrapped}");
+    }
+    let logged: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM questions WHERE text LIKE '%good morning%'")
+            .fetch_one(desk.store.pool())
+            .await
+            .expect("count");
+    assert_eq!(logged, 1, "the question is logged whole");
+}
+
 crate::on_both_databases!(
+    a_greeting_wrapped_question_finds_the_same_article,
     small_talk_is_answered_not_searched,
     asking_for_a_person_goes_straight_to_registration,
 );
