@@ -108,6 +108,11 @@ pub fn snippet(markdown: &str, title: &str, terms: &[&str]) -> String {
         block_start += block.len() + 1;
     }
     let (block, start) = match best {
+        // A step of a procedure: the answer starts at its first step (and the sentence that
+        // introduces the steps), not in the middle of the list.
+        Some(((bi, _), _)) if step_number(&blocks[bi]).is_some_and(|n| n > 1) => {
+            (first_step(&blocks, bi), 0)
+        }
         // Start at the block's beginning when the sentence is near it, so the passage reads
         // from where its paragraph does.
         Some(((bi, start), _)) if start < MAX_SNIPPET_CHARS / 3 => (bi, 0),
@@ -123,6 +128,35 @@ pub fn snippet(markdown: &str, title: &str, terms: &[&str]) -> String {
         passage.push_str(next);
     }
     text::cut_at_sentence(&passage, MAX_SNIPPET_CHARS)
+}
+
+/// The number of a numbered step (`3. Open Settings`), as [`text::markdown_blocks`] writes
+/// ordered list items.
+fn step_number(block: &str) -> Option<u64> {
+    let (n, rest) = block.split_once(". ")?;
+    (!rest.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| n.parse().ok())
+        .flatten()
+}
+
+/// The block where the procedure holding step `at` starts: its step 1, or the sentence
+/// before it that introduces the steps ("To add a printer:").
+fn first_step(blocks: &[String], at: usize) -> usize {
+    let mut i = at;
+    while i > 0 {
+        match (step_number(&blocks[i]), step_number(&blocks[i - 1])) {
+            (Some(n), Some(m)) if m + 1 == n => i -= 1,
+            _ => break,
+        }
+    }
+    if step_number(&blocks[i]) == Some(1)
+        && i > 0
+        && step_number(&blocks[i - 1]).is_none()
+        && blocks[i - 1].trim_end().ends_with(':')
+    {
+        i -= 1;
+    }
+    i
 }
 
 /// The snippet of `article` for a user's `question`, as [`crate::KnowledgeBase::search`]
@@ -144,6 +178,25 @@ mod tests {
         let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
         let s = snippet(md, "Printers", &refs);
         assert!(s.starts_with("To add a printer"), "{s}");
+    }
+
+    #[test]
+    fn a_procedure_is_given_from_its_first_step() {
+        let md = "# Scanner\n\nSome words about scanners.\n\nTo scan to e-mail:\n\n\
+                  1. Put the paper in the feeder.\n2. Press Scan on the panel.\n\
+                  3. Choose your e-mail address and press Send.\n\nOther text.";
+        let terms = text::terms(&mut text::analyzer(), "choose e-mail address send");
+        let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
+        let s = snippet(md, "Scanner", &refs);
+        assert!(s.starts_with("To scan to e-mail:\n1. Put the paper"), "{s}");
+        assert!(s.contains("3. Choose your e-mail"), "{s}");
+        // A step list without an introduction starts at step 1.
+        let md = "Intro.\n\n1. Open Settings.\n2. Press Printers.\n3. Press Add printer.";
+        let terms = text::terms(&mut text::analyzer(), "add printer");
+        let refs: Vec<&str> = terms.iter().map(String::as_str).collect();
+        assert!(snippet(md, "", &refs).starts_with("1. Open Settings."));
+        assert_eq!(step_number("12. Do it"), Some(12));
+        assert_eq!(step_number("1.5 GHz is the speed"), None);
     }
 
     #[test]
