@@ -656,16 +656,8 @@ impl Engine {
     /// update that killed it would be delivered again and kill it again).
     async fn handle_guarded(&self, inbound: Inbound, privately: bool) -> CoreResult<Answer> {
         use futures_util::FutureExt;
-        let (update, from, chat, lang) = (
-            inbound.update_id.clone(),
-            inbound.from.clone(),
-            inbound.chat.clone(),
-            inbound.lang_hint,
-        );
-        let private = inbound.private;
-        let kind = inbound.payload.kind();
         let started = std::time::Instant::now();
-        let channel = from.channel.code();
+        let channel = inbound.from.channel.code();
         let mut attempt = 0;
         let caught = loop {
             attempt += 1;
@@ -702,17 +694,19 @@ impl Engine {
                     .map(|s| (*s).to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
-                tracing::error!(%update, user = %from.id, kind, panic = %what, "handling an update panicked");
-                let now = self.clock.now_ms();
-                let mut tx = self.store.begin().await?;
-                if Store::mark_inbound(&mut tx, from.channel, &update, now).await? && private {
-                    let lang = lang.unwrap_or(self.config.default_lang);
-                    let reply = Outbound::text(chat, Msg::Internal.text(lang));
-                    self.enqueue_all(&mut tx, std::slice::from_ref(&reply), now)
-                        .await?;
-                }
-                tx.commit().await?;
-                self.outbox_ready.notify_one();
+                tracing::error!(
+                    update = %inbound.update_id,
+                    user = %inbound.from.id,
+                    kind = inbound.payload.kind(),
+                    panic = %what,
+                    "handling an update panicked"
+                );
+                let lang = inbound.lang_hint.unwrap_or(self.config.default_lang);
+                // Nothing is said in a group: the apology goes where the user is answered.
+                let reply = inbound
+                    .private
+                    .then(|| Outbound::text(inbound.chat.clone(), Msg::Internal.text(lang)));
+                self.seen_with(&inbound, reply).await?;
                 Ok(Answer::Done)
             }
         }
@@ -721,20 +715,6 @@ impl Engine {
     #[tracing::instrument(skip_all, fields(channel = %inbound.from.channel, update = %inbound.update_id))]
     async fn handle_as(&self, inbound: Inbound, privately: bool) -> CoreResult<Answer> {
         let now = self.clock.now_ms();
-        // Plain text is searched before the transaction: the search needs no database, and on
-        // SQLite the one connection is then held only for the writes. (If the text turns out
-        // to belong to an open ticket, the search was wasted: ~100 µs.)
-        let search = match &inbound.payload {
-            // Conversation ("hi", "thanks") is answered as such, never searched.
-            Payload::Text(t)
-                if !t.trim_start().starts_with('/') && crate::small_talk::classify(t).is_none() =>
-            {
-                let lang_hint = inbound.lang_hint.or_else(|| Lang::detect(t));
-                // Greetings and politeness around the question are not searched.
-                Some(self.kb.search(crate::small_talk::question_of(t), lang_hint))
-            }
-            _ => None,
-        };
         let shared_staff = if inbound.private {
             None
         } else {
@@ -745,17 +725,8 @@ impl Engine {
                 Gate::Ignore if privately => {
                     return Ok(match &inbound.payload {
                         Payload::Text(t) if t.trim_start().starts_with('/') => {
-                            let name: String = t
-                                .trim_start()
-                                .trim_start_matches('/')
-                                .split_whitespace()
-                                .next()
-                                .unwrap_or("")
-                                .chars()
-                                .take(32)
-                                .collect();
                             let lang = inbound.lang_hint.unwrap_or(self.config.default_lang);
-                            Answer::Refused(UserError::StaffOnly(name).message(lang))
+                            Answer::Refused(UserError::StaffOnly(command_name(t)).message(lang))
                         }
                         _ => Answer::Done,
                     });
@@ -767,20 +738,29 @@ impl Engine {
                 }
                 Gate::Pointer(lang) => {
                     let reply = Outbound::text(inbound.chat.clone(), Msg::PrivateOnly.text(lang));
-                    let mut tx = self.store.begin().await?;
-                    if Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now)
-                        .await?
-                    {
-                        self.enqueue_all(&mut tx, std::slice::from_ref(&reply), now)
-                            .await?;
-                    }
-                    tx.commit().await?;
-                    self.outbox_ready.notify_one();
+                    self.seen_with(&inbound, Some(reply)).await?;
                     return Ok(Answer::Done);
                 }
             }
         };
-        let config_staff = shared_staff.clone().or_else(|| {
+        // Plain text is searched before the transaction: the search needs no database, and on
+        // SQLite the one connection is then held only for the writes. (If the text turns out
+        // to belong to an open ticket, the search was wasted: ~100 µs.)
+        let search = match &inbound.payload {
+            // Conversation ("hi", "thanks") is answered as such, never searched.
+            // Staff in a group write commands and thread replies, never questions.
+            Payload::Text(t)
+                if inbound.private
+                    && !t.trim_start().starts_with('/')
+                    && crate::small_talk::classify(t).is_none() =>
+            {
+                let lang_hint = inbound.lang_hint.or_else(|| Lang::detect(t));
+                // Greetings and politeness around the question are not searched.
+                Some(self.kb.search(crate::small_talk::question_of(t), lang_hint))
+            }
+            _ => None,
+        };
+        let config_staff = shared_staff.or_else(|| {
             self.config.staff.recognise(
                 inbound.from.channel,
                 &inbound.from.id,
@@ -943,6 +923,22 @@ impl Engine {
         Ok(Answer::Done)
     }
 
+    /// Records `inbound` as seen in a transaction of its own and, when it is new, queues
+    /// `reply`: for an update answered without being handled (a pointer, an apology).
+    async fn seen_with(&self, inbound: &Inbound, reply: Option<Outbound>) -> CoreResult<()> {
+        let now = self.clock.now_ms();
+        let mut tx = self.store.begin().await?;
+        let new =
+            Store::mark_inbound(&mut tx, inbound.from.channel, &inbound.update_id, now).await?;
+        if new && let Some(reply) = &reply {
+            self.enqueue_all(&mut tx, std::slice::from_ref(reply), now)
+                .await?;
+        }
+        tx.commit().await?;
+        self.outbox_ready.notify_one();
+        Ok(())
+    }
+
     /// Who is listened to outside private chats: staff in the staff's chats (their
     /// commands, buttons, and what they write in a ticket's thread); in any other group
     /// only `/start` and `/help`, answered with a pointer to the private chat.
@@ -1083,12 +1079,7 @@ impl Engine {
         let text = clean_text(raw)?;
         if let Some(cmd) = agent::parse(&text) {
             let Some(member) = turn.staff.clone() else {
-                let name = text
-                    .trim_start_matches('/')
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("");
-                return Err(UserError::StaffOnly(name.chars().take(32).collect()).into());
+                return Err(UserError::StaffOnly(command_name(&text)).into());
             };
             return self.on_agent_command(conn, turn, &member, cmd?).await;
         }
@@ -1916,6 +1907,19 @@ fn clean_text(raw: &str) -> Result<String, UserError> {
         return Err(UserError::TooLong(n));
     }
     Ok(cleaned)
+}
+
+/// The name of the command `text` starts with (`/queue 5` → `queue`), at most 32
+/// characters, for telling someone it is not theirs.
+fn command_name(text: &str) -> String {
+    text.trim_start()
+        .trim_start_matches('/')
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(32)
+        .collect()
 }
 
 /// Characters that show nothing on their own: zero-width spaces and joiners, the word
