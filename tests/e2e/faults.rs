@@ -448,6 +448,21 @@ async fn burst(sim: &Arc<Sim>, users: i64) {
     }
 }
 
+/// The burst, started in the background.
+fn start_burst(sim: &Arc<Sim>, users: i64) -> tokio::task::JoinHandle<()> {
+    let sim = sim.clone();
+    tokio::spawn(async move { burst(&sim, users).await })
+}
+
+/// Waits until at least `n` users were told their ticket's number.
+async fn until_registered(sim: &Arc<Sim>, desks: &[&Desk], n: usize) {
+    wait_until(120, "the burst did not get on", desks, || {
+        let sim = sim.clone();
+        async move { sim.registered().await >= n }
+    })
+    .await;
+}
+
 /// Waits until `done` holds, or fails after `secs` with what the desk logged.
 async fn wait_until<F, Fut>(secs: u64, what: &str, desks: &[&Desk], mut done: F)
 where
@@ -573,19 +588,12 @@ async fn kill_nine_three_times(database: Option<String>) {
     let url = database
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", desk.data.join("frontline.db").display()));
-    let feeding = tokio::spawn({
-        let sim = sim.clone();
-        async move { burst(&sim, USERS).await }
-    });
+    let feeding = start_burst(&sim, USERS);
     let started = Instant::now();
     let mut recoveries = Vec::new();
     for k in 1..=3usize {
         let target = k * USERS as usize / 5;
-        wait_until(120, "the burst did not get on", &[&desk], || {
-            let sim = sim.clone();
-            async move { sim.registered().await >= target }
-        })
-        .await;
+        until_registered(&sim, &[&desk], target).await;
         desk.kill();
         let before = sim.sent.lock().await.len();
         let killed = Instant::now();
@@ -797,15 +805,8 @@ async fn a_database_outage_mid_burst_is_survived() {
     })
     .await;
     assert_eq!(get(&ops, "/healthz").await.map(|(s, _)| s), Some(200));
-    let feeding = tokio::spawn({
-        let sim = sim.clone();
-        async move { burst(&sim, USERS).await }
-    });
-    wait_until(120, "the burst did not get on", &[&desk], || {
-        let sim = sim.clone();
-        async move { sim.registered().await >= USERS as usize / 4 }
-    })
-    .await;
+    let feeding = start_burst(&sim, USERS);
+    until_registered(&sim, &[&desk], USERS as usize / 4).await;
     let (status, metrics) = get(&ops, "/metrics").await.expect("metrics");
     assert_eq!(status, 200);
     for name in [
@@ -885,15 +886,8 @@ async fn sigterm_mid_burst_exits_cleanly_and_the_next_start_sends_the_rest() {
     let api = listen(sim.clone()).await;
     let mut desk = Desk::new(dir.path(), &api, None, None, "a", "");
     let url = format!("sqlite://{}", desk.data.join("frontline.db").display());
-    let feeding = tokio::spawn({
-        let sim = sim.clone();
-        async move { burst(&sim, USERS).await }
-    });
-    wait_until(120, "the burst did not get on", &[&desk], || {
-        let sim = sim.clone();
-        async move { sim.registered().await >= USERS as usize / 3 }
-    })
-    .await;
+    let feeding = start_burst(&sim, USERS);
+    until_registered(&sim, &[&desk], USERS as usize / 3).await;
     let (status, took) = desk.terminate();
     if std::env::var("FRONTLINE_FAULT_KEEP").is_ok() {
         eprintln!("{}", desk.log());
