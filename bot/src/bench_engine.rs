@@ -158,6 +158,7 @@ async fn bench_db(
             // Each simulated user sends far more than a person would in a minute.
             limits: frontline_core::limits::Limits {
                 messages_per_minute: 0,
+                ..Default::default()
             },
             retention: Default::default(),
         },

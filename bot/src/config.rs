@@ -409,6 +409,8 @@ pub struct Config {
 pub struct KbToml {
     /// Load the bundled sample articles into a desk that has none (default true).
     pub sample: Option<bool>,
+    /// Learned phrasings kept per article and language (default 20; 0: learn nothing).
+    pub learned_max: Option<usize>,
 }
 
 /// `[http]`: the operator's endpoint (health, readiness, metrics), and the Telegram
@@ -450,6 +452,7 @@ impl Config {
                 .limits
                 .messages_per_minute
                 .unwrap_or(d.messages_per_minute),
+            learned_per_article: self.kb.learned_max.unwrap_or(d.learned_per_article),
         }
     }
 

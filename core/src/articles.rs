@@ -65,8 +65,16 @@ pub struct ArticleVersion {
     pub note: String,
 }
 
-const COLUMNS: &str =
-    "seq, slug, lang, version, state, title, body, tags, category, questions, author, at_ms, note";
+/// The author of a version that only added a learned phrasing.
+pub const LEARNED_AUTHOR: &str = "learned";
+
+/// How a learned phrasing names the person who asked: as ticket events name users.
+pub fn learned_by(person: i64) -> String {
+    format!("user:{person}")
+}
+
+const COLUMNS: &str = "seq, slug, lang, version, state, title, body, tags, category, questions, learned, author, \
+     at_ms, note";
 
 fn corrupt(what: &str, value: &str) -> CoreError {
     CoreError::Corrupt(format!("{what}: {value:?}"))
@@ -78,6 +86,7 @@ fn version_from(r: &AnyRow) -> CoreResult<ArticleVersion> {
     let state: String = r.try_get("state")?;
     let tags: String = r.try_get("tags")?;
     let questions: String = r.try_get("questions")?;
+    let learned: String = r.try_get("learned")?;
     let list = |what: &str, json: &str| -> CoreResult<Vec<String>> {
         serde_json::from_str(json).map_err(|_| corrupt(what, json))
     };
@@ -92,6 +101,7 @@ fn version_from(r: &AnyRow) -> CoreResult<ArticleVersion> {
             tags: list("tags", &tags)?,
             category: r.try_get("category")?,
             questions: list("questions", &questions)?,
+            learned: serde_json::from_str(&learned).map_err(|_| corrupt("learned", &learned))?,
             body: r.try_get("body")?,
         },
         author: r.try_get("author")?,
@@ -108,6 +118,7 @@ fn same_content(a: &Article, b: &Article) -> bool {
         && a.tags == b.tags
         && a.category == b.category
         && a.questions == b.questions
+        && a.learned == b.learned
 }
 
 impl Store {
@@ -241,8 +252,9 @@ impl Store {
         let json = |items: &[String]| serde_json::to_string(items).unwrap_or_else(|_| "[]".into());
         sqlx::query(
             "INSERT INTO article_versions \
-             (slug, lang, version, state, title, body, tags, category, questions, author, at_ms, note) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             (slug, lang, version, state, title, body, tags, category, questions, learned, author, \
+              at_ms, note) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(article.slug.as_str())
         .bind(article.lang.code())
@@ -253,6 +265,7 @@ impl Store {
         .bind(json(&article.tags))
         .bind(article.category.clone())
         .bind(json(&article.questions))
+        .bind(serde_json::to_string(&article.learned).unwrap_or_else(|_| "[]".into()))
         .bind(author)
         .bind(now)
         .bind(note)

@@ -588,6 +588,22 @@ impl Engine {
         }
         let mut changed = 0;
         for a in articles {
+            // A file written before users taught the article anything (no `learned` list)
+            // keeps what they taught it; `--replace` makes the article exactly the file.
+            let kept;
+            let a = match latest
+                .iter()
+                .find(|v| v.article.slug == a.slug && v.article.lang == a.lang)
+            {
+                Some(v) if mode == ImportMode::Merge && a.learned.is_empty() => {
+                    kept = frontline_kb::Article {
+                        learned: v.article.learned.clone(),
+                        ..a.clone()
+                    };
+                    &kept
+                }
+                _ => a,
+            };
             let stored = Store::article_put(
                 &mut tx,
                 a,
@@ -1499,6 +1515,7 @@ impl Engine {
                     turn.now,
                 )
                 .await?;
+                self.learn(conn, turn, &q).await?;
                 turn.reply(Msg::GladItHelped.text(lang));
             }
             Action::NotHelped { .. } | Action::NoneOfThese { .. } => {
@@ -1565,11 +1582,52 @@ impl Engine {
         self.article_by_key(key).ok().flatten()?.category
     }
 
-    fn article_by_key(&self, key: &str) -> CoreResult<Option<frontline_kb::Article>> {
-        let Some((slug, lang)) = key.rsplit_once(':') else {
-            return Ok(None);
+    /// A question the user confirmed becomes a learned phrasing of the article that answered
+    /// it, so the next user who asks so is answered with more confidence. Never from staff
+    /// (they try the bot out), never from a question a ticket came from; the text searched
+    /// (greetings and thanks left out) is what is kept.
+    async fn learn(
+        &self,
+        conn: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        q: &crate::store::Question,
+    ) -> Result<(), Stop> {
+        let cap = self.config.limits.learned_per_article;
+        if cap == 0 || turn.staff.is_some() || q.ticket.is_some() {
+            return Ok(());
+        }
+        let Some((slug, lang)) = q.article.as_deref().and_then(split_key) else {
+            return Ok(());
         };
-        let (Ok(slug), Ok(lang)) = (frontline_kb::Slug::parse(slug), Lang::parse(lang)) else {
+        let Some(current) = Store::article_latest(conn, &slug, lang).await? else {
+            return Ok(());
+        };
+        if current.state != crate::articles::ArticleState::Published {
+            return Ok(());
+        }
+        let mut article = current.article;
+        let by = crate::articles::learned_by(turn.person.id.get());
+        let text = crate::small_talk::question_of(&q.text);
+        if let frontline_kb::LearnOutcome::Learned { dropped } =
+            article.learn(text, &by, turn.now, cap)
+        {
+            tracing::info!(article = %slug, %lang, dropped = dropped.is_some(), "learned a phrasing");
+            metrics::counter!("frontline_kb_learned_total").increment(1);
+            self.put_article(
+                conn,
+                turn,
+                &article,
+                crate::articles::ArticleState::Published,
+                crate::articles::LEARNED_AUTHOR,
+                &format!("learned a phrasing from {by}"),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    fn article_by_key(&self, key: &str) -> CoreResult<Option<frontline_kb::Article>> {
+        let Some((slug, lang)) = split_key(key) else {
             return Ok(None);
         };
         Ok(self.kb.get(&slug, lang)?)
@@ -1947,6 +2005,15 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// A ticket's subject: the question's first line, cut at a word within the limit.
+/// A question's article key, `slug:lang`, as its parts.
+fn split_key(key: &str) -> Option<(frontline_kb::Slug, Lang)> {
+    let (slug, lang) = key.rsplit_once(':')?;
+    Some((
+        frontline_kb::Slug::parse(slug).ok()?,
+        Lang::parse(lang).ok()?,
+    ))
+}
+
 fn subject_of(question: &str) -> String {
     let first = question
         .lines()

@@ -56,6 +56,12 @@ pub enum UserError {
     ArticleLangs(String),
     #[error("`{slug}` has no version {version}")]
     NoArticleVersion { slug: String, version: i64 },
+    #[error("{article} has no learned phrasing {n} (it has {count})")]
+    NoLearned {
+        article: String,
+        n: usize,
+        count: usize,
+    },
     #[error("the article cannot be read: {0}")]
     BadArticle(String),
     #[error("article `{0}` already exists")]

@@ -655,6 +655,9 @@ fn user_error(e: &UserError, lang: Lang) -> String {
         UserError::NoArticleVersion { slug, version } => {
             format!("`{slug}` has no version {version}: see /kb history {slug}.")
         }
+        UserError::NoLearned { article, n, count } => {
+            format!("`{article}` has no learned phrasing {n}: it has {count}; see /kb learned.")
+        }
         UserError::BadArticle(why) => format!("The article cannot be read: {why}."),
         UserError::ArticleExists(slug) => {
             format!("Article `{slug}` already exists: change it with /kb edit {slug}.")

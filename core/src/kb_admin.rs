@@ -48,6 +48,10 @@ pub enum KbCommand {
     History(Target),
     Revert(Target, i64),
     Publish(Target),
+    /// `/kb learned SLUG [LANG]`: the phrasings learned from users' confirmed questions.
+    Learned(Target),
+    /// `/kb unlearn SLUG [LANG] N`: removes the N-th of them.
+    Unlearn(Target, usize),
     /// A draft article from a resolved ticket.
     Draft(TicketId),
 }
@@ -60,17 +64,20 @@ impl KbCommand {
             | KbCommand::AddMarkdown(_)
             | KbCommand::Delete(_)
             | KbCommand::Revert(..)
+            | KbCommand::Unlearn(..)
             | KbCommand::Publish(_) => true,
             KbCommand::Edit { content, .. } => content.is_some(),
             KbCommand::List(_)
             | KbCommand::Show(_)
             | KbCommand::History(_)
+            | KbCommand::Learned(_)
             | KbCommand::Draft(_) => false,
         }
     }
 }
 
-const USAGE: &str = "add, edit, delete, list, show, history, revert, publish or draft";
+const USAGE: &str =
+    "add, edit, delete, list, show, history, revert, publish, learned, unlearn or draft";
 
 /// Parses the arguments of `/kb` (everything after the command name, newlines kept).
 ///
@@ -164,6 +171,23 @@ pub fn parse(args: &str) -> Result<KbCommand, UserError> {
                 ))?;
             KbCommand::Revert(t, version)
         }
+        "learned" => {
+            let t = target(&mut words)?;
+            no_more(&mut words, "only a slug and a language")?;
+            KbCommand::Learned(t)
+        }
+        "unlearn" => {
+            let t = target(&mut words)?;
+            let n = words
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| *n > 0)
+                .ok_or(missing(
+                    "the number of the phrasing to remove, such as 2 (see /kb learned)",
+                ))?;
+            no_more(&mut words, "only a slug, a language and a number")?;
+            KbCommand::Unlearn(t, n)
+        }
         "list" => KbCommand::List(words.collect::<Vec<_>>().join(" ")),
         "draft" => {
             let n = words.next().ok_or(missing("a ticket number"))?;
@@ -235,7 +259,7 @@ impl Engine {
     }
 
     /// Stores a new version and marks the turn so the index follows after the commit.
-    async fn put_article(
+    pub(crate) async fn put_article(
         &self,
         conn: &mut AnyConnection,
         turn: &mut Turn<'_>,
@@ -421,6 +445,65 @@ impl Engine {
                         stamp(v.at_ms),
                         v.article.display_title(),
                         v.article.body.trim_end()
+                    ),
+                );
+            }
+            KbCommand::Learned(target) => {
+                let v = self.target_article(conn, &target, None).await?;
+                let learned = &v.article.learned;
+                let cap = self.config().limits.learned_per_article;
+                let mut lines = vec![if learned.is_empty() {
+                    format!(
+                        "`{}` ({}) has no learned phrasings yet: a user's question becomes one \
+                         when they press Helped on this article.",
+                        v.article.slug, v.article.lang
+                    )
+                } else {
+                    format!(
+                        "`{}` ({}): {} learned phrasings (at most {cap}; the oldest go first):",
+                        v.article.slug,
+                        v.article.lang,
+                        learned.len()
+                    )
+                }];
+                for (i, l) in learned.iter().enumerate() {
+                    lines.push(format!(
+                        "{}. “{}” · {} · {}",
+                        i + 1,
+                        l.text,
+                        l.by,
+                        stamp(l.at_ms)
+                    ));
+                }
+                if !learned.is_empty() {
+                    lines.push(format!(
+                        "Remove one with /kb unlearn {} {} N.",
+                        v.article.slug, v.article.lang
+                    ));
+                }
+                ack(turn, lines.join("\n"));
+            }
+            KbCommand::Unlearn(target, n) => {
+                let v = self.target_article(conn, &target, None).await?;
+                let mut article = v.article.clone();
+                let Some(gone) = article.unlearn(n) else {
+                    return Err(UserError::NoLearned {
+                        article: format!("{} ({})", v.article.slug, v.article.lang),
+                        n,
+                        count: v.article.learned.len(),
+                    }
+                    .into());
+                };
+                let note = format!("unlearned phrasing {n}");
+                self.put_article(conn, turn, &article, v.state, author, &note)
+                    .await?;
+                ack(
+                    turn,
+                    format!(
+                        "Removed phrasing {n} of {}: “{}”. Users who ask so are no longer \
+                         matched to it by that phrasing.",
+                        label(&v),
+                        gone.text
                     ),
                 );
             }

@@ -1,5 +1,5 @@
-//! What the desk allows and keeps: a per-sender message limit, and how long operational
-//! rows are kept before the scheduler prunes them.
+//! What the desk allows and keeps: a per-sender message limit, how many learned phrasings an
+//! article keeps, and how long operational rows are kept before the scheduler prunes them.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,12 +12,17 @@ pub struct Limits {
     /// Messages one sender may send in a minute before they are told to slow down and the
     /// rest is ignored; 0 turns the limit off. Staff are never limited.
     pub messages_per_minute: u32,
+    /// Learned phrasings kept per article and language, newest kept; 0 turns learning off.
+    pub learned_per_article: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             messages_per_minute: 20,
+            // Enough for the ways a topic is asked; few enough that one article's learned
+            // words cannot outweigh its title.
+            learned_per_article: 20,
         }
     }
 }

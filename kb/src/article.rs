@@ -155,8 +155,38 @@ pub struct Article {
     /// Ways users ask for this article; indexed with the weight of the title.
     #[serde(default)]
     pub questions: Vec<String>,
+    /// Questions users asked that this article answered to their satisfaction (they pressed
+    /// Helped), oldest first; searched like `questions`, with less weight.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learned: Vec<Learned>,
     /// The body as written (Markdown), shown to users.
     pub body: String,
+}
+
+/// A learned phrasing: a user's question that the article answered, who asked it and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Learned {
+    pub text: String,
+    /// Who asked, as the desk names a person (`user:42`), so forgetting a person can find
+    /// their phrasings.
+    pub by: String,
+    /// When it was learned, in milliseconds since the Unix epoch.
+    pub at_ms: i64,
+}
+
+/// Longest question kept as a learned phrasing, in characters; a longer message is a story,
+/// and its many words would make the article match everything.
+pub const MAX_LEARNED_CHARS: usize = 300;
+
+/// What [`Article::learn`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LearnOutcome {
+    /// Stored; the oldest phrasing was dropped to make room, when one is given.
+    Learned { dropped: Option<Learned> },
+    /// The article already has this phrasing (among its questions or learned ones), or the
+    /// text has no searchable words, or it is too long.
+    Skipped,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +203,8 @@ struct FrontMatter {
     category: Option<String>,
     #[serde(default)]
     questions: Vec<String>,
+    #[serde(default)]
+    learned: Vec<Learned>,
 }
 
 impl Article {
@@ -227,8 +259,49 @@ impl Article {
                 .map(|c| c.trim().to_string())
                 .filter(|c| !c.is_empty()),
             questions: clean_list(fm.questions),
+            learned: fm
+                .learned
+                .into_iter()
+                .filter(|l| !l.text.trim().is_empty())
+                .collect(),
             ..a
         })
+    }
+
+    /// Adds `text` as a learned phrasing, keeping at most `cap` (the oldest goes first).
+    /// A phrasing whose searchable words are those of one the article has is not added twice.
+    pub fn learn(&mut self, text: &str, by: &str, at_ms: i64, cap: usize) -> LearnOutcome {
+        let text = text.trim();
+        let words = crate::text::analyze(text);
+        if cap == 0 || words.is_empty() || text.chars().count() > MAX_LEARNED_CHARS {
+            return LearnOutcome::Skipped;
+        }
+        let same = |other: &str| {
+            let mut a = crate::text::analyze(other);
+            let mut b = words.clone();
+            a.sort();
+            a.dedup();
+            b.sort();
+            b.dedup();
+            a == b
+        };
+        if self.questions.iter().any(|q| same(q)) || self.learned.iter().any(|l| same(&l.text)) {
+            return LearnOutcome::Skipped;
+        }
+        self.learned.push(Learned {
+            text: text.to_string(),
+            by: by.to_string(),
+            at_ms,
+        });
+        let dropped = (self.learned.len() > cap).then(|| self.learned.remove(0));
+        LearnOutcome::Learned { dropped }
+    }
+
+    /// Removes the `n`-th learned phrasing (from 1, as `/kb learned` numbers them).
+    pub fn unlearn(&mut self, n: usize) -> Option<Learned> {
+        (1..=self.learned.len())
+            .contains(&n)
+            .then(|| self.learned.remove(n - 1))
     }
 
     /// An article with a title and a body and nothing else.
@@ -246,6 +319,7 @@ impl Article {
             tags: Vec::new(),
             category: None,
             questions: Vec::new(),
+            learned: Vec::new(),
             body,
         })
     }
@@ -263,6 +337,8 @@ impl Article {
             category: Option<&'a str>,
             #[serde(skip_serializing_if = "<[String]>::is_empty")]
             questions: &'a [String],
+            #[serde(skip_serializing_if = "<[Learned]>::is_empty")]
+            learned: &'a [Learned],
         }
         let yaml = serde_yaml_ng::to_string(&Out {
             slug: self.slug.as_str(),
@@ -271,6 +347,7 @@ impl Article {
             tags: &self.tags,
             category: self.category.as_deref(),
             questions: &self.questions,
+            learned: &self.learned,
         })
         .unwrap_or_default();
         format!("---\n{yaml}---\n\n{}\n", self.body.trim_end())
@@ -475,6 +552,63 @@ mod tests {
     use super::*;
 
     const GOOD: &str = "---\nslug: vpn-connect\ntitle: Connect to the VPN\nlang: en\ntags: [vpn, network]\ncategory: network\nquestions:\n  - how do I get on the VPN\n---\n\n# Connect\n\nOpen the **client**.\n";
+
+    #[test]
+    fn learning_keeps_the_newest_few_and_no_repeats() {
+        let mut a = Article::parse_markdown(GOOD, None).expect("valid article");
+        let learned = |a: &mut Article, text: &str, at| a.learn(text, "user:1", at, 2);
+        assert_eq!(
+            learned(&mut a, "the vpn wont connect from home", 1),
+            LearnOutcome::Learned { dropped: None }
+        );
+        // The same words in another order, or one of the article's own questions: skipped.
+        assert_eq!(
+            learned(&mut a, "From home, the VPN wont connect!", 2),
+            LearnOutcome::Skipped
+        );
+        assert_eq!(
+            learned(&mut a, "How do I get on the VPN?", 3),
+            LearnOutcome::Skipped
+        );
+        assert_eq!(learned(&mut a, "  !!! ", 4), LearnOutcome::Skipped);
+        let long = "vpn ".repeat(MAX_LEARNED_CHARS);
+        assert_eq!(learned(&mut a, &long, 5), LearnOutcome::Skipped);
+        learned(&mut a, "cannot reach the office network", 6);
+        match learned(&mut a, "tunnel drops every hour", 7) {
+            LearnOutcome::Learned { dropped: Some(d) } => {
+                assert_eq!(d.text, "the vpn wont connect from home")
+            }
+            other => panic!("the oldest must go past the cap: {other:?}"),
+        }
+        let texts: Vec<&str> = a.learned.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["cannot reach the office network", "tunnel drops every hour"]
+        );
+        assert_eq!(a.unlearn(3), None);
+        assert_eq!(a.unlearn(0), None);
+        assert_eq!(a.unlearn(1).map(|l| l.at_ms), Some(6));
+        assert_eq!(a.learned.len(), 1);
+        assert_eq!(a.learn("anything", "user:1", 8, 0), LearnOutcome::Skipped);
+    }
+
+    #[test]
+    fn learned_phrasings_survive_export_and_import() {
+        let mut a = Article::parse_markdown(GOOD, None).expect("valid article");
+        a.learn(
+            "the vpn wont connect: “error 809”",
+            "user:7",
+            1_796_112_000_000,
+            20,
+        );
+        let md = a.to_markdown();
+        assert!(md.contains("learned:"), "{md}");
+        let back = Article::parse_markdown(&md, None).expect("reads back");
+        assert_eq!(back, a);
+        let without = Article::parse_markdown(GOOD, None).expect("valid article");
+        assert!(without.learned.is_empty());
+        assert!(!without.to_markdown().contains("learned"));
+    }
 
     #[test]
     fn front_matter_and_markdown_are_read() {

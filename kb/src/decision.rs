@@ -13,34 +13,50 @@ use crate::search::Candidate;
 
 /// The calibrated decision model. Every figure the decision uses is here.
 ///
-/// Confidence is a logistic function of three pieces of evidence about the best article:
+/// Confidence is a logistic function of four pieces of evidence about the best article:
 /// how much of the question it covers, how much of its title (or one of its questions) the
-/// question covers, and how far it leads the runner-up. The weights were fitted on the
-/// development data (English and Russian together; each language alone gives the other
-/// nearly the same figures) and rounded; see docs/BENCHMARKS.md, "Calibration".
+/// question covers, how far it leads the runner-up, and how many of the question's words it
+/// contains, counted up to three. A long question covers a smaller share of its words but
+/// matches more of them; the cap keeps a two-word question that says exactly what the
+/// article is for ("забыл пароль") from losing to a long one for being short. The weights were fitted on both kinds of
+/// development data, summaries and questions as users type them, in both languages, each set
+/// weighted alike, and rounded; see docs/BENCHMARKS.md, "Calibration".
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Thresholds {
     pub weight_coverage: f32,
     pub weight_title_coverage: f32,
     pub weight_margin: f32,
+    /// Weight of ln(1 + the number of the question's words the article contains, at most
+    /// `matched_cap`).
+    pub weight_matched: f32,
+    pub matched_cap: usize,
     pub bias: f32,
     /// Confidence at or above which the best article is given as the answer.
     pub answer: f32,
-    /// Below `answer`, the best few are offered when the best covers this share of the query…
-    pub suggest_coverage: f32,
-    /// …and the confidence is at least this.
+    /// An answer needs a lead of at least this over the runner-up (`margin`); two articles
+    /// closer than that are a near tie, and both are offered instead.
+    pub near_tie: f32,
+    /// Below `answer`, the best few are offered when the confidence is at least this…
     pub suggest: f32,
+    /// …or when the best covers this share of the question with at least `suggest_words`
+    /// of its words: a fair part of what was asked, worth showing before a ticket.
+    pub suggest_coverage: f32,
+    pub suggest_words: usize,
 }
 
 /// The model in force.
 pub const THRESHOLDS: Thresholds = Thresholds {
-    weight_coverage: 4.3,
-    weight_title_coverage: 4.6,
-    weight_margin: 2.0,
-    bias: -5.5,
-    answer: 0.74,
+    weight_coverage: 1.3,
+    weight_title_coverage: 1.4,
+    weight_margin: 3.5,
+    weight_matched: 5.2,
+    matched_cap: 3,
+    bias: -8.7,
+    answer: 0.70,
+    near_tie: 0.05,
+    suggest: 0.4,
     suggest_coverage: 0.5,
-    suggest: 0.3,
+    suggest_words: 3,
 };
 
 /// Suggestions offered at most.
@@ -77,10 +93,12 @@ impl Features {
             Some(s) if best.score > 0.0 => (1.0f32 - s.score / best.score).clamp(0.0, 1.0),
             _ => 1.0,
         };
+        let matched = best.tfw.iter().filter(|&&w| w > 0.0).count();
         let t = THRESHOLDS;
         let z = t.weight_coverage * coverage
             + t.weight_title_coverage * best.title_coverage
             + t.weight_margin * margin
+            + t.weight_matched * (matched.min(t.matched_cap) as f32).ln_1p()
             + t.bias;
         Features {
             coverage,
@@ -88,7 +106,7 @@ impl Features {
             margin,
             confidence: 1.0 / (1.0 + (-z).exp()),
             terms: idfs.len(),
-            matched: best.tfw.iter().filter(|&&w| w > 0.0).count(),
+            matched,
         }
     }
 }
@@ -167,12 +185,13 @@ pub(crate) fn judge(no_words: bool, features: Option<&Features>) -> Verdict {
         return Verdict::NoMatch { reason };
     };
     let t = THRESHOLDS;
-    if f.confidence >= t.answer {
+    if f.confidence >= t.answer && f.margin >= t.near_tie {
         return Verdict::Answer {
             confidence: f.confidence,
         };
     }
-    if f.coverage >= t.suggest_coverage && f.confidence >= t.suggest {
+    let fair_part = f.coverage >= t.suggest_coverage && f.matched >= t.suggest_words;
+    if f.confidence >= t.suggest || fair_part {
         return Verdict::Suggest {
             confidence: f.confidence,
         };
@@ -181,5 +200,46 @@ pub(crate) fn judge(no_words: bool, features: Option<&Features>) -> Verdict {
         reason: NoMatchReason::TooWeak {
             confidence: f.confidence,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn features(coverage: f32, matched: usize, confidence: f32, margin: f32) -> Features {
+        Features {
+            coverage,
+            title_coverage: 0.0,
+            margin,
+            confidence,
+            terms: 10,
+            matched,
+        }
+    }
+
+    #[test]
+    fn a_weak_match_that_covers_a_fair_part_is_offered_not_dropped() {
+        let fair = features(0.55, 3, 0.1, 0.5);
+        assert!(matches!(judge(false, Some(&fair)), Verdict::Suggest { .. }));
+        // Two shared words are not a fair part, however much of a short text they are.
+        let one_word = features(0.6, 2, 0.1, 0.5);
+        assert!(matches!(
+            judge(false, Some(&one_word)),
+            Verdict::NoMatch { .. }
+        ));
+        let little = features(0.3, 5, 0.1, 0.5);
+        assert!(matches!(
+            judge(false, Some(&little)),
+            Verdict::NoMatch { .. }
+        ));
+    }
+
+    #[test]
+    fn a_confident_near_tie_is_offered_not_answered() {
+        let clear = features(0.9, 4, 0.95, 0.3);
+        assert!(matches!(judge(false, Some(&clear)), Verdict::Answer { .. }));
+        let tie = features(0.9, 4, 0.95, 0.01);
+        assert!(matches!(judge(false, Some(&tie)), Verdict::Suggest { .. }));
     }
 }

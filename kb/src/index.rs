@@ -28,15 +28,18 @@ const WRITER_MEMORY: usize = 128 * 1024 * 1024;
 pub enum TextField {
     Title,
     Questions,
+    /// Learned phrasings: users' questions the article answered.
+    Learned,
     Lead,
     Body,
     Meta,
 }
 
 impl TextField {
-    pub const ALL: [TextField; 5] = [
+    pub const ALL: [TextField; 6] = [
         TextField::Title,
         TextField::Questions,
+        TextField::Learned,
         TextField::Lead,
         TextField::Body,
         TextField::Meta,
@@ -52,6 +55,7 @@ pub(crate) struct Fields {
     pub slug_key: Field,
     pub title: Field,
     pub questions: Field,
+    pub learned: Field,
     pub lead: Field,
     pub body: Field,
     pub meta: Field,
@@ -63,6 +67,7 @@ impl Fields {
         match f {
             TextField::Title => self.title,
             TextField::Questions => self.questions,
+            TextField::Learned => self.learned,
             TextField::Lead => self.lead,
             TextField::Body => self.body,
             TextField::Meta => self.meta,
@@ -85,6 +90,7 @@ fn schema() -> (Schema, Fields) {
         slug_key: b.add_u64_field("slug_key", FAST),
         title: b.add_text_field("title", text.clone()),
         questions: b.add_text_field("questions", text.clone()),
+        learned: b.add_text_field("learned", text.clone()),
         lead: b.add_text_field("lead", text.clone()),
         body: b.add_text_field("body", text.clone()),
         meta: b.add_text_field("meta", text),
@@ -230,6 +236,9 @@ impl KnowledgeBase {
         doc.add_text(f.title, &article.title);
         for q in &article.questions {
             doc.add_text(f.questions, q);
+        }
+        for l in &article.learned {
+            doc.add_text(f.learned, &l.text);
         }
         doc.add_text(f.lead, lead_of(&plain));
         doc.add_text(f.body, &plain);

@@ -23,8 +23,12 @@ pub mod search;
 pub mod snippet;
 pub mod synth;
 pub mod text;
+mod typo;
 
-pub use article::{Article, Lang, LoadProblem, LoadReport, Slug, load_path, parse_jsonl};
+pub use article::{
+    Article, Lang, LearnOutcome, Learned, LoadProblem, LoadReport, MAX_LEARNED_CHARS, Slug,
+    load_path, parse_jsonl,
+};
 pub use decision::{Decision, Features, NoMatchReason, THRESHOLDS, Thresholds};
 pub use error::{ArticleError, KbError};
 pub use eval::{EvalQuery, EvalReport, evaluate, load_queries};

@@ -13,9 +13,11 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::sync::Arc;
 
+use tantivy::InvertedIndexReader;
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::Postings;
+use tantivy::postings::{Postings, TermInfo};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, DocSet, Searcher, TERMINATED, Term};
 
@@ -24,6 +26,7 @@ use crate::decision::{self, Decision, Features, Verdict};
 use crate::error::KbError;
 use crate::index::{KnowledgeBase, TextField};
 use crate::text;
+use crate::typo;
 
 /// Characters of a query that are analyzed; the rest of a pasted log adds nothing but time.
 const MAX_QUERY_CHARS: usize = 4_000;
@@ -38,7 +41,9 @@ const SEEK_RATIO: u64 = 8;
 const TOP_K: usize = 10;
 
 /// Per-field weight and length normalisation (BM25F). Title and the questions users ask for
-/// an article are the strongest evidence; the lead says what the page is for.
+/// an article are the strongest evidence; learned phrasings (questions the article answered)
+/// come next, below what an admin wrote, since one user's wording may be loose; the lead
+/// says what the page is for.
 #[derive(Debug, Clone, Copy)]
 struct FieldWeight {
     field: TextField,
@@ -47,23 +52,36 @@ struct FieldWeight {
 }
 
 #[rustfmt::skip]
-const FIELD_WEIGHTS: [FieldWeight; 5] = [
+const FIELD_WEIGHTS: [FieldWeight; 6] = [
     FieldWeight { field: TextField::Title, weight: 3.0, b: 0.5 },
     FieldWeight { field: TextField::Questions, weight: 3.0, b: 0.5 },
+    FieldWeight { field: TextField::Learned, weight: 2.0, b: 0.5 },
     FieldWeight { field: TextField::Lead, weight: 1.5, b: 0.5 },
     FieldWeight { field: TextField::Body, weight: 1.0, b: 0.75 },
     FieldWeight { field: TextField::Meta, weight: 2.0, b: 0.3 },
 ];
 
 /// BM25F saturation. Larger than the textbook 1.2 because the weighted frequencies of five
-/// fields add up: with 1.2 every matched term saturates and repetition stops counting.
-pub(crate) const K1: f32 = 6.0;
+/// fields add up: with 1.2 every matched term saturates and repetition stops counting. With
+/// 6 (the figure tuned on summaries alone) a long question's many weak words drowned its few
+/// telling ones; 3 is best on both kinds of question (docs/BENCHMARKS.md).
+pub(crate) const K1: f32 = 3.0;
 /// Bonus for a title the question covers, in units of the query's mean IDF. Titles are
 /// short and say what a page is for; a question that contains the whole title asks for it.
 const TITLE_COVERAGE_WEIGHT: f32 = 2.0;
 /// An article only in the other language is worth this share of its score: found when
 /// nothing in the user's language matches, never ahead of a comparable native article.
 pub(crate) const OTHER_LANG_FACTOR: f32 = 0.6;
+
+/// Per segment, per field: the field's postings reader and each query term's info.
+type SegmentInfos = Vec<Vec<(Arc<InvertedIndexReader>, Vec<Option<TermInfo>>)>>;
+/// What [`KnowledgeBase::look_up`] finds: term infos, per-term per-field document
+/// frequencies, and per-field token counts.
+type Lookups = (
+    SegmentInfos,
+    Vec<[u64; FIELD_WEIGHTS.len()]>,
+    [u64; FIELD_WEIGHTS.len()],
+);
 
 /// One ranked article.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +106,8 @@ pub struct SearchOutcome {
 pub(crate) struct QueryTerm {
     pub text: String,
     pub idf: f32,
+    /// 1 for a word as typed; [`typo::CORRECTED_WEIGHT`] for a correction of an unknown one.
+    pub weight: f32,
 }
 
 pub(crate) struct Candidate {
@@ -122,7 +142,7 @@ impl KnowledgeBase {
                 .max(self.question_coverage(&searcher, best.addr, &terms)?);
         }
         let features = candidates.first().map(|best| {
-            let idfs: Vec<f32> = terms.iter().map(|t| t.idf).collect();
+            let idfs: Vec<f32> = terms.iter().map(|t| t.idf * t.weight).collect();
             Features::new(&idfs, best, candidates.get(1))
         });
         let verdict = decision::judge(terms.is_empty(), features.as_ref());
@@ -169,24 +189,28 @@ impl KnowledgeBase {
         })
     }
 
-    /// The largest share of one of the article's listed questions that the query contains; 0
-    /// for an article without questions (known from the field's length, without reading it).
+    /// The largest share of one of the article's listed or learned questions that the query
+    /// contains; 0 for an article without either (known from the fields' lengths, without
+    /// reading it).
     fn question_coverage(
         &self,
         searcher: &Searcher,
         addr: DocAddress,
         terms: &[QueryTerm],
     ) -> Result<f32, KbError> {
-        let norms = searcher
-            .segment_reader(addr.segment_ord)
-            .get_fieldnorms_reader(self.fields.questions)?;
-        if norms.fieldnorm(addr.doc_id) == 0 {
+        let segment = searcher.segment_reader(addr.segment_ord);
+        let mut empty = true;
+        for field in [self.fields.questions, self.fields.learned] {
+            empty &= segment.get_fieldnorms_reader(field)?.fieldnorm(addr.doc_id) == 0;
+        }
+        if empty {
             return Ok(0.0);
         }
         let article = self.article_at(searcher, addr)?;
-        let best = article
-            .questions
-            .iter()
+        let asked = article.questions.iter().map(String::as_str);
+        let learned = article.learned.iter().map(|l| l.text.as_str());
+        let best = asked
+            .chain(learned)
             .map(|q| {
                 let words = text::analyze(q);
                 let hits = words
@@ -212,7 +236,11 @@ impl KnowledgeBase {
                 break;
             }
             if !out.iter().any(|q| q.text == t) {
-                out.push(QueryTerm { text: t, idf: 0.0 });
+                out.push(QueryTerm {
+                    text: t,
+                    idf: 0.0,
+                    weight: 1.0,
+                });
             }
         }
         out
@@ -229,39 +257,26 @@ impl KnowledgeBase {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        // Look every (segment, field, term) up once: its document frequency gives the IDF,
-        // and its term info opens the postings below.
         let segments = searcher.segment_readers();
-        let mut infos = Vec::with_capacity(segments.len());
-        let mut df = vec![[0u64; FIELD_WEIGHTS.len()]; terms.len()];
-        // Field lengths are averaged over the whole index, not per segment, so a score does
-        // not depend on how the writer happened to split documents into segments.
-        let mut tokens = [0u64; FIELD_WEIGHTS.len()];
-        let max_doc: u64 = segments.iter().map(|r| r.max_doc() as u64).sum();
-        for reader in segments {
-            let mut per_field = Vec::with_capacity(FIELD_WEIGHTS.len());
-            for (fi, fw) in FIELD_WEIGHTS.iter().enumerate() {
-                let field = self.fields.text(fw.field);
-                let inverted = reader.inverted_index(field)?;
-                tokens[fi] += inverted.total_num_tokens();
-                let mut per_term = Vec::with_capacity(terms.len());
-                // A field nobody filled in (no questions, no tags) costs no look-ups.
-                let empty = inverted.total_num_tokens() == 0;
-                for (ti, t) in terms.iter().enumerate() {
-                    if empty {
-                        per_term.push(None);
-                        continue;
-                    }
-                    let info = inverted
-                        .get_term_info(&Term::from_field_text(field, &t.text))
-                        .map_err(tantivy::TantivyError::from)?;
-                    df[ti][fi] += info.as_ref().map_or(0, |i| i.doc_freq as u64);
-                    per_term.push(info);
-                }
-                per_field.push((inverted, per_term));
+        let (mut infos, mut df, mut tokens) = self.look_up(searcher, terms)?;
+        // A word no article contains is probably mistyped: search the index's closest word
+        // instead (see `typo`), then look the corrected terms up again.
+        let mut corrected = false;
+        let unknown = terms
+            .iter_mut()
+            .zip(&df)
+            .filter(|(_, d)| d.iter().all(|&n| n == 0));
+        for (t, _) in unknown.take(typo::MAX_CORRECTIONS) {
+            if let Some(fix) = typo::correct(searcher, self.fields.body, &t.text)? {
+                t.text = fix;
+                t.weight = typo::CORRECTED_WEIGHT;
+                corrected = true;
             }
-            infos.push(per_field);
         }
+        if corrected {
+            (infos, df, tokens) = self.look_up(searcher, terms)?;
+        }
+        let max_doc: u64 = segments.iter().map(|r| r.max_doc() as u64).sum();
         let n = searcher.num_docs().max(1) as f32;
         for (t, df) in terms.iter_mut().zip(&df) {
             // A term is as common as in the field where it is most common: a word frequent in
@@ -360,7 +375,7 @@ impl KnowledgeBase {
                     let bm25f: f32 = terms
                         .iter()
                         .zip(scratch.tfw(doc))
-                        .map(|(t, &w)| t.idf * w * (K1 + 1.0) / (K1 + w))
+                        .map(|(t, &w)| t.weight * t.idf * w * (K1 + 1.0) / (K1 + w))
                         .sum();
                     let (hits, len) = scratch.titles[doc as usize];
                     let title_coverage = if len > 0.0 {
@@ -402,6 +417,42 @@ impl KnowledgeBase {
         top.truncate(TOP_K * 2);
         self.finish(searcher, qlang, &mut top)?;
         Ok(top)
+    }
+
+    /// Every (segment, field, term) looked up once: its document frequency gives the IDF,
+    /// and its term info opens the postings. Also the token count of each field.
+    fn look_up(&self, searcher: &Searcher, terms: &[QueryTerm]) -> Result<Lookups, KbError> {
+        let segments = searcher.segment_readers();
+        let mut infos = Vec::with_capacity(segments.len());
+        let mut df = vec![[0u64; FIELD_WEIGHTS.len()]; terms.len()];
+        // Field lengths are averaged over the whole index, not per segment, so a score does
+        // not depend on how the writer happened to split documents into segments.
+        let mut tokens = [0u64; FIELD_WEIGHTS.len()];
+        for reader in segments {
+            let mut per_field = Vec::with_capacity(FIELD_WEIGHTS.len());
+            for (fi, fw) in FIELD_WEIGHTS.iter().enumerate() {
+                let field = self.fields.text(fw.field);
+                let inverted = reader.inverted_index(field)?;
+                tokens[fi] += inverted.total_num_tokens();
+                let mut per_term = Vec::with_capacity(terms.len());
+                // A field nobody filled in (no questions, no tags) costs no look-ups.
+                let empty = inverted.total_num_tokens() == 0;
+                for (ti, t) in terms.iter().enumerate() {
+                    if empty {
+                        per_term.push(None);
+                        continue;
+                    }
+                    let info = inverted
+                        .get_term_info(&Term::from_field_text(field, &t.text))
+                        .map_err(tantivy::TantivyError::from)?;
+                    df[ti][fi] += info.as_ref().map_or(0, |i| i.doc_freq as u64);
+                    per_term.push(info);
+                }
+                per_field.push((inverted, per_term));
+            }
+            infos.push(per_field);
+        }
+        Ok((infos, df, tokens))
     }
 
     /// Language for the leading candidates, the language preference, one hit per article

@@ -120,6 +120,7 @@ impl Synth {
             tags: vec![self.word(&mut rng, lang).to_string()],
             category: None,
             questions: Vec::new(),
+            learned: Vec::new(),
             body,
         };
         a.tags.dedup();

@@ -39,7 +39,9 @@ static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         so some such t than that the their theirs them themselves then there these they this \
         those through to too until ve very was wasn we were weren what when where which while who \
         whom why will with would you your yours yourself yourselves";
+    // "делать" is Russian's "do": "что делать?" asks for help, it does not say about what.
     const RU: &str = "а без более бы был была были было быть в вам вас ведь весь во вот все \
+        делать сделать делаю делает \
         всего всех вы где да даже для до его ее ей ему если есть еще же за здесь и из или им их \
         к как какая какой когда кто ли либо меня мне мной мы на над наш него нее ней неё ним них \
         но ну о об однако он она они оно от перед по под после при про с сам свой себе себя со \

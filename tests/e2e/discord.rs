@@ -1053,8 +1053,13 @@ async fn discord_limits_and_failures_deliver_once() {
     // The connection drops after Discord took the message: the retry carries the same nonce,
     // and the message exists once.
     fake.drop.store(1, Ordering::SeqCst);
-    fake.say(USER, dm(USER), false, "How do I set up VPN access?")
-        .await;
+    fake.say(
+        USER,
+        dm(USER),
+        false,
+        "How do I set up work e-mail on my phone?",
+    )
+    .await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let posts = fake
@@ -1132,8 +1137,13 @@ async fn a_gateway_reconnect_loses_no_event() {
     // reconnect. The client resumes its session and gets the event then.
     let from = fake.sent_to(dm(USER)).await.len();
     fake.hold.store(true, Ordering::SeqCst);
-    fake.say(USER, dm(USER), false, "How do I set up VPN access?")
-        .await;
+    fake.say(
+        USER,
+        dm(USER),
+        false,
+        "How do I set up work e-mail on my phone?",
+    )
+    .await;
     fake.kick.store(true, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(200)).await;
     fake.hold.store(false, Ordering::SeqCst);

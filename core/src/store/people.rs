@@ -34,6 +34,8 @@ pub struct Erased {
     pub messages: u64,
     pub questions: u64,
     pub outbox: u64,
+    /// Learned phrasings of theirs taken out of articles (each a new article version).
+    pub learned: u64,
 }
 
 /// How many rows one pruning pass removed.
@@ -249,6 +251,7 @@ impl Store {
             .execute(&mut *conn)
             .await?
             .rows_affected();
+        erased.learned = Self::unlearn_person(conn, person, actor, now).await?;
         exec("UPDATE persons SET display = $1 WHERE id = $2")
             .execute(&mut *conn)
             .await?;
@@ -273,6 +276,36 @@ impl Store {
         )
         .await?;
         Ok(Some(erased))
+    }
+
+    /// Takes the person's learned phrasings out of every article, as new versions; the
+    /// index follows with the next sync. Returns how many were removed.
+    async fn unlearn_person(
+        conn: &mut AnyConnection,
+        person: i64,
+        actor: &str,
+        now: i64,
+    ) -> CoreResult<u64> {
+        let by = crate::articles::learned_by(person);
+        let mut removed = 0;
+        for mut v in Store::articles_latest(conn).await? {
+            let before = v.article.learned.len();
+            v.article.learned.retain(|l| l.by != by);
+            let gone = before - v.article.learned.len();
+            if gone > 0 {
+                Store::article_put(
+                    conn,
+                    &v.article,
+                    v.state,
+                    actor,
+                    "forgot a person's phrasings",
+                    now,
+                )
+                .await?;
+                removed += gone as u64;
+            }
+        }
+        Ok(removed)
     }
 
     /// One pass of retention: at most `batch` rows of each kind older than its cutoff

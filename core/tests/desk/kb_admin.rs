@@ -136,7 +136,7 @@ async fn articles_are_versioned_searchable_at_once_and_revertible(db: Db) {
             "`access-request` exists in Russian and English: name one, e.g. `/kb show access-request en`.".to_string(),
         ),
         ("/kb publish access-request en".to_string(), "`access-request` is not a draft.".to_string()),
-        ("/kb frobnicate".to_string(), "/kb needs add, edit, delete, list, show, history, revert, publish or draft.".to_string()),
+        ("/kb frobnicate".to_string(), "/kb needs add, edit, delete, list, show, history, revert, publish, learned, unlearn or draft.".to_string()),
         ("/kb add en Title only".to_string(), "/kb needs the article's body on the lines after the title.".to_string()),
     ] {
         assert_eq!(desk.say("root", &cmd).await[0].text, answer, "{cmd}");

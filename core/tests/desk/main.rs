@@ -4,6 +4,7 @@
 mod bad_input;
 mod harness;
 mod kb_admin;
+mod learned;
 mod line2;
 mod outbox;
 mod people;
