@@ -1103,9 +1103,11 @@ impl Engine {
             return self.on_command(conn, turn, cmd?).await;
         }
         if let Some(rated) = turn.person.comment_for {
-            // The message right after a rating is its comment.
+            // The message right after a rating, within a few minutes, is its comment; a
+            // later one is a new message, and the wait for a comment ends either way.
             Store::set_comment_for(conn, turn.person.id, None, turn.now).await?;
-            if Store::comment(conn, rated, &text, turn.now).await? {
+            let in_time = turn.person.comment_until_ms.is_some_and(|u| turn.now <= u);
+            if in_time && Store::comment(conn, rated, &text, turn.now).await? {
                 let actor = turn.actor();
                 Store::add_event(
                     conn,
@@ -1456,6 +1458,15 @@ impl Engine {
             return self
                 .on_rate(conn, turn, TicketId::from_db_checked(ticket)?, score)
                 .await;
+        }
+        if let Action::NoComment { ticket } = action {
+            // Declining to comment ends the wait for one; only the wait it was offered for.
+            if turn.person.comment_for.map(TicketId::get) != Some(ticket) {
+                return Err(UserError::StaleChoice.into());
+            }
+            Store::set_comment_for(conn, turn.person.id, None, turn.now).await?;
+            turn.reply(Msg::ThanksForRating.text(turn.person.lang));
+            return Ok(());
         }
         if let Action::Forget { person } = action {
             // Only the person who asked can confirm; a forwarded button erases nobody.

@@ -601,10 +601,22 @@ impl Engine {
                     .find(|e| e.kind == EventKind::MessageIn)
                     .map(|e| e.body.clone())
                     .unwrap_or_else(|| t.subject.clone());
-                let answers: Vec<&str> = thread
+                // An article sent with /answer is recorded by its key; the draft gets what the
+                // user read: its title and text.
+                let answers: Vec<String> = thread
                     .iter()
                     .filter(|e| e.kind == EventKind::MessageOut && e.actor.starts_with("agent:"))
-                    .map(|e| e.body.as_str())
+                    .map(|e| match crate::line2::parse_article_event(&e.body) {
+                        Some((slug, lang)) => match self.kb().get(&slug, lang) {
+                            Ok(Some(a)) => {
+                                format!("**{}**\n\n{}", a.display_title(), a.body.trim())
+                            }
+                            _ => format!(
+                                "(the article `{slug}` ({lang}), no longer in the knowledge base)"
+                            ),
+                        },
+                        None => e.body.clone(),
+                    })
                     .collect();
                 let (q_head, a_head, none) = match t.lang {
                     Lang::Ru => ("Вопрос", "Ответ", "(ответа в заявке нет — допишите)"),

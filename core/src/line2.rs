@@ -287,7 +287,7 @@ impl Engine {
                     now,
                     &actor,
                     EventKind::MessageOut,
-                    &format!("article {}:{}", article.slug, article.lang),
+                    &article_event(&article.slug, article.lang),
                 )
                 .await?;
                 Store::stamp_first_response(conn, id, now).await?;
@@ -726,3 +726,19 @@ impl Engine {
         Ok(())
     }
 }
+
+/// The thread event of an article sent with `/answer`: what was sent, by key.
+pub(crate) fn article_event(slug: &frontline_kb::Slug, lang: Lang) -> String {
+    format!("{ARTICLE_EVENT}{slug}:{lang}")
+}
+
+/// The article an `/answer` event names, if `body` is one.
+pub(crate) fn parse_article_event(body: &str) -> Option<(frontline_kb::Slug, Lang)> {
+    let (slug, lang) = body.strip_prefix(ARTICLE_EVENT)?.rsplit_once(':')?;
+    Some((
+        frontline_kb::Slug::parse(slug).ok()?,
+        Lang::parse(lang).ok()?,
+    ))
+}
+
+const ARTICLE_EVENT: &str = "article ";

@@ -62,8 +62,10 @@ pub struct Person {
     pub current_ticket: Option<TicketId>,
     /// Their staff role, when an admin added them from chat.
     pub staff: Option<crate::staff::StaffMember>,
-    /// A ticket they just rated: their next text is its comment.
+    /// A ticket they just rated: their next text, within `comment_until_ms`, is its comment.
     pub comment_for: Option<TicketId>,
+    /// Until when a message is the comment of `comment_for`'s rating.
+    pub comment_until_ms: Option<i64>,
     /// Why an admin blocked this identity, if one did.
     pub blocked: Option<String>,
 }
@@ -253,6 +255,10 @@ fn ticket_from_row(r: &AnyRow) -> CoreResult<Ticket> {
     })
 }
 
+/// How long after a rating the person's next message is taken as its comment: long enough to
+/// type one, short enough that a new question tomorrow is not swallowed as a comment.
+pub const COMMENT_WINDOW_MS: i64 = 10 * 60 * 1000;
+
 const TICKET_COLUMNS: &str = "id, requester_id, channel, chat, subject, kind, priority, status, \
     line, category, lang, assignee, created_ms, first_response_ms, resolved_ms, closed_ms, csat_score, \
     first_due_ms, resolve_due_ms, paused_ms, paused_at_ms, first_breached, resolve_breached";
@@ -415,6 +421,7 @@ impl Store {
             current_ticket: None,
             staff,
             comment_for: None,
+            comment_until_ms: None,
             blocked,
         })
     }
@@ -428,6 +435,7 @@ impl Store {
         // One query for the person and the ticket they talk in: every event needs both.
         let found = sqlx::query(
             "SELECT p.id, p.lang, p.display, i.chat, c.current_ticket, c.comment_for, \
+             c.comment_until_ms, \
              s.name AS staff_name, s.role AS staff_role, s.lines AS staff_lines, \
              b.reason AS blocked FROM identities i \
              JOIN persons p ON p.id = i.person_id \
@@ -471,6 +479,7 @@ impl Store {
             comment_for: r
                 .try_get::<Option<i64>, _>("comment_for")?
                 .map(TicketId::from_db),
+            comment_until_ms: r.try_get("comment_until_ms")?,
             blocked: r.try_get("blocked")?,
         }))
     }
@@ -1007,14 +1016,21 @@ impl Store {
         Ok(())
     }
 
-    /// Marks (or, with `None`, clears) the ticket whose rating waits for a comment.
+    /// Marks (or, with `None`, clears) the ticket whose rating waits for a comment, which
+    /// the person's next message is taken as until `now + COMMENT_WINDOW_MS`.
     pub async fn set_comment_for(
         conn: &mut AnyConnection,
         person: PersonId,
         ticket: Option<TicketId>,
         now: i64,
     ) -> CoreResult<()> {
-        Store::set_conversation(conn, person, ConversationField::CommentFor, ticket, now).await
+        Store::set_conversation(conn, person, ConversationField::CommentFor, ticket, now).await?;
+        sqlx::query("UPDATE conversations SET comment_until_ms = $1 WHERE person_id = $2")
+            .bind(ticket.map(|_| now + COMMENT_WINDOW_MS))
+            .bind(person.0)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 
     /// Stores the comment of a rated ticket, once.

@@ -338,7 +338,25 @@ async fn the_card_claim_button_works_for_staff_only(db: Db) {
     );
 }
 
+/// A ticket answered with an article (/answer) drafts what the user read, not the event's
+/// internal key ("article vpn-connect:en", which a published draft once showed a user).
+async fn a_draft_of_a_ticket_answered_with_an_article_holds_the_article(db: Db) {
+    let desk = Desk::new(&db).await;
+    desk.question_ticket("uma").await;
+    desk.say("anna", "/answer 1 vpn-connect").await;
+    desk.say("anna", "/resolve 1").await;
+    desk.say("anna", "/kb draft 1").await;
+    let shown = desk.say("boris", "/kb show ticket-1 en").await;
+    let text = &shown[0].text;
+    assert!(!text.contains("article vpn-connect"), "{text}");
+    assert!(
+        text.contains("## Answer\n\n**Connect to the company VPN**"),
+        "{text}"
+    );
+}
+
 crate::on_both_databases!(
+    a_draft_of_a_ticket_answered_with_an_article_holds_the_article,
     articles_are_versioned_searchable_at_once_and_revertible,
     an_uploaded_markdown_file_adds_or_replaces_an_article,
     a_resolved_ticket_becomes_a_draft_an_admin_publishes,

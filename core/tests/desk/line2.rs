@@ -400,7 +400,60 @@ async fn admins_add_and_remove_staff_from_chat_and_it_is_audited(db: Db) {
     assert_eq!(desk.count("staff_audit").await, 2, "add and remove");
 }
 
+/// Ticket `n` of `who`, claimed and resolved by anna, confirmed solved and rated 4: the desk
+/// now waits for the rating's comment.
+async fn rated(desk: &Desk, who: &str, n: u64) {
+    desk.question_ticket(who).await;
+    desk.say("anna", &format!("/claim {n}")).await;
+    desk.say("anna", &format!("/resolve {n}")).await;
+    desk.press(who, 1).await; // solved
+    let out = desk.press(who, 4).await;
+    assert_eq!(
+        to(&out, who),
+        ["Thank you for your rating! If you like, write a comment in your next message."]
+    );
+}
+
+/// [No comment] ends the wait for a comment (it used to be "no longer open", and the next
+/// message, whenever it came, was swallowed as the comment); so do a few minutes' silence.
+async fn a_rating_comment_is_the_next_message_within_minutes_only(db: Db) {
+    let desk = Desk::new(&db).await;
+    rated(&desk, "uma", 1).await;
+    let out = desk.press("uma", 1).await; // No comment
+    assert_eq!(to(&out, "uma"), ["Thank you for your rating!"]);
+    let again = desk.press("uma", 1).await;
+    assert_eq!(
+        to(&again, "uma"),
+        ["That choice is no longer open. Please ask again."]
+    );
+    let out = desk.say("uma", "I forgot my password").await;
+    assert!(
+        to(&out, "uma")[0].starts_with("📄 Reset a forgotten password"),
+        "{out:?}"
+    );
+
+    rated(&desk, "vera", 2).await;
+    desk.clock
+        .advance(frontline_core::store::COMMENT_WINDOW_MS + 1);
+    let out = desk.say("vera", "I forgot my password").await;
+    assert!(
+        to(&out, "vera")[0].starts_with("📄 Reset a forgotten password"),
+        "a message after the window is a new question: {out:?}"
+    );
+    let comments: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE csat_comment IS NOT NULL")
+            .fetch_one(desk.store.pool())
+            .await
+            .expect("count");
+    assert_eq!(comments, 0);
+
+    rated(&desk, "walt", 3).await;
+    let out = desk.say("walt", "Quick and friendly").await;
+    assert_eq!(to(&out, "walt"), ["Your comment is saved. Thank you!"]);
+}
+
 crate::on_both_databases!(
+    a_rating_comment_is_the_next_message_within_minutes_only,
     admins_add_and_remove_staff_from_chat_and_it_is_audited,
     tickets_are_routed_by_type_to_their_channel,
     hours_articles_escalation_and_stats,
