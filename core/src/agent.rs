@@ -243,12 +243,15 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
             "escalate" => {
                 let id = ticket()?;
                 let (line, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                // Up to 3 or 4, or back down to 2 when the developers hand it back.
                 let line = line
                     .parse::<i64>()
                     .ok()
-                    .filter(|l| (3..=4).contains(l))
+                    .filter(|l| (2..=4).contains(l))
                     .and_then(|l| Line::new(l).ok())
-                    .ok_or(missing("line 3 (developers) or 4 (vendors)"))?;
+                    .ok_or(missing(
+                        "line 3 (developers), 4 (vendors) or back to 2 (agents)",
+                    ))?;
                 if reason.trim().is_empty() {
                     return Err(missing("a reason after the line"));
                 }

@@ -62,6 +62,16 @@ pub enum UserError {
         n: usize,
         count: usize,
     },
+    #[error("ticket {ticket} is on line {line}, which is not yours")]
+    NotYourLine {
+        ticket: TicketId,
+        line: crate::domain::Line,
+    },
+    #[error("ticket {ticket} is already on line {line}")]
+    SameLine {
+        ticket: TicketId,
+        line: crate::domain::Line,
+    },
     #[error("the article cannot be read: {0}")]
     BadArticle(String),
     #[error("article `{0}` already exists")]

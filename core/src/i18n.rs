@@ -506,8 +506,10 @@ impl Msg<'_> {
             Msg::Ack(s) => s.clone(),
             Msg::Escalated { ticket, line } => match (ru, line.get()) {
                 (true, 4) => format!("Заявка {ticket} передана поставщику (линия 4). Мы следим за ней и сообщим ответ."),
+                (true, 2) => format!("Заявка {ticket} вернулась к специалистам поддержки (линия 2). Ответ придёт сюда."),
                 (true, _) => format!("Заявка {ticket} передана разработчикам (линия 3). Ответ придёт сюда."),
                 (false, 4) => format!("Ticket {ticket} went to the vendor (line 4). We track it and will tell you the answer."),
+                (false, 2) => format!("Ticket {ticket} is back with the support team (line 2). Their answer will come here."),
                 (false, _) => format!("Ticket {ticket} went to the developers (line 3). Their answer will come here."),
             },
             Msg::ArticleAnswer { ticket, agent, title, body } => format!("💬 {ticket} · {agent}:\n📄 {title}\n\n{body}"),
@@ -657,6 +659,12 @@ fn user_error(e: &UserError, lang: Lang) -> String {
         }
         UserError::NoLearned { article, n, count } => {
             format!("`{article}` has no learned phrasing {n}: it has {count}; see /kb learned.")
+        }
+        UserError::NotYourLine { ticket, line } => format!(
+            "Ticket {ticket} is on line {line}, which you do not work: staff of line {line} take it."
+        ),
+        UserError::SameLine { ticket, line } => {
+            format!("Ticket {ticket} is already on line {line}.")
         }
         UserError::BadArticle(why) => format!("The article cannot be read: {why}."),
         UserError::ArticleExists(slug) => {

@@ -65,7 +65,7 @@ impl Engine {
         }
         match cmd {
             AgentCommand::Queue => {
-                let tickets = Store::queue(conn, 20).await?;
+                let tickets = Store::queue(conn, me.queue_lines(), 20).await?;
                 let left: Vec<Option<String>> =
                     tickets.iter().map(|t| self.sla_line(t, now)).collect();
                 turn.reply(
@@ -315,6 +315,9 @@ impl Engine {
                     }
                     .into());
                 }
+                if line == t.line {
+                    return Err(UserError::SameLine { ticket: id, line }.into());
+                }
                 Store::set_line(conn, id, line, now).await?;
                 Store::add_event(
                     conn,
@@ -325,8 +328,13 @@ impl Engine {
                     &format!("escalated line {} -> {line}: {reason}", t.line),
                 )
                 .await?;
+                let (arrow, verb) = if line.get() > t.line.get() {
+                    ("⬆️", "escalated to")
+                } else {
+                    ("⬇️", "sent back to")
+                };
                 let mut card = format!(
-                    "⬆️ {id} escalated to line {line} by {}: {reason}\n{} {} · {} · {}",
+                    "{arrow} {id} {verb} line {line} by {}: {reason}\n{} {} · {} · {}",
                     me.name,
                     t.status.emoji(),
                     t.kind,
@@ -348,7 +356,7 @@ impl Engine {
                     Msg::Escalated { ticket: id, line }.text(t.lang),
                     Vec::new(),
                 );
-                ack(turn, format!("{id} escalated to line {line}."));
+                ack(turn, format!("{id} {verb} line {line}."));
             }
             AgentCommand::Stats => {
                 // "Today" is the UTC day of the engine's clock.
@@ -583,6 +591,13 @@ impl Engine {
                 ticket: t.id,
                 from: t.status,
                 to: Status::InProgress,
+            }
+            .into());
+        }
+        if !me.works(t.line) {
+            return Err(UserError::NotYourLine {
+                ticket: t.id,
+                line: t.line,
             }
             .into());
         }

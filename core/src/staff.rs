@@ -21,6 +21,18 @@ pub struct StaffMember {
     pub lines: Vec<Line>,
 }
 
+impl StaffMember {
+    /// Whether they may see and take tickets of `line`: admins every line, agents theirs.
+    pub fn works(&self, line: Line) -> bool {
+        self.role == Role::Admin || self.lines.contains(&line)
+    }
+
+    /// The lines whose queue they see; `None` for all (admins).
+    pub fn queue_lines(&self) -> Option<&[Line]> {
+        (self.role != Role::Admin).then_some(self.lines.as_slice())
+    }
+}
+
 /// The staff, by platform identity.
 #[derive(Debug, Clone, Default)]
 pub struct Staff {

@@ -730,10 +730,23 @@ impl Store {
     }
 
     /// Open tickets nobody has claimed, most urgent first, then oldest.
-    pub async fn queue(conn: &mut AnyConnection, limit: i64) -> CoreResult<Vec<Ticket>> {
+    pub async fn queue(
+        conn: &mut AnyConnection,
+        lines: Option<&[crate::domain::Line]>,
+        limit: i64,
+    ) -> CoreResult<Vec<Ticket>> {
+        // Lines are small typed integers, so they can be written into the statement.
+        let of_lines = match lines {
+            None => String::new(),
+            Some([]) => " AND 1 = 0".to_string(),
+            Some(ls) => {
+                let ls: Vec<String> = ls.iter().map(|l| l.get().to_string()).collect();
+                format!(" AND line IN ({})", ls.join(", "))
+            }
+        };
         let rows = sqlx::query(&format!(
             "SELECT {TICKET_COLUMNS} FROM tickets \
-             WHERE assignee IS NULL AND status IN ('new', 'in_progress', 'waiting') \
+             WHERE assignee IS NULL AND status IN ('new', 'in_progress', 'waiting'){of_lines} \
              ORDER BY CASE WHEN status = 'waiting' THEN 1 ELSE 0 END, \
              COALESCE(CASE WHEN first_response_ms IS NULL THEN first_due_ms ELSE resolve_due_ms END, \
              9223372036854775807), \

@@ -452,7 +452,71 @@ async fn a_rating_comment_is_the_next_message_within_minutes_only(db: Db) {
     assert_eq!(to(&out, "walt"), ["Your comment is saved. Thank you!"]);
 }
 
+/// Agents see and take tickets of their own lines only (admins any); an escalation can come
+/// back down to line 2.
+async fn staff_work_their_own_lines(db: Db) {
+    let mut staff = crate::harness::staff();
+    staff.add(
+        ChannelKind::Console,
+        "dev",
+        StaffMember {
+            name: "dev".into(),
+            role: Role::Agent,
+            lines: vec![Line::new(3).expect("line")],
+        },
+    );
+    let desk = Desk::with_staff(&db, staff).await;
+    desk.question_ticket("uma").await;
+    let queue = |who: &'static str| {
+        let desk = &desk;
+        async move { desk.say(who, "/queue").await[0].text.clone() }
+    };
+    assert!(queue("anna").await.contains("#1"));
+    assert!(
+        !queue("dev").await.contains("#1"),
+        "line 3 does not see line 2's queue"
+    );
+    assert_eq!(
+        desk.say("dev", "/claim 1").await[0].text,
+        "Ticket #1 is on line 2, which you do not work: staff of line 2 take it."
+    );
+
+    desk.say("anna", "/escalate 1 3 needs a fix").await;
+    assert!(!queue("anna").await.contains("#1"));
+    assert!(queue("dev").await.contains("#1"));
+    assert!(
+        desk.say("anna", "/claim 1").await[0]
+            .text
+            .contains("not work")
+    );
+    let out = desk.say("dev", "/claim 1").await;
+    assert!(to(&out, "dev")[0].contains("is yours"), "{out:?}");
+
+    let out = desk
+        .say("dev", "/escalate 1 2 fixed in 2.4, please tell the user")
+        .await;
+    assert_eq!(
+        to(&out, "uma"),
+        ["Ticket #1 is back with the support team (line 2). Their answer will come here."]
+    );
+    assert!(
+        to(&out, AGENTS)[0].starts_with("⬇️ #1 sent back to line 2 by dev"),
+        "{out:?}"
+    );
+    assert_eq!(
+        desk.say("dev", "/escalate 1 2 again").await[0].text,
+        "Ticket #1 is already on line 2."
+    );
+    let t = ticket(&desk).await;
+    assert_eq!((t.line.get(), t.assignee), (2, None));
+    // Admins take any line.
+    desk.say("anna", "/escalate 1 4 vendor bug").await;
+    let out = desk.say("root", "/claim 1").await;
+    assert!(to(&out, "root")[0].contains("is yours"), "{out:?}");
+}
+
 crate::on_both_databases!(
+    staff_work_their_own_lines,
     a_rating_comment_is_the_next_message_within_minutes_only,
     admins_add_and_remove_staff_from_chat_and_it_is_audited,
     tickets_are_routed_by_type_to_their_channel,
