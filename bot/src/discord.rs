@@ -811,46 +811,54 @@ impl EventHandler for Handler {
 /// # Errors
 /// When Discord refuses.
 pub async fn register_commands(http: &Http, staff: Option<u64>) -> serenity::Result<()> {
-    let ticket = |required: bool| {
-        CreateCommandOption::new(CommandOptionType::Integer, "ticket", "Ticket number")
-            .description_localized("ru", "Номер заявки")
-            .min_int_value(1)
-            .required(required)
-    };
-    let text = |name: &str, en: &str, ru: &str, required: bool| {
-        CreateCommandOption::new(CommandOptionType::String, name, en)
-            .description_localized("ru", ru)
-            .required(required)
-    };
-    let users = vec![
-        CreateCommand::new("ask")
-            .description("Ask a question")
-            .description_localized("ru", "Задать вопрос")
-            .add_option(text("question", "Your question", "Ваш вопрос", true)),
-        CreateCommand::new("new")
-            .description("A new question")
-            .description_localized("ru", "Новый вопрос"),
-        CreateCommand::new("my")
-            .description("My tickets")
-            .description_localized("ru", "Мои заявки"),
-        CreateCommand::new("status")
-            .description("A ticket's state")
-            .description_localized("ru", "Состояние заявки")
-            .add_option(ticket(true)),
-        CreateCommand::new("close")
-            .description("Close a ticket")
-            .description_localized("ru", "Закрыть заявку")
-            .add_option(ticket(true)),
-        CreateCommand::new("lang")
-            .description("Language")
-            .description_localized("ru", "Язык")
-            .add_option(
+    use frontline_core::commands::{COMMANDS, Spec, TextArg, TicketArg, Who};
+    let slash = |s: &Spec| {
+        let mut c = CreateCommand::new(s.name)
+            .description(s.en)
+            .description_localized("ru", s.ru);
+        if s.ticket != TicketArg::No {
+            // Optional where a ticket's thread implies it.
+            c = c.add_option(
+                CreateCommandOption::new(CommandOptionType::Integer, "ticket", "Ticket number")
+                    .description_localized("ru", "Номер заявки")
+                    .min_int_value(1)
+                    .required(s.ticket == TicketArg::Required),
+            );
+        }
+        if s.name == "lang" {
+            c = c.add_option(
                 CreateCommandOption::new(CommandOptionType::String, "language", "ru or en")
                     .add_string_choice("English", "en")
                     .add_string_choice("Русский", "ru")
                     .required(true),
+            );
+        } else if s.text != TextArg::No {
+            c = c.add_option(
+                CreateCommandOption::new(CommandOptionType::String, "text", s.usage)
+                    .description_localized("ru", "Текст")
+                    .required(s.text == TextArg::Required),
+            );
+        }
+        c
+    };
+    // Discord has no /start; its users ask with /ask (the question itself, see
+    // `command_text`), which only Discord needs.
+    let mut users = vec![
+        CreateCommand::new("ask")
+            .description("Ask a question")
+            .description_localized("ru", "Задать вопрос")
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::String, "question", "Your question")
+                    .description_localized("ru", "Ваш вопрос")
+                    .required(true),
             ),
     ];
+    users.extend(
+        COMMANDS
+            .iter()
+            .filter(|s| s.who == Who::User && s.name != "start")
+            .map(slash),
+    );
     Command::set_global_commands(http, users).await?;
     let Some(staff) = staff else {
         return Ok(());
@@ -863,73 +871,11 @@ pub async fn register_commands(http: &Http, staff: Option<u64>) -> serenity::Res
     else {
         return Ok(());
     };
-    // The agents' chat commands, with the ticket optional where a ticket's thread implies it.
-    let agents: Vec<CreateCommand> = [
-        ("queue", "Unclaimed tickets, most urgent first", None, None),
-        ("claim", "Take a ticket", Some(false), None),
-        (
-            "release",
-            "Give a ticket back to the queue",
-            Some(false),
-            None,
-        ),
-        ("reply", "Answer the requester", Some(false), Some(true)),
-        (
-            "ask",
-            "Ask the requester (the SLA clock stops)",
-            Some(true),
-            Some(true),
-        ),
-        ("note", "Internal note", Some(false), Some(true)),
-        (
-            "priority",
-            "Priority: level and reason",
-            Some(false),
-            Some(true),
-        ),
-        ("type", "Change the ticket's type", Some(false), Some(true)),
-        ("resolve", "Resolve", Some(false), Some(false)),
-        ("reopen", "Reopen", Some(false), Some(false)),
-        ("transcript", "The whole thread", Some(false), None),
-        (
-            "hours",
-            "Bill hours of a paid consultation",
-            Some(false),
-            Some(true),
-        ),
-        (
-            "answer",
-            "Answer with an article: its slug",
-            Some(false),
-            Some(true),
-        ),
-        (
-            "escalate",
-            "To line 3 or 4: line and reason",
-            Some(false),
-            Some(true),
-        ),
-        ("stats", "Today's counts", None, None),
-        ("staff", "Staff: list, add, remove", None, Some(false)),
-        (
-            "kb",
-            "Knowledge base: list, show, add, edit…",
-            None,
-            Some(false),
-        ),
-    ]
-    .into_iter()
-    .map(|(name, description, with_ticket, with_text)| {
-        let mut c = CreateCommand::new(name).description(description);
-        if let Some(required) = with_ticket {
-            c = c.add_option(ticket(required));
-        }
-        if let Some(required) = with_text {
-            c = c.add_option(text("text", "Text", "Текст", required));
-        }
-        c
-    })
-    .collect();
+    let agents: Vec<CreateCommand> = COMMANDS
+        .iter()
+        .filter(|s| s.who == Who::Staff)
+        .map(slash)
+        .collect();
     guild.set_commands(http, agents).await?;
     Ok(())
 }

@@ -577,62 +577,36 @@ fn unsupported_kind(msg: &teloxide::types::Message) -> Option<&'static str> {
 /// # Errors
 /// When Telegram refuses.
 pub async fn register_commands(bot: &Bot, agent_chat: Option<i64>) -> Result<(), RequestError> {
-    let users = |lang: Lang| -> Vec<BotCommand> {
-        let ru = lang == Lang::Ru;
-        [
-            ("start", "Начать", "Start"),
-            ("help", "Что умеет бот", "What the bot does"),
-            ("new", "Новый вопрос", "A new question"),
-            ("my", "Мои заявки", "My tickets"),
-            (
-                "status",
-                "Состояние заявки: /status N",
-                "A ticket's state: /status N",
-            ),
-            (
-                "close",
-                "Закрыть заявку: /close N",
-                "Close a ticket: /close N",
-            ),
-            ("lang", "Язык: /lang ru или en", "Language: /lang ru or en"),
-            ("cancel", "Отменить выбор", "Cancel a pending choice"),
-            ("forget", "Удалить мои данные", "Erase my data"),
-        ]
-        .into_iter()
-        .map(|(c, r, e)| BotCommand::new(c, if ru { r } else { e }))
-        .collect()
+    use frontline_core::commands::{Who, of};
+    let menu = |who: Who, lang: Lang| -> Vec<BotCommand> {
+        of(who)
+            .map(|s| BotCommand::new(s.name, s.about(lang)))
+            .collect()
     };
-    for lang in [Lang::En, Lang::Ru] {
-        bot.set_my_commands(users(lang))
-            .scope(BotCommandScope::AllPrivateChats)
-            .language_code(lang.code())
-            .await?;
-    }
-    bot.set_my_commands(users(Lang::En))
-        .scope(BotCommandScope::AllPrivateChats)
-        .await?;
-    if let Some(chat) = agent_chat {
-        let agents: Vec<BotCommand> = [
-            ("queue", "Unclaimed tickets, most urgent first"),
-            ("claim", "Take a ticket: /claim N"),
-            ("reply", "Answer the requester: /reply N text"),
-            ("ask", "Ask the requester: /ask N text"),
-            ("note", "Internal note: /note N text"),
-            ("resolve", "Resolve: /resolve N"),
-            ("priority", "Priority: /priority N level reason"),
-            ("escalate", "To line 3 or 4: /escalate N 3 reason"),
-            ("transcript", "The whole thread: /transcript N"),
-            ("stats", "Today's counts"),
-            ("kb", "Knowledge base: /kb list"),
-        ]
-        .into_iter()
-        .map(|(c, d)| BotCommand::new(c, d))
-        .collect();
-        bot.set_my_commands(agents)
-            .scope(BotCommandScope::Chat {
-                chat_id: Recipient::Id(ChatId(chat)),
-            })
-            .await?;
+    // Each language's menu, and English for clients in any other.
+    for (lang, code) in [
+        (Lang::En, Some("en")),
+        (Lang::Ru, Some("ru")),
+        (Lang::En, None),
+    ] {
+        let mut users = bot
+            .set_my_commands(menu(Who::User, lang))
+            .scope(BotCommandScope::AllPrivateChats);
+        if let Some(code) = code {
+            users = users.language_code(code);
+        }
+        users.await?;
+        if let Some(chat) = agent_chat {
+            let mut agents =
+                bot.set_my_commands(menu(Who::Staff, lang))
+                    .scope(BotCommandScope::Chat {
+                        chat_id: Recipient::Id(ChatId(chat)),
+                    });
+            if let Some(code) = code {
+                agents = agents.language_code(code);
+            }
+            agents.await?;
+        }
     }
     Ok(())
 }

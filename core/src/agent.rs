@@ -1,31 +1,8 @@
 //! The agents' command grammar: a pure parser from text to a typed command.
 
+use crate::commands::{Name, Who};
 use crate::domain::{ChannelKind, Line, Priority, TicketId, TicketKind};
 use crate::error::UserError;
-
-/// The names of agents' commands; a user who types one is told it is for staff.
-pub const AGENT_COMMANDS: &[&str] = &[
-    "queue",
-    "claim",
-    "release",
-    "reply",
-    "ask",
-    "note",
-    "priority",
-    "type",
-    "resolve",
-    "reopen",
-    "transcript",
-    "hours",
-    "answer",
-    "escalate",
-    "stats",
-    "staff",
-    "kb",
-    "block",
-    "unblock",
-    "forget",
-];
 
 /// An agent's command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,13 +86,17 @@ pub enum StaffCommand {
 pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
     let rest = text.trim().strip_prefix('/')?;
     let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    let name = head.split('@').next().unwrap_or("").to_lowercase();
-    let command: &'static str = AGENT_COMMANDS.iter().find(|c| **c == name)?;
+    let typed = head.split('@').next().unwrap_or("").to_lowercase();
     let args = args.trim();
-    if command == "forget" && args.is_empty() {
-        // A bare `/forget` is anyone's own (the users' command).
+    // A bare `/forget` is anyone's own (the users' command); with an identity, an admin's.
+    let name = match Name::lookup(&typed)? {
+        Name::Forget if !args.is_empty() => Name::ForgetPerson,
+        n => n,
+    };
+    if name.spec().who != Who::Staff {
         return None;
     }
+    let command = name.spec().name;
     let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
     let rest = rest.trim();
     let missing = |what: &'static str| UserError::MissingArgument { command, what };
@@ -133,14 +114,14 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
         }
     };
     Some((|| {
-        Ok(match command {
-            "queue" => AgentCommand::Queue,
-            "claim" => AgentCommand::Claim(ticket()?),
-            "release" => AgentCommand::Release(ticket()?),
-            "reply" => AgentCommand::Reply(ticket()?, text_arg("the text of the reply")?),
-            "ask" => AgentCommand::Ask(ticket()?, text_arg("the question to the requester")?),
-            "note" => AgentCommand::Note(ticket()?, text_arg("the text of the note")?),
-            "priority" => {
+        Ok(match name {
+            Name::Queue => AgentCommand::Queue,
+            Name::Claim => AgentCommand::Claim(ticket()?),
+            Name::Release => AgentCommand::Release(ticket()?),
+            Name::Reply => AgentCommand::Reply(ticket()?, text_arg("the text of the reply")?),
+            Name::Ask => AgentCommand::Ask(ticket()?, text_arg("the question to the requester")?),
+            Name::Note => AgentCommand::Note(ticket()?, text_arg("the text of the note")?),
+            Name::Priority => {
                 let id = ticket()?;
                 let (level, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
                 let p = Priority::from_code(&level.to_lowercase())
@@ -150,30 +131,30 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
                 }
                 AgentCommand::Priority(id, p, reason.trim().to_string())
             }
-            "type" => {
+            Name::Type => {
                 let id = ticket()?;
                 let kind = TicketKind::from_code(&rest.to_lowercase().replace(' ', "_")).ok_or(missing(
                     "a type: incident, consultation, access_request, licence_key, update, wish or question",
                 ))?;
                 AgentCommand::Type(id, kind)
             }
-            "resolve" => AgentCommand::Resolve(ticket()?),
-            "stats" => AgentCommand::Stats,
-            "block" | "unblock" | "forget" => {
-                let usage = if command == "block" {
+            Name::Resolve => AgentCommand::Resolve(ticket()?),
+            Name::Stats => AgentCommand::Stats,
+            Name::Block | Name::Unblock | Name::ForgetPerson => {
+                let usage = if name == Name::Block {
                     "CHANNEL:ID and a reason (telegram:123 spam)"
                 } else {
                     "CHANNEL:ID (telegram:123)"
                 };
                 let (channel, id) = crate::store::identity(first).ok_or(missing(usage))?;
-                match command {
-                    "block" => AgentCommand::Block(channel, id, text_arg(usage)?),
-                    "unblock" => AgentCommand::Unblock(channel, id),
+                match name {
+                    Name::Block => AgentCommand::Block(channel, id, text_arg(usage)?),
+                    Name::Unblock => AgentCommand::Unblock(channel, id),
                     _ => AgentCommand::Forget(channel, id),
                 }
             }
-            "kb" => AgentCommand::Kb(crate::kb_admin::parse(args)?),
-            "staff" => AgentCommand::Staff(match first {
+            Name::Kb => AgentCommand::Kb(crate::kb_admin::parse(args)?),
+            Name::Staff => AgentCommand::Staff(match first {
                 "" | "list" => StaffCommand::List,
                 "remove" => {
                     if rest.is_empty() {
@@ -222,7 +203,7 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
                 }
                 _ => return Err(missing("list, add or remove")),
             }),
-            "hours" => {
+            Name::Hours => {
                 let id = ticket()?;
                 let (amount, note) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
                 let hours: f64 = amount
@@ -233,14 +214,14 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
                     .ok_or(missing("hours between 0 and 24, such as 1.5"))?;
                 AgentCommand::Hours(id, (hours * 60.0).round() as u32, note.trim().to_string())
             }
-            "answer" => {
+            Name::Answer => {
                 let id = ticket()?;
                 if rest.is_empty() || rest.contains(char::is_whitespace) {
                     return Err(missing("an article's slug"));
                 }
                 AgentCommand::Answer(id, rest.to_string())
             }
-            "escalate" => {
+            Name::Escalate => {
                 let id = ticket()?;
                 let (line, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
                 // Up to 3 or 4, or back down to 2 when the developers hand it back.
@@ -257,8 +238,18 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
                 }
                 AgentCommand::Escalate(id, line, reason.trim().to_string())
             }
-            "reopen" => AgentCommand::Reopen(ticket()?),
-            _ => AgentCommand::Transcript(ticket()?),
+            Name::Reopen => AgentCommand::Reopen(ticket()?),
+            Name::Transcript => AgentCommand::Transcript(ticket()?),
+            // Users' commands returned above.
+            Name::Start
+            | Name::Help
+            | Name::New
+            | Name::My
+            | Name::Status
+            | Name::Close
+            | Name::Lang
+            | Name::Cancel
+            | Name::Forget => return Err(UserError::UnknownCommand(command.into())),
         })
     })())
 }
@@ -346,7 +337,8 @@ mod tests {
             "/hours 4",
             "/hours 4 -1",
             "/hours 4 99",
-            "/escalate 4 2 x",
+            "/escalate 4 1 x",
+            "/escalate 4 5 x",
             "/escalate 4 3",
             "/answer 4",
             "/claim",

@@ -1,5 +1,6 @@
 //! The users' command grammar: a pure parser from text to a typed command.
 
+use crate::commands::Name;
 use crate::domain::{Lang, TicketId};
 use crate::error::UserError;
 
@@ -38,16 +39,21 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
         })?;
         TicketId::parse(a)
     };
-    Some(match name.as_str() {
-        "start" => Ok(Command::Start),
-        "help" => Ok(Command::Help),
-        "new" => Ok(Command::New),
-        "my" => Ok(Command::My),
-        "status" => ticket("status").map(Command::Status),
-        "close" => ticket("close").map(Command::Close),
-        "cancel" => Ok(Command::Cancel),
-        "forget" => Ok(Command::Forget),
-        "lang" => match arg {
+    let Some(name) = Name::lookup(&name) else {
+        return Some(Err(UserError::UnknownCommand(
+            name.chars().take(32).collect(),
+        )));
+    };
+    Some(match name {
+        Name::Start => Ok(Command::Start),
+        Name::Help => Ok(Command::Help),
+        Name::New => Ok(Command::New),
+        Name::My => Ok(Command::My),
+        Name::Status => ticket("status").map(Command::Status),
+        Name::Close => ticket("close").map(Command::Close),
+        Name::Cancel => Ok(Command::Cancel),
+        Name::Forget => Ok(Command::Forget),
+        Name::Lang => match arg {
             None => Err(UserError::MissingArgument {
                 command: "lang",
                 what: "ru or en",
@@ -56,7 +62,27 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
                 .map(Command::Lang)
                 .map_err(|_| UserError::BadLang(l.chars().take(20).collect())),
         },
-        _ => Err(UserError::UnknownCommand(name.chars().take(32).collect())),
+        // Staff commands are parsed (and refused to others) by `agent::parse` first.
+        staff @ (Name::Queue
+        | Name::Claim
+        | Name::Release
+        | Name::Reply
+        | Name::Ask
+        | Name::Note
+        | Name::Priority
+        | Name::Type
+        | Name::Resolve
+        | Name::Reopen
+        | Name::Transcript
+        | Name::Hours
+        | Name::Answer
+        | Name::Escalate
+        | Name::Stats
+        | Name::Staff
+        | Name::Kb
+        | Name::Block
+        | Name::Unblock
+        | Name::ForgetPerson) => Err(UserError::StaffOnly(staff.spec().name.into())),
     })
 }
 

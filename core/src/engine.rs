@@ -1924,8 +1924,12 @@ fn in_thread(text: &str, ticket: TicketId) -> String {
             text.to_string()
         };
     }
-    let takes_ticket =
-        agent::AGENT_COMMANDS.contains(&name) && !matches!(name, "queue" | "stats" | "staff");
+    // Only a staff command that is about a ticket takes the thread's (not /block's identity).
+    let takes_ticket = crate::commands::Name::lookup(name).is_some_and(|n| {
+        let spec = n.spec();
+        spec.who == crate::commands::Who::Staff
+            && spec.ticket == crate::commands::TicketArg::Implied
+    });
     let first = args.split_whitespace().next().unwrap_or("");
     if takes_ticket && TicketId::parse(first).is_err() {
         format!("/{name} {} {args}", ticket.get())
@@ -2109,6 +2113,12 @@ mod tests {
         );
         assert_eq!(in_thread("/claim 9", t), "/claim 9");
         assert_eq!(in_thread("/queue", t), "/queue");
+        // Commands about a person, not a ticket, keep their own argument.
+        assert_eq!(
+            in_thread("/block telegram:5 spam", t),
+            "/block telegram:5 spam"
+        );
+        assert_eq!(in_thread("/forget console:uma", t), "/forget console:uma");
     }
 
     #[test]

@@ -306,11 +306,7 @@ impl Msg<'_> {
             } else {
                 "Hello! I am the support bot. Describe your question in your own words: I will look for an answer in the knowledge base, and if there is none, register a ticket.\n\n".to_string() + &Msg::Help.text(lang)
             },
-            Msg::Help => if ru {
-                "Команды:\n/new — новый вопрос или заявка\n/my — мои заявки\n/status N — состояние заявки N\n/close N — закрыть заявку N\n/lang ru|en — язык\n/cancel — отменить текущий выбор\n/forget — удалить мои данные\n/help — эта справка".into()
-            } else {
-                "Commands:\n/new — a new question or ticket\n/my — your tickets\n/status N — the state of ticket N\n/close N — close ticket N\n/lang ru|en — language\n/cancel — cancel the current choice\n/forget — erase my data\n/help — this help".into()
-            },
+            Msg::Help => crate::commands::user_help(lang),
             Msg::PrivateOnly => if ru {
                 "Я отвечаю только в личных сообщениях, чтобы ваши вопросы и заявки не видели другие. Напишите мне в личный чат."
             } else {

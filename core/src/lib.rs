@@ -26,6 +26,7 @@ pub mod calendar;
 pub mod classify;
 pub mod clock;
 pub mod command;
+pub mod commands;
 pub mod domain;
 pub mod engine;
 pub mod error;

@@ -754,16 +754,32 @@ async fn the_desk_works_in_discord_with_the_real_client() {
         .iter()
         .filter_map(|c| c["name"].as_str())
         .collect();
-    assert_eq!(names, ["ask", "new", "my", "status", "close", "lang"]);
+    assert_eq!(
+        names,
+        [
+            "ask", "help", "new", "my", "status", "close", "lang", "cancel", "forget"
+        ]
+    );
     let staff_cmds = fake
         .wait_call(
             "PUT",
             &format!("applications/{APP}/guilds/{GUILD}/commands"),
         )
         .await;
+    // Every staff command of the desk's table, each described in Russian too.
+    let staff_list = staff_cmds[0].1.as_array().expect("commands");
+    assert_eq!(
+        staff_list.len(),
+        frontline_core::commands::of(frontline_core::commands::Who::Staff).count()
+    );
     assert!(
-        staff_cmds[0].1.as_array().expect("commands").len() >= 15,
-        "the agents' commands"
+        staff_list
+            .iter()
+            .chain(global[0].1.as_array().expect("commands"))
+            .all(|c| c["description_localizations"]["ru"]
+                .as_str()
+                .is_some_and(|d| !d.is_empty())),
+        "{staff_list:?}"
     );
 
     // A DM question: an answer with buttons.

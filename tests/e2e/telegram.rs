@@ -544,7 +544,15 @@ async fn the_desk_works_in_telegram_with_the_real_client() {
         .map(|(_, b)| b.clone())
         .collect();
     assert!(commands.iter().any(|b| b["language_code"] == "ru"));
-    assert!(commands.iter().any(|b| b["scope"]["chat_id"] == GROUP));
+    // The agents' menu in the group lists every staff command, in both languages.
+    let staff = frontline_core::commands::of(frontline_core::commands::Who::Staff).count();
+    for lang in ["en", "ru"] {
+        let menu = commands
+            .iter()
+            .find(|b| b["scope"]["chat_id"] == GROUP && b["language_code"] == lang)
+            .unwrap_or_else(|| panic!("no {lang} agents' menu: {commands:?}"));
+        assert_eq!(menu["commands"].as_array().map(Vec::len), Some(staff));
+    }
 
     // A restart polls from offset 0 and gets every update again: none is handled twice.
     desk.abort();

@@ -194,7 +194,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     assert_eq!(desk.count("staff_members").await, 0);
     assert_eq!(desk.count("article_versions").await, 60, "the sample only");
     assert_eq!(
-        frontline_core::agent::AGENT_COMMANDS.len(),
+        frontline_core::commands::of(frontline_core::commands::Who::Staff).count(),
         20,
         "a new staff command needs a refusal case above"
     );
