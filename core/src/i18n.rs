@@ -574,7 +574,14 @@ fn user_error(e: &UserError, lang: Lang) -> String {
         }
         UserError::MissingArgument { command, what } => {
             if ru {
-                format!("Команде /{command} нужен аргумент: {what}.")
+                // `what` is English: in Russian, the command's usage from the table says it.
+                match crate::commands::Name::lookup(command).map(|n| n.spec()) {
+                    Some(spec) => format!(
+                        "Команде /{command} нужны аргументы: /{command} {} ({}).",
+                        spec.usage, spec.ru
+                    ),
+                    None => format!("Команде /{command} не хватает аргументов: /help — справка."),
+                }
             } else {
                 format!("/{command} needs {what}.")
             }

@@ -7,7 +7,9 @@
 //!   folder with a report of every bad file.
 //! - [`text`]: the one analyzer for Russian and English, Markdown to plain text, sentences.
 //! - [`index`]: the tantivy index — one writer, one reader, upsert, delete, rebuild.
-//! - [`search`]: two-stage retrieval (tantivy BM25 candidates, BM25F + adjacency rescoring).
+//! - [`search`]: BM25F computed straight from tantivy's postings over every article that
+//!   shares a word with the question, with a title-coverage bonus; unknown words corrected to
+//!   the index's vocabulary first (`typo`).
 //! - [`decision`]: answer, suggest or no match, with the calibrated thresholds in one place.
 //! - [`snippet`]: the passage that fits one chat message.
 //! - [`eval`]: the figures of `frontline kb eval`.

@@ -199,6 +199,13 @@ async fn the_bot_speaks_the_users_language(db: Db) {
         out[0].text
     );
     assert_eq!(out[0].buttons[0].label, "Помогло");
+    // A missing argument is explained in Russian throughout (it once read "…аргумент: a
+    // ticket number").
+    let out = desk.say("ivan", "/status").await;
+    assert_eq!(
+        out[0].text,
+        "Команде /status нужны аргументы: /status N (состояние заявки N)."
+    );
     let out = desk.say("ivan", "/lang en").await;
     assert_eq!(out[0].text, "Language: English.");
     let out = desk.say("ivan", "/help").await;
