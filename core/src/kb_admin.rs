@@ -345,6 +345,12 @@ impl Engine {
                         ))
                         .into());
                     }
+                    // A file without a `learned` list keeps what users taught the article,
+                    // as `kb import` does; the list shown by `/kb edit SLUG` edits it.
+                    Some(a) if a.learned.is_empty() => Article {
+                        learned: current.article.learned.clone(),
+                        ..a
+                    },
                     Some(a) => a,
                     None => Article {
                         body: content.trim().to_string(),

@@ -122,6 +122,20 @@ async fn a_learned_phrasing_is_searched_on_another_instance_and_survives_an_impo
     let after = score(&b);
     assert!(after > before, "before {before}, after {after}");
 
+    // An admin's edit with a file that predates the phrasing keeps it too.
+    let file = frontline_kb::sample::articles()
+        .articles
+        .into_iter()
+        .find(|a| a.slug.as_str() == "password-reset" && a.lang == Lang::En)
+        .expect("sample article");
+    let edited = format!(
+        "/kb edit password-reset en\n{}",
+        file.to_markdown().replace("a few minutes", "five minutes")
+    );
+    let out = a.say("root", &edited).await;
+    assert!(out[0].text.contains("saved"), "{}", out[0].text);
+    assert_eq!(learned(&a).await.len(), 1);
+
     // Re-importing the desk's files, written before anyone taught it, keeps the phrasing.
     a.engine
         .import_articles(&frontline_kb::sample::articles().articles, "root")
