@@ -16,9 +16,9 @@ use crate::search::Candidate;
 /// Confidence is a logistic function of four pieces of evidence about the best article:
 /// how much of the question it covers, how much of its title (or one of its questions) the
 /// question covers, how far it leads the runner-up, and how many of the question's words it
-/// contains, counted up to three. A long question covers a smaller share of its words but
+/// contains, counted up to two. A long question covers a smaller share of its words but
 /// matches more of them; the cap keeps a two-word question that says exactly what the
-/// article is for ("забыл пароль") from losing to a long one for being short. The weights were fitted on both kinds of
+/// article is for ("забыл пароль", "connect VPN") from losing to a long one for being short. The weights were fitted on both kinds of
 /// development data, summaries and questions as users type them, in both languages, each set
 /// weighted alike, and rounded; see docs/BENCHMARKS.md, "Calibration".
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -46,15 +46,15 @@ pub struct Thresholds {
 
 /// The model in force.
 pub const THRESHOLDS: Thresholds = Thresholds {
-    weight_coverage: 1.3,
-    weight_title_coverage: 1.4,
-    weight_margin: 3.5,
-    weight_matched: 5.2,
-    matched_cap: 3,
-    bias: -8.7,
-    answer: 0.70,
+    weight_coverage: 1.5,
+    weight_title_coverage: 2.0,
+    weight_margin: 3.2,
+    weight_matched: 6.0,
+    matched_cap: 2,
+    bias: -8.6,
+    answer: 0.68,
     near_tie: 0.05,
-    suggest: 0.4,
+    suggest: 0.45,
     suggest_coverage: 0.5,
     suggest_words: 3,
 };
