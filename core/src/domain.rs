@@ -291,13 +291,61 @@ coded_enum!(
     }
 );
 
+/// Who did something: written in a ticket's thread and in the staff audit as `user:<person
+/// id>`, `agent:<name>`, `bot`, or another tool's name (`cli`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub enum Actor {
+    User(PersonId),
+    Agent(String),
+    Bot,
+    /// A tool acting outside chat, such as the command line.
+    Tool(String),
+}
+
+impl Actor {
+    /// Reads what [`fmt::Display`] wrote; anything else is a tool's name.
+    pub fn parse(s: &str) -> Actor {
+        if let Some(id) = s.strip_prefix("user:").and_then(|n| n.parse().ok()) {
+            return Actor::User(PersonId(id));
+        }
+        if let Some(name) = s.strip_prefix("agent:") {
+            return Actor::Agent(name.to_string());
+        }
+        match s {
+            "bot" => Actor::Bot,
+            other => Actor::Tool(other.to_string()),
+        }
+    }
+
+    pub fn is_agent(&self) -> bool {
+        matches!(self, Actor::Agent(_))
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::User(p) => write!(f, "user:{}", p.0),
+            Actor::Agent(name) => write!(f, "agent:{name}"),
+            Actor::Bot => f.write_str("bot"),
+            Actor::Tool(name) => f.write_str(name),
+        }
+    }
+}
+
+impl From<Actor> for String {
+    fn from(a: Actor) -> String {
+        a.to_string()
+    }
+}
+
 /// One entry of a ticket's thread.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TicketEvent {
     pub ticket: TicketId,
     pub at_ms: i64,
-    /// Who: `user:<person id>`, `agent:<name>` or `bot`.
-    pub actor: String,
+    pub actor: Actor,
     pub kind: EventKind,
     pub body: String,
 }
@@ -305,6 +353,20 @@ pub struct TicketEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn actors_read_back_what_they_write() {
+        for a in [
+            Actor::User(PersonId(42)),
+            Actor::Agent("anna".into()),
+            Actor::Bot,
+            Actor::Tool("cli".into()),
+        ] {
+            assert_eq!(Actor::parse(&a.to_string()), a);
+        }
+        assert_eq!(Actor::parse("user:x"), Actor::Tool("user:x".into()));
+        assert!(Actor::parse("agent:boris").is_agent());
+    }
 
     #[test]
     fn ticket_numbers_parse_as_typed() {

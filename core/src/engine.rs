@@ -407,8 +407,8 @@ impl Turn<'_> {
         });
     }
 
-    pub(crate) fn actor(&self) -> String {
-        format!("user:{}", self.person.id.get())
+    pub(crate) fn actor(&self) -> crate::domain::Actor {
+        crate::domain::Actor::User(self.person.id)
     }
 }
 
@@ -1474,7 +1474,14 @@ impl Engine {
                 return Err(UserError::StaleChoice.into());
             }
             let actor = turn.actor();
-            Store::forget(conn, turn.from.channel, &turn.from.id, &actor, turn.now).await?;
+            Store::forget(
+                conn,
+                turn.from.channel,
+                &turn.from.id,
+                &actor.to_string(),
+                turn.now,
+            )
+            .await?;
             turn.reply(Msg::Forgotten.text(turn.person.lang));
             return Ok(());
         }
@@ -1688,7 +1695,7 @@ impl Engine {
             conn,
             ticket.id,
             turn.now,
-            "bot",
+            &crate::domain::Actor::Bot,
             EventKind::Created,
             &format!("{} · {} · {}", kind, ticket.priority, subject),
         )
@@ -1736,7 +1743,7 @@ impl Engine {
             conn,
             ticket.id,
             turn.now,
-            "bot",
+            &crate::domain::Actor::Bot,
             EventKind::MessageOut,
             &told,
         )

@@ -611,7 +611,7 @@ impl Engine {
                 // user read: its title and text.
                 let answers: Vec<String> = thread
                     .iter()
-                    .filter(|e| e.kind == EventKind::MessageOut && e.actor.starts_with("agent:"))
+                    .filter(|e| e.kind == EventKind::MessageOut && e.actor.is_agent())
                     .map(|e| match crate::line2::parse_article_event(&e.body) {
                         Some((slug, lang)) => match self.kb().get(&slug, lang) {
                             Ok(Some(a)) => {
@@ -671,7 +671,7 @@ impl Engine {
                     conn,
                     id,
                     turn.now,
-                    &format!("agent:{author}"),
+                    &crate::domain::Actor::Agent(author.to_string()),
                     EventKind::Note,
                     &format!("draft article {} v{}", v.article.slug, v.version),
                 )

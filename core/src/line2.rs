@@ -56,7 +56,7 @@ impl Engine {
         me: &StaffMember,
         cmd: AgentCommand,
     ) -> Result<(), Stop> {
-        let actor = format!("agent:{}", me.name);
+        let actor = crate::domain::Actor::Agent(me.name.clone());
         let now = turn.now;
         let ack = |turn: &mut Turn<'_>, s: String| turn.reply(Msg::Ack(s).text(Lang::En));
         if let Some(id) = cmd.ticket() {
@@ -421,7 +421,7 @@ impl Engine {
                             channel,
                             external_id: id.clone(),
                         };
-                        if !Store::staff_add(conn, &stored, &actor, now).await? {
+                        if !Store::staff_add(conn, &stored, &actor.to_string(), now).await? {
                             return Err(UserError::StaffExists(name).into());
                         }
                         ack(
@@ -433,7 +433,7 @@ impl Engine {
                         );
                     }
                     StaffCommand::Remove(name) => {
-                        if !Store::staff_remove(conn, &name, &actor, now).await? {
+                        if !Store::staff_remove(conn, &name, &actor.to_string(), now).await? {
                             return Err(UserError::NoStaff(name).into());
                         }
                         ack(turn, format!("{name} is no longer staff."));
@@ -445,7 +445,7 @@ impl Engine {
                 if me.role != Role::Admin {
                     return Err(UserError::AdminOnly("block senders").into());
                 }
-                Store::block(conn, channel, &id, &reason, &actor, now).await?;
+                Store::block(conn, channel, &id, &reason, &actor.to_string(), now).await?;
                 ack(
                     turn,
                     format!("{channel}:{id} is blocked: their messages get no reply."),
@@ -455,7 +455,7 @@ impl Engine {
                 if me.role != Role::Admin {
                     return Err(UserError::AdminOnly("unblock senders").into());
                 }
-                let text = if Store::unblock(conn, channel, &id, &actor, now).await? {
+                let text = if Store::unblock(conn, channel, &id, &actor.to_string(), now).await? {
                     format!("{channel}:{id} is unblocked.")
                 } else {
                     format!("{channel}:{id} was not blocked.")
@@ -466,7 +466,7 @@ impl Engine {
                 if me.role != Role::Admin {
                     return Err(UserError::AdminOnly("erase a person's data").into());
                 }
-                let text = match Store::forget(conn, channel, &id, &actor, now).await? {
+                let text = match Store::forget(conn, channel, &id, &actor.to_string(), now).await? {
                     Some(e) => format!(
                         "{channel}:{id} is erased: {} identities, {} messages, {} questions; \
                          their {} tickets stay as numbers.",
@@ -527,7 +527,7 @@ impl Engine {
         ask: bool,
     ) -> Result<(), Stop> {
         let now = turn.now;
-        let actor = format!("agent:{}", me.name);
+        let actor = crate::domain::Actor::Agent(me.name.clone());
         let mut t = self.staff_ticket(conn, id).await?;
         if matches!(t.status, Status::Closed) || (ask && t.status == Status::Resolved) {
             return Err(UserError::IllegalTransition {
@@ -612,7 +612,7 @@ impl Engine {
             conn,
             t.id,
             turn.now,
-            &format!("agent:{}", me.name),
+            &crate::domain::Actor::Agent(me.name.clone()),
             EventKind::Claimed,
             &me.name,
         )
@@ -632,7 +632,7 @@ impl Engine {
         conn: &mut AnyConnection,
         t: &Ticket,
         to: Status,
-        actor: &str,
+        actor: &crate::domain::Actor,
         now: i64,
     ) -> Result<(), Stop> {
         let illegal = UserError::IllegalTransition {

@@ -430,7 +430,7 @@ impl Engine {
                     conn,
                     id,
                     now,
-                    "bot",
+                    &crate::domain::Actor::Bot,
                     EventKind::StatusChanged,
                     &format!(
                         "{} -> closed: no answer for {} business days",
@@ -524,7 +524,7 @@ impl Engine {
                 conn,
                 id,
                 now,
-                "bot",
+                &crate::domain::Actor::Bot,
                 EventKind::Note,
                 &format!("SLA breach: {}", what.join(", ")),
             )

@@ -334,9 +334,18 @@ async fn serve(url: &str, data: &std::path::Path, topics: bool) -> tokio::task::
          [[staff]]\nname = \"root\"\nrole = \"admin\"\ntelegram = {ADMIN}\n"
     ))
     .expect("config");
-    let app = App::start(config, data, Arc::new(frontline_core::SystemClock))
-        .await
-        .expect("app");
+    // A "restart" in this process: the aborted desk's tasks let go of the index's writer lock
+    // only as they wind down (a real restart is a new process, whose lock died with the old).
+    let mut tries = 0;
+    let app = loop {
+        match App::start(config.clone(), data, Arc::new(frontline_core::SystemClock)).await {
+            Err(e) if format!("{e:#}").contains("LockBusy") && tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => break other.expect("app"),
+        }
+    };
     tokio::spawn(async move {
         let _ = frontline_bot::serve::run(&app).await;
     })

@@ -1086,7 +1086,7 @@ impl Store {
         conn: &mut AnyConnection,
         ticket: TicketId,
         at_ms: i64,
-        actor: &str,
+        actor: &crate::domain::Actor,
         kind: EventKind,
         body: &str,
     ) -> CoreResult<()> {
@@ -1095,7 +1095,7 @@ impl Store {
         )
         .bind(ticket.get())
         .bind(at_ms)
-        .bind(actor)
+        .bind(actor.to_string())
         .bind(kind.code())
         .bind(body)
         .execute(&mut *conn)
@@ -1152,7 +1152,7 @@ impl Store {
                 Ok(TicketEvent {
                     ticket,
                     at_ms: r.try_get("at_ms")?,
-                    actor: r.try_get("actor")?,
+                    actor: crate::domain::Actor::parse(&r.try_get::<String, _>("actor")?),
                     kind: EventKind::from_code(&kind)
                         .ok_or_else(|| corrupt("event kind", &kind))?,
                     body: r.try_get("body")?,
