@@ -1225,23 +1225,14 @@ impl Engine {
         .await?;
         // A customer's answer takes a ticket that waited on them back to work.
         if ticket.status == Status::WaitingOnCustomer {
-            Store::set_status(
-                conn,
-                ticket.id,
-                Status::WaitingOnCustomer,
-                Status::InProgress,
-                turn.now,
-            )
-            .await?;
-            Store::add_event(
-                conn,
-                ticket.id,
-                turn.now,
-                &actor,
-                EventKind::StatusChanged,
-                "waiting -> in_progress",
-            )
-            .await?;
+            // Moved meanwhile (an agent resolved it): the message still goes in the thread.
+            match self
+                .transition(conn, ticket, Status::InProgress, &actor, turn.now)
+                .await
+            {
+                Ok(()) | Err(Stop::User(UserError::IllegalTransition { .. })) => {}
+                Err(e) => return Err(e),
+            }
         }
         let requester = turn.person.display.clone();
         self.to_agents(
@@ -1802,27 +1793,9 @@ impl Engine {
             Command::Close(id) => {
                 let ticket = self.own_ticket(conn, turn, id).await?;
                 turn.touched.insert(id);
-                let illegal = UserError::IllegalTransition {
-                    ticket: id,
-                    from: ticket.status,
-                    to: Status::Closed,
-                };
-                if !ticket.status.can_become(Status::Closed) {
-                    return Err(illegal.into());
-                }
-                if !Store::set_status(conn, id, ticket.status, Status::Closed, turn.now).await? {
-                    return Err(illegal.into());
-                }
                 let actor = turn.actor();
-                Store::add_event(
-                    conn,
-                    id,
-                    turn.now,
-                    &actor,
-                    EventKind::StatusChanged,
-                    &format!("{} -> closed", ticket.status),
-                )
-                .await?;
+                self.transition(conn, &ticket, Status::Closed, &actor, turn.now)
+                    .await?;
                 if turn.person.current_ticket == Some(id) {
                     Store::set_current_ticket(conn, turn.person.id, None, turn.now).await?;
                 }

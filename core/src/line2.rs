@@ -626,8 +626,9 @@ impl Engine {
         Ok(())
     }
 
-    /// Moves `t` to `to` if the move is legal and nobody moved it first.
-    async fn transition(
+    /// Moves `t` to `to` if the move is legal and nobody moved it first, with the thread's
+    /// record of it: the one way every path changes a ticket's status.
+    pub(crate) async fn transition(
         &self,
         conn: &mut AnyConnection,
         t: &Ticket,
