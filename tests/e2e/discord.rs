@@ -19,6 +19,8 @@ use frontline_bot::config::Config;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+/// A question the bundled sample answers (not the password one, which tests ask first).
+const PHONE_MAIL: &str = "How do I set up work e-mail on my phone?";
 const APP: u64 = 1;
 const GUILD: u64 = 500;
 const STAFF: u64 = 600;
@@ -1069,13 +1071,7 @@ async fn discord_limits_and_failures_deliver_once() {
     // The connection drops after Discord took the message: the retry carries the same nonce,
     // and the message exists once.
     fake.drop.store(1, Ordering::SeqCst);
-    fake.say(
-        USER,
-        dm(USER),
-        false,
-        "How do I set up work e-mail on my phone?",
-    )
-    .await;
+    fake.say(USER, dm(USER), false, PHONE_MAIL).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let posts = fake
@@ -1153,13 +1149,7 @@ async fn a_gateway_reconnect_loses_no_event() {
     // reconnect. The client resumes its session and gets the event then.
     let from = fake.sent_to(dm(USER)).await.len();
     fake.hold.store(true, Ordering::SeqCst);
-    fake.say(
-        USER,
-        dm(USER),
-        false,
-        "How do I set up work e-mail on my phone?",
-    )
-    .await;
+    fake.say(USER, dm(USER), false, PHONE_MAIL).await;
     fake.kick.store(true, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(200)).await;
     fake.hold.store(false, Ordering::SeqCst);
