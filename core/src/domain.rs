@@ -340,6 +340,38 @@ impl From<Actor> for String {
     }
 }
 
+/// An article in one language, as questions record what they were answered or offered
+/// with; stored as `slug:lang`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ArticleKey {
+    pub slug: frontline_kb::Slug,
+    pub lang: Lang,
+}
+
+impl ArticleKey {
+    pub fn of(article: &frontline_kb::Article) -> ArticleKey {
+        ArticleKey {
+            slug: article.slug.clone(),
+            lang: article.lang,
+        }
+    }
+
+    /// Reads what [`fmt::Display`] wrote.
+    pub fn parse(s: &str) -> Option<ArticleKey> {
+        let (slug, lang) = s.rsplit_once(':')?;
+        Some(ArticleKey {
+            slug: frontline_kb::Slug::parse(slug).ok()?,
+            lang: Lang::parse(lang).ok()?,
+        })
+    }
+}
+
+impl fmt::Display for ArticleKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.slug, self.lang)
+    }
+}
+
 /// One entry of a ticket's thread.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TicketEvent {
@@ -353,6 +385,16 @@ pub struct TicketEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn article_keys_read_back_what_they_write() {
+        let key = ArticleKey::parse("vpn-connect:ru").expect("key");
+        assert_eq!((key.slug.as_str(), key.lang), ("vpn-connect", Lang::Ru));
+        assert_eq!(ArticleKey::parse(&key.to_string()), Some(key));
+        for bad in ["vpn-connect", "vpn-connect:de", ":en", "a b:en"] {
+            assert_eq!(ArticleKey::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn actors_read_back_what_they_write() {

@@ -1378,7 +1378,7 @@ impl Engine {
                 snippet,
             } => {
                 q.state = QuestionState::Answered;
-                q.article = Some(format!("{}:{}", article.slug, article.lang));
+                q.article = Some(crate::domain::ArticleKey::of(article));
                 q.confidence = Some(*confidence);
                 let id = Store::insert_question(conn, &q, turn.now).await?;
                 turn.reply_with(
@@ -1395,10 +1395,7 @@ impl Engine {
                 confidence,
             } => {
                 q.state = QuestionState::Suggested;
-                q.suggested = articles
-                    .iter()
-                    .map(|a| format!("{}:{}", a.slug, a.lang))
-                    .collect();
+                q.suggested = articles.iter().map(crate::domain::ArticleKey::of).collect();
                 q.confidence = Some(*confidence);
                 let id = Store::insert_question(conn, &q, turn.now).await?;
                 let mut buttons: Vec<Button> = articles
@@ -1605,7 +1602,7 @@ impl Engine {
         if cap == 0 || turn.staff.is_some() || q.ticket.is_some() {
             return Ok(());
         }
-        let Some((slug, lang)) = q.article.as_deref().and_then(split_key) else {
+        let Some(crate::domain::ArticleKey { slug, lang }) = q.article.clone() else {
             return Ok(());
         };
         let Some(current) = Store::article_latest(conn, &slug, lang).await? else {
@@ -1635,11 +1632,11 @@ impl Engine {
         Ok(())
     }
 
-    fn article_by_key(&self, key: &str) -> CoreResult<Option<frontline_kb::Article>> {
-        let Some((slug, lang)) = split_key(key) else {
-            return Ok(None);
-        };
-        Ok(self.kb.get(&slug, lang)?)
+    fn article_by_key(
+        &self,
+        key: &crate::domain::ArticleKey,
+    ) -> CoreResult<Option<frontline_kb::Article>> {
+        Ok(self.kb.get(&key.slug, key.lang)?)
     }
 
     /// Line 1: registers the ticket, tells the user, and hands it to line 2.
@@ -1742,7 +1739,10 @@ impl Engine {
         turn.reply(told);
         let kb = match (&q.article, q.suggested.is_empty()) {
             (Some(a), _) => format!("answered with {a}, did not help"),
-            (None, false) => format!("suggested {}, none helped", q.suggested.join(", ")),
+            (None, false) => {
+                let keys: Vec<String> = q.suggested.iter().map(ToString::to_string).collect();
+                format!("suggested {}, none helped", keys.join(", "))
+            }
             (None, true) => "no match".to_string(),
         };
         let requester = turn.person.display.clone();
@@ -2000,15 +2000,6 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// A ticket's subject: the question's first line, cut at a word within the limit.
-/// A question's article key, `slug:lang`, as its parts.
-fn split_key(key: &str) -> Option<(frontline_kb::Slug, Lang)> {
-    let (slug, lang) = key.rsplit_once(':')?;
-    Some((
-        frontline_kb::Slug::parse(slug).ok()?,
-        Lang::parse(lang).ok()?,
-    ))
-}
-
 fn subject_of(question: &str) -> String {
     let first = question
         .lines()

@@ -613,7 +613,7 @@ impl Engine {
                     .iter()
                     .filter(|e| e.kind == EventKind::MessageOut && e.actor.is_agent())
                     .map(|e| match crate::line2::parse_article_event(&e.body) {
-                        Some((slug, lang)) => match self.kb().get(&slug, lang) {
+                        Some(crate::domain::ArticleKey { slug, lang }) => match self.kb().get(&slug, lang) {
                             Ok(Some(a)) => {
                                 format!("**{}**\n\n{}", a.display_title(), a.body.trim())
                             }

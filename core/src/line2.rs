@@ -745,16 +745,16 @@ impl Engine {
 
 /// The thread event of an article sent with `/answer`: what was sent, by key.
 pub(crate) fn article_event(slug: &frontline_kb::Slug, lang: Lang) -> String {
-    format!("{ARTICLE_EVENT}{slug}:{lang}")
+    let key = crate::domain::ArticleKey {
+        slug: slug.clone(),
+        lang,
+    };
+    format!("{ARTICLE_EVENT}{key}")
 }
 
 /// The article an `/answer` event names, if `body` is one.
-pub(crate) fn parse_article_event(body: &str) -> Option<(frontline_kb::Slug, Lang)> {
-    let (slug, lang) = body.strip_prefix(ARTICLE_EVENT)?.rsplit_once(':')?;
-    Some((
-        frontline_kb::Slug::parse(slug).ok()?,
-        Lang::parse(lang).ok()?,
-    ))
+pub(crate) fn parse_article_event(body: &str) -> Option<crate::domain::ArticleKey> {
+    crate::domain::ArticleKey::parse(body.strip_prefix(ARTICLE_EVENT)?)
 }
 
 const ARTICLE_EVENT: &str = "article ";

@@ -125,9 +125,9 @@ pub struct Question {
     pub text: String,
     pub lang: Lang,
     pub state: QuestionState,
-    pub article: Option<String>,
-    /// Suggested articles as `slug:lang`, in the order offered.
-    pub suggested: Vec<String>,
+    pub article: Option<crate::domain::ArticleKey>,
+    /// Suggested articles, in the order offered.
+    pub suggested: Vec<crate::domain::ArticleKey>,
     pub guessed_kind: TicketKind,
     pub ticket: Option<TicketId>,
 }
@@ -191,8 +191,8 @@ pub struct NewQuestion<'a> {
     pub lang: Lang,
     pub decision: &'a str,
     pub state: QuestionState,
-    pub article: Option<String>,
-    pub suggested: Vec<String>,
+    pub article: Option<crate::domain::ArticleKey>,
+    pub suggested: Vec<crate::domain::ArticleKey>,
     /// Stored in thousandths: sqlx's `Any` driver fails on PostgreSQL when a float parameter
     /// is NULL in one execution and set in the next.
     pub confidence: Option<f32>,
@@ -564,8 +564,11 @@ impl Store {
         .bind(q.lang.code())
         .bind(q.decision)
         .bind(q.state.code())
-        .bind(q.article.clone())
-        .bind((!q.suggested.is_empty()).then(|| q.suggested.join(",")))
+        .bind(q.article.as_ref().map(ToString::to_string))
+        .bind((!q.suggested.is_empty()).then(|| {
+            let keys: Vec<String> = q.suggested.iter().map(ToString::to_string).collect();
+            keys.join(",")
+        }))
         .bind(q.confidence.map(|c| (c * 1000.0).round() as i64))
         .bind(q.guessed_kind.code())
         .bind(now)
@@ -588,6 +591,9 @@ impl Store {
         let lang: String = r.try_get("lang")?;
         let kind: String = r.try_get("guessed_kind")?;
         let suggested: Option<String> = r.try_get("suggested")?;
+        let key =
+            |s: &str| crate::domain::ArticleKey::parse(s).ok_or_else(|| corrupt("article key", s));
+        let article: Option<String> = r.try_get("article")?;
         Ok(Some(Question {
             id: r.try_get("id")?,
             person: PersonId(r.try_get("person_id")?),
@@ -595,9 +601,11 @@ impl Store {
             lang: Lang::parse(&lang).map_err(|_| corrupt("lang", &lang))?,
             state: QuestionState::from_code(&state)
                 .ok_or_else(|| corrupt("question state", &state))?,
-            article: r.try_get("article")?,
+            article: article.as_deref().map(key).transpose()?,
             suggested: suggested
-                .map(|s| s.split(',').map(String::from).collect())
+                .as_deref()
+                .map(|s| s.split(',').map(key).collect::<CoreResult<Vec<_>>>())
+                .transpose()?
                 .unwrap_or_default(),
             guessed_kind: TicketKind::from_code(&kind).ok_or_else(|| corrupt("kind", &kind))?,
             ticket: r
@@ -613,7 +621,7 @@ impl Store {
         id: i64,
         from: QuestionState,
         to: QuestionState,
-        article: Option<&str>,
+        article: Option<&crate::domain::ArticleKey>,
         ticket: Option<TicketId>,
         now: i64,
     ) -> CoreResult<bool> {
@@ -622,7 +630,7 @@ impl Store {
              ticket_id = COALESCE($3, ticket_id), updated_ms = $4 WHERE id = $5 AND state = $6",
         )
         .bind(to.code())
-        .bind(article)
+        .bind(article.map(ToString::to_string))
         .bind(ticket.map(TicketId::get))
         .bind(now)
         .bind(id)
