@@ -1,6 +1,6 @@
 //! The agents' command grammar: a pure parser from text to a typed command.
 
-use crate::commands::{Name, Who};
+use crate::commands::{Name, TicketArg, Who};
 use crate::domain::{ChannelKind, Line, Priority, TicketId, TicketKind};
 use crate::error::UserError;
 
@@ -84,6 +84,20 @@ pub enum StaffCommand {
 /// # Errors
 /// A [`UserError`] naming the missing or bad argument.
 pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
+    parse_in(text, None)
+}
+
+/// Parses staff text written in a ticket's thread: plain text is a reply to the thread's
+/// ticket, and a command about a ticket given without its number is about the thread's.
+///
+/// # Errors
+/// A [`UserError`] naming the missing or bad argument.
+pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentCommand, UserError>> {
+    if let Some(ticket) = thread
+        && !text.trim_start().starts_with('/')
+    {
+        return Some(Ok(AgentCommand::Reply(ticket, text.trim().to_string())));
+    }
     let rest = text.trim().strip_prefix('/')?;
     let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
     let typed = head.split('@').next().unwrap_or("").to_lowercase();
@@ -98,9 +112,19 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
     }
     let command = name.spec().name;
     let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
-    let rest = rest.trim();
+    // In a thread, a ticket command whose first word is not a number is about the thread's.
+    let implied = thread
+        .filter(|_| name.spec().ticket == TicketArg::Implied && TicketId::parse(first).is_err());
+    let (first, rest) = if implied.is_some() {
+        ("", args)
+    } else {
+        (first, rest.trim())
+    };
     let missing = |what: &'static str| UserError::MissingArgument { command, what };
     let ticket = || -> Result<TicketId, UserError> {
+        if let Some(t) = implied {
+            return Ok(t);
+        }
         if first.is_empty() {
             return Err(missing("a ticket number"));
         }
@@ -153,7 +177,13 @@ pub fn parse(text: &str) -> Option<Result<AgentCommand, UserError>> {
                     _ => AgentCommand::Forget(channel, id),
                 }
             }
-            Name::Kb => AgentCommand::Kb(crate::kb_admin::parse(args)?),
+            // Only `/kb draft` is about a ticket.
+            Name::Kb => match thread {
+                Some(t) if args.eq_ignore_ascii_case("draft") => {
+                    AgentCommand::Kb(crate::kb_admin::KbCommand::Draft(t))
+                }
+                _ => AgentCommand::Kb(crate::kb_admin::parse(args)?),
+            },
             Name::Staff => AgentCommand::Staff(match first {
                 "" | "list" => StaffCommand::List,
                 "remove" => {
@@ -260,6 +290,46 @@ mod tests {
 
     fn id(n: &str) -> TicketId {
         TicketId::parse(n).expect("ticket id")
+    }
+
+    #[test]
+    fn in_a_thread_the_threads_ticket_is_meant() {
+        let t = Some(id("7"));
+        assert_eq!(
+            parse_in("Try again please", t),
+            Some(Ok(AgentCommand::Reply(id("7"), "Try again please".into())))
+        );
+        assert_eq!(
+            parse_in("/resolve", t),
+            Some(Ok(AgentCommand::Resolve(id("7"))))
+        );
+        assert_eq!(
+            parse_in("/priority high whole floor", t),
+            Some(Ok(AgentCommand::Priority(
+                id("7"),
+                Priority::High,
+                "whole floor".into()
+            )))
+        );
+        assert_eq!(
+            parse_in("/claim 9", t),
+            Some(Ok(AgentCommand::Claim(id("9"))))
+        );
+        assert_eq!(parse_in("/queue", t), Some(Ok(AgentCommand::Queue)));
+        assert_eq!(
+            parse_in("/kb draft", t),
+            Some(Ok(AgentCommand::Kb(crate::kb_admin::KbCommand::Draft(id(
+                "7"
+            )))))
+        );
+        // Commands about a person, not a ticket, keep their own argument.
+        assert!(matches!(
+            parse_in("/block telegram:5 spam", t),
+            Some(Ok(AgentCommand::Block(_, ref who, _))) if who == "5"
+        ));
+        // Out of a thread, plain text is not a command, and a number is still needed.
+        assert_eq!(parse_in("Try again please", None), None);
+        assert!(matches!(parse_in("/resolve", None), Some(Err(_))));
     }
 
     #[test]

@@ -364,6 +364,9 @@ pub(crate) struct Turn<'a> {
     pub(crate) touched: std::collections::BTreeSet<TicketId>,
     /// The photo or file that came with this event, passed on with what it causes.
     pub(crate) media: Option<Media>,
+    /// The ticket whose thread staff wrote in: their plain text replies to it, and its
+    /// commands may leave its number out.
+    pub(crate) thread: Option<TicketId>,
 }
 
 impl Turn<'_> {
@@ -852,15 +855,13 @@ impl Engine {
             kb_changed: false,
             touched: std::collections::BTreeSet::new(),
             media: None,
+            thread: None,
         };
+        if turn.staff.is_some() {
+            turn.thread = inbound.thread;
+        }
         let result = match &inbound.payload {
-            Payload::Text(text) => {
-                let text = match (&turn.staff, inbound.thread) {
-                    (Some(_), Some(ticket)) => in_thread(text, ticket),
-                    _ => text.clone(),
-                };
-                self.on_text(&mut tx, &mut turn, &text, search).await
-            }
+            Payload::Text(text) => self.on_text(&mut tx, &mut turn, text, search).await,
             Payload::Button(data) => self.on_button(&mut tx, &mut turn, data).await,
             Payload::Unsupported(kind) => {
                 tracing::debug!(%kind, "an update the desk cannot read");
@@ -870,20 +871,13 @@ impl Engine {
             Payload::Media { caption, media } => {
                 turn.media = Some(media.clone());
                 let said = format!("{caption}\n{}", media.label()).trim().to_string();
-                let text = match (&turn.staff, inbound.thread) {
-                    (Some(_), Some(ticket)) => in_thread(&said, ticket),
-                    _ => said,
-                };
-                self.on_text(&mut tx, &mut turn, &text, None).await
+                self.on_text(&mut tx, &mut turn, &said, None).await
             }
             Payload::File {
                 name,
                 text,
                 caption,
-            } => {
-                self.on_file(&mut tx, &mut turn, name, text, caption, inbound.thread)
-                    .await
-            }
+            } => self.on_file(&mut tx, &mut turn, name, text, caption).await,
         };
         let result = match result {
             Ok(()) => self.reschedule_touched(&mut tx, &turn).await,
@@ -1046,7 +1040,6 @@ impl Engine {
         name: &str,
         text: &str,
         caption: &str,
-        thread: Option<TicketId>,
     ) -> Result<(), Stop> {
         let n = text.chars().count();
         if n > MAX_FILE_CHARS {
@@ -1061,11 +1054,7 @@ impl Engine {
             return self.on_kb(conn, turn, &member, cmd).await;
         }
         let said = format!("{caption}\n📎 {name} ({n} characters)");
-        let said = match (&turn.staff, thread) {
-            (Some(_), Some(ticket)) => in_thread(said.trim(), ticket),
-            _ => said.trim().to_string(),
-        };
-        self.on_text(conn, turn, &said, None).await
+        self.on_text(conn, turn, said.trim(), None).await
     }
 
     pub(crate) async fn enqueue_all(
@@ -1093,7 +1082,7 @@ impl Engine {
         search: Option<Result<frontline_kb::SearchOutcome, frontline_kb::KbError>>,
     ) -> Result<(), Stop> {
         let text = clean_text(raw)?;
-        if let Some(cmd) = agent::parse(&text) {
+        if let Some(cmd) = agent::parse_in(&text, turn.thread) {
             let Some(member) = turn.staff.clone() else {
                 return Err(UserError::StaffOnly(command_name(&text)).into());
             };
@@ -1888,36 +1877,6 @@ fn kind_buttons(question: i64, guess: TicketKind, lang: Lang) -> Vec<Button> {
         .collect()
 }
 
-/// Staff text written in a ticket's thread, as the command it means: plain text is
-/// `/reply N text`, and a ticket command without its number gets the thread's.
-fn in_thread(text: &str, ticket: TicketId) -> String {
-    let t = text.trim_start();
-    let Some(rest) = t.strip_prefix('/') else {
-        return format!("/reply {} {text}", ticket.get());
-    };
-    let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    if name == "kb" {
-        // Only `/kb draft` is about a ticket.
-        return if args.trim() == "draft" {
-            format!("/kb draft {}", ticket.get())
-        } else {
-            text.to_string()
-        };
-    }
-    // Only a staff command that is about a ticket takes the thread's (not /block's identity).
-    let takes_ticket = crate::commands::Name::lookup(name).is_some_and(|n| {
-        let spec = n.spec();
-        spec.who == crate::commands::Who::Staff
-            && spec.ticket == crate::commands::TicketArg::Implied
-    });
-    let first = args.split_whitespace().next().unwrap_or("");
-    if takes_ticket && TicketId::parse(first).is_err() {
-        format!("/{name} {} {args}", ticket.get())
-    } else {
-        text.to_string()
-    }
-}
-
 /// How many changes before its mark an index sync looks at again (see [`Engine::sync_kb`]).
 const SYNC_LOOKBACK: i64 = 64;
 
@@ -2068,28 +2027,6 @@ mod tests {
             s.ends_with('…') && s.chars().count() <= MAX_SUBJECT_CHARS + 1,
             "{s}"
         );
-    }
-
-    #[test]
-    fn thread_messages_get_the_threads_ticket() {
-        let t = TicketId::parse("7").expect("id");
-        assert_eq!(
-            in_thread("Try again please", t),
-            "/reply 7 Try again please"
-        );
-        assert_eq!(in_thread("/resolve", t), "/resolve 7 ");
-        assert_eq!(
-            in_thread("/priority high whole floor", t),
-            "/priority 7 high whole floor"
-        );
-        assert_eq!(in_thread("/claim 9", t), "/claim 9");
-        assert_eq!(in_thread("/queue", t), "/queue");
-        // Commands about a person, not a ticket, keep their own argument.
-        assert_eq!(
-            in_thread("/block telegram:5 spam", t),
-            "/block telegram:5 spam"
-        );
-        assert_eq!(in_thread("/forget console:uma", t), "/forget console:uma");
     }
 
     #[test]
