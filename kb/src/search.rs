@@ -262,14 +262,17 @@ impl KnowledgeBase {
         // A word no article contains is probably mistyped: search the index's closest word
         // instead (see `typo`), then look the corrected terms up again.
         let mut corrected = false;
-        let unknown = terms
-            .iter_mut()
-            .zip(&df)
-            .filter(|(_, d)| d.iter().all(|&n| n == 0));
-        for (t, _) in unknown.take(typo::MAX_CORRECTIONS) {
-            if let Some(fix) = typo::correct(searcher, self.fields.body, &t.text)? {
-                t.text = fix;
-                t.weight = typo::CORRECTED_WEIGHT;
+        let unknown: Vec<usize> = (0..terms.len())
+            .filter(|&i| df[i].iter().all(|&n| n == 0))
+            .take(typo::MAX_CORRECTIONS)
+            .collect();
+        for i in unknown {
+            // A correction to a word the question already has would count that word twice.
+            if let Some(fix) = typo::correct(searcher, self.fields.body, &terms[i].text)?
+                && !terms.iter().any(|t| t.text == fix)
+            {
+                terms[i].text = fix;
+                terms[i].weight = typo::CORRECTED_WEIGHT;
                 corrected = true;
             }
         }

@@ -57,6 +57,10 @@ fn a_mistyped_word_finds_the_article_the_right_spelling_finds() {
     assert_eq!(top(&kb, "keybaord"), "keyboard-layout");
     // A transposition is one edit.
     assert_eq!(top(&kb, "layuot"), "keyboard-layout");
+    // A typo of a word the question also has counts once.
+    let both = kb.search("monitor monitr", None).expect("search");
+    let f = both.features.expect("a hit");
+    assert_eq!((f.terms, f.matched), (2, 1), "{f:?}");
     // Too short to guess from: left as typed.
     assert_eq!(top(&kb, "tary"), "");
 }
