@@ -17,8 +17,10 @@ use tantivy::tokenizer::{
     Tokenizer,
 };
 
-/// The name the analyzer is registered under in the index.
-pub const ANALYZER: &str = "desk";
+/// The name the analyzer is registered under in the index. It is part of the schema, so a
+/// change to what the analyzer does changes the name, and an index built by the old one is
+/// rebuilt on open (2: hyphenated words also joined).
+pub const ANALYZER: &str = "desk-2";
 
 /// Longest token kept; longer "words" are hashes, URLs or keyboard mashing.
 const MAX_TOKEN_BYTES: usize = 60;
@@ -50,13 +52,92 @@ static STOP_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     EN.split_whitespace().chain(RU.split_whitespace()).collect()
 });
 
-/// Builds the desk analyzer: words, lower case, `ё`→`е`, stop words out, stemmed by script.
+/// Builds the desk analyzer: words (and hyphenated words joined), lower case, `ё`→`е`, stop
+/// words out, stemmed by script.
 pub fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(CompoundTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(ScriptStemmer::default())
         .build()
+}
+
+/// Words as [`SimpleTokenizer`] cuts them, plus each hyphenated word joined: "Wi-Fi" gives
+/// `wi`, `fi` and `wifi`, "e-mail" gives `e`, `mail` and `email`, so the spelling a user
+/// types without the hyphen finds the article that has it, and the other way round.
+#[derive(Clone, Default)]
+pub struct CompoundTokenizer {
+    words: SimpleTokenizer,
+    tokens: Vec<Token>,
+}
+
+/// Joined words longer than this many parts are not compounds but lists ("a-b-c-d-e").
+const MAX_COMPOUND_PARTS: usize = 4;
+
+impl Tokenizer for CompoundTokenizer {
+    type TokenStream<'a> = CompoundStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CompoundStream<'a> {
+        self.tokens.clear();
+        let mut words = self.words.token_stream(text);
+        // The run of hyphen-joined words in progress: its first token's index.
+        let mut run_start = 0;
+        let mut position = 0;
+        let push_compound = |tokens: &mut Vec<Token>, start: usize, position: &mut usize| {
+            let parts = tokens.len() - start;
+            if (2..=MAX_COMPOUND_PARTS).contains(&parts) {
+                let joined: String = tokens[start..].iter().map(|t| t.text.as_str()).collect();
+                let token = Token {
+                    offset_from: tokens[start].offset_from,
+                    offset_to: tokens[tokens.len() - 1].offset_to,
+                    position: *position,
+                    text: joined,
+                    position_length: 1,
+                };
+                tokens.push(token);
+                *position += 1;
+            }
+        };
+        while words.advance() {
+            let mut t = words.token().clone();
+            let joined = self
+                .tokens
+                .last()
+                .is_some_and(|prev| text.get(prev.offset_to..t.offset_from) == Some("-"));
+            if !joined {
+                push_compound(&mut self.tokens, run_start, &mut position);
+                run_start = self.tokens.len();
+            }
+            t.position = position;
+            position += 1;
+            self.tokens.push(t);
+        }
+        push_compound(&mut self.tokens, run_start, &mut position);
+        CompoundStream {
+            tokens: &mut self.tokens,
+            next: 0,
+        }
+    }
+}
+
+pub struct CompoundStream<'a> {
+    tokens: &'a mut [Token],
+    next: usize,
+}
+
+impl TokenStream for CompoundStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
 }
 
 thread_local! {

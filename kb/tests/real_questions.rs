@@ -160,3 +160,29 @@ fn two_articles_that_nearly_tie_are_both_offered() {
         other => panic!("expected the Mac article: {other:?}"),
     }
 }
+
+#[test]
+fn a_hyphenated_word_and_its_joined_spelling_find_each_other() {
+    let kb = kb(&[
+        article(
+            "wifi-office",
+            "Connect to the office Wi-Fi",
+            "Pick the Corp network and sign in with your work account.",
+        ),
+        article(
+            "mail-setup",
+            "Set up your mailbox",
+            "Open the email app and add your work account.",
+        ),
+        article(
+            "printer-jam",
+            "Clear a paper jam",
+            "Open the tray and pull the sheet out.",
+        ),
+    ]);
+    // Each question's only word, so only the joined spelling can find it.
+    assert_eq!(top(&kb, "wifi"), "wifi-office");
+    assert_eq!(top(&kb, "e-mail"), "mail-setup");
+    // The parts still match on their own.
+    assert_eq!(top(&kb, "wi fi"), "wifi-office");
+}
