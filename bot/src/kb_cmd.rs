@@ -310,7 +310,17 @@ fn eval(
         "decisions (in scope): answered right {:.3}, answered wrong {:.3}, declined {:.3}",
         r.answered_right, r.answered_wrong, r.declined
     )?;
+    writeln!(
+        out,
+        "suggestions (in scope): offered {:.3}, the right article among them {:.3}",
+        r.suggested, r.suggested_right
+    )?;
     writeln!(out, "out of scope answered: {:.3}", r.oos_answered)?;
+    writeln!(
+        out,
+        "out of scope offered suggestions: {:.3}",
+        r.oos_suggested
+    )?;
     writeln!(
         out,
         "search latency: p50 {} µs, p99 {} µs",

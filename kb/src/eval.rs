@@ -61,6 +61,16 @@ pub struct EvalReport {
     pub answered_wrong: f64,
     /// In-scope questions declined (suggestions or no match).
     pub declined: f64,
+    /// In-scope questions offered suggestions instead of an answer… (printed, not in the
+    /// JSON line, whose keys are fixed)
+    #[serde(skip)]
+    pub suggested: f64,
+    /// …with the right article among those offered.
+    #[serde(skip)]
+    pub suggested_right: f64,
+    /// Out-of-scope questions offered suggestions (a tap on "None of these" away from a ticket).
+    #[serde(skip)]
+    pub oos_suggested: f64,
     /// Out-of-scope questions answered (should be near zero).
     pub oos_answered: f64,
     pub p50_us: u64,
@@ -161,8 +171,21 @@ pub fn summarize(rows: &[EvalRow], build_ms: u64) -> EvalReport {
         answered_right: share(answered_right, n),
         answered_wrong: share(answered_wrong, n),
         declined: share(n - answered_right - answered_wrong, n),
+        suggested: share(count(&|r| r.decision == "suggest"), n),
+        suggested_right: share(
+            count(&|r| {
+                r.decision == "suggest"
+                    && r.rank
+                        .is_some_and(|k| k <= crate::decision::MAX_SUGGESTIONS)
+            }),
+            n,
+        ),
         oos_answered: share(
             oos.iter().filter(|r| r.decision == "answer").count(),
+            oos.len(),
+        ),
+        oos_suggested: share(
+            oos.iter().filter(|r| r.decision == "suggest").count(),
             oos.len(),
         ),
         p50_us: pct(0.50),
@@ -217,6 +240,11 @@ mod tests {
             (0.25, 0.25, 0.5)
         );
         assert_eq!(r.oos_answered, 0.5);
+        // Row c: offered, with the right article third of the three.
+        assert_eq!(
+            (r.suggested, r.suggested_right, r.oos_suggested),
+            (0.25, 0.25, 0.0)
+        );
         assert_eq!((r.p50_us, r.p99_us, r.build_ms), (30, 60, 7));
     }
 

@@ -171,6 +171,11 @@ fn kb_eval_prints_the_figures_and_ends_with_one_json_line() {
         text.contains("questions: 4 in scope, 1 out of scope"),
         "{text}"
     );
+    assert!(
+        text.contains("suggestions (in scope): offered ")
+            && text.contains("out of scope offered suggestions: 0.000"),
+        "{text}"
+    );
 }
 
 #[test]
