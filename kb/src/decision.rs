@@ -191,7 +191,10 @@ pub(crate) fn judge(no_words: bool, features: Option<&Features>) -> Verdict {
         };
     }
     let fair_part = f.coverage >= t.suggest_coverage && f.matched >= t.suggest_words;
-    if f.confidence >= t.suggest || fair_part {
+    // A question of a word or two that an article's title has, all of it found ("printer",
+    // "vpn"): the topic is clear, which article is not — offered, not sent to a ticket.
+    let topic = f.terms <= 2 && f.matched == f.terms && f.title_coverage > 0.0;
+    if f.confidence >= t.suggest || fair_part || topic {
         return Verdict::Suggest {
             confidence: f.confidence,
         };
@@ -222,7 +225,7 @@ mod tests {
     fn a_weak_match_that_covers_a_fair_part_is_offered_not_dropped() {
         let fair = features(0.55, 3, 0.1, 0.5);
         assert!(matches!(judge(false, Some(&fair)), Verdict::Suggest { .. }));
-        // Two shared words are not a fair part, however much of a short text they are.
+        // Two shared words of a longer text are not a fair part.
         let one_word = features(0.6, 2, 0.1, 0.5);
         assert!(matches!(
             judge(false, Some(&one_word)),
@@ -233,6 +236,34 @@ mod tests {
             judge(false, Some(&little)),
             Verdict::NoMatch { .. }
         ));
+    }
+
+    #[test]
+    fn a_one_word_topic_of_a_title_is_offered() {
+        let topic = Features {
+            title_coverage: 0.33,
+            terms: 1,
+            ..features(1.0, 1, 0.1, 0.5)
+        };
+        assert!(matches!(
+            judge(false, Some(&topic)),
+            Verdict::Suggest { .. }
+        ));
+        // Not when the word is only in a body, or only part of the question was found.
+        let body_only = Features {
+            terms: 1,
+            ..features(1.0, 1, 0.1, 0.5)
+        };
+        assert!(matches!(
+            judge(false, Some(&body_only)),
+            Verdict::NoMatch { .. }
+        ));
+        let half = Features {
+            title_coverage: 0.5,
+            terms: 2,
+            ..features(0.6, 1, 0.1, 0.5)
+        };
+        assert!(matches!(judge(false, Some(&half)), Verdict::NoMatch { .. }));
     }
 
     #[test]
