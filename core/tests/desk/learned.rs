@@ -153,7 +153,31 @@ async fn forgetting_a_person_removes_their_learned_phrasings(db: Db) {
     assert!(learned(&desk).await.is_empty());
 }
 
+/// The point of it all: a question the bot could only offer articles for, once a user picked
+/// the right one and it helped, is answered directly for the next user who asks so.
+async fn what_helped_one_user_answers_the_next(db: Db) {
+    let desk = Desk::new(&db).await;
+    let question = "my email does not work";
+    let out = desk.say("vera", question).await;
+    assert!(
+        to(&out, "vera")[0].starts_with("One of these articles"),
+        "{out:?}"
+    );
+    assert_eq!(
+        desk.button("vera", 1).label,
+        "Set up work e-mail in Outlook"
+    );
+    desk.press("vera", 1).await; // the article
+    desk.press("vera", 1).await; // Helped
+    let out = desk.say("walt", question).await;
+    assert!(
+        to(&out, "walt")[0].starts_with("📄 Set up work e-mail in Outlook"),
+        "{out:?}"
+    );
+}
+
 crate::on_both_databases!(
+    what_helped_one_user_answers_the_next,
     a_confirmed_question_is_learned_once_and_never_from_staff,
     a_learned_phrasing_is_searched_on_another_instance_and_survives_an_import,
     forgetting_a_person_removes_their_learned_phrasings,
