@@ -168,8 +168,18 @@ struct Users {
     last_at: Option<Instant>,
 }
 
-fn ok(result: Value) -> Response {
+/// A Bot API success reply: what every fake Bot API here (this bench's, the e2e tests') sends.
+pub fn ok(result: Value) -> Response {
     axum::Json(json!({"ok": true, "result": result})).into_response()
+}
+
+/// The fake bot's `getMe`, as teloxide reads it at start.
+pub fn get_me() -> Value {
+    json!({
+        "id": 1, "is_bot": true, "first_name": "Frontline", "username": "frontline_bot",
+        "can_join_groups": true, "can_read_all_group_messages": true,
+        "supports_inline_queries": false, "has_main_web_app": false
+    })
 }
 
 fn chat_json(id: i64) -> Value {
@@ -285,11 +295,7 @@ async fn api(
     let method = method.to_lowercase();
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     match method.as_str() {
-        "getme" => ok(json!({
-            "id": 1, "is_bot": true, "first_name": "Frontline", "username": "frontline_bot",
-            "can_join_groups": true, "can_read_all_group_messages": true,
-            "supports_inline_queries": false, "has_main_web_app": false
-        })),
+        "getme" => ok(get_me()),
         "getupdates" => {
             fake.polling.store(true, Ordering::SeqCst);
             let offset = body["offset"].as_i64().unwrap_or(0).max(1);

@@ -6,6 +6,7 @@
 //! ticket type, and, once told the ticket's number, writes `FOLLOW_UPS` more messages. So
 //! every update has a visible effect to count: a ticket, a thread message, a reply.
 
+use frontline_bot::bench_telegram::{get_me, ok};
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -233,10 +234,6 @@ async fn get(addr: &str, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-fn ok(result: Value) -> Response {
-    axum::Json(json!({"ok": true, "result": result})).into_response()
-}
-
 async fn api(
     State(sim): State<Arc<Sim>>,
     Path((_bot, method)): Path<(String, String)>,
@@ -244,11 +241,7 @@ async fn api(
 ) -> Response {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     match method.to_lowercase().as_str() {
-        "getme" => ok(json!({
-            "id": 1, "is_bot": true, "first_name": "Frontline", "username": "frontline_bot",
-            "can_join_groups": true, "can_read_all_group_messages": true,
-            "supports_inline_queries": false, "has_main_web_app": false
-        })),
+        "getme" => ok(get_me()),
         "getupdates" => {
             let offset = body["offset"].as_i64().unwrap_or(0);
             sim.confirmed.fetch_max(offset, Ordering::SeqCst);

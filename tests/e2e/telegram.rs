@@ -1,6 +1,7 @@
 //! The desk in Telegram: the real teloxide client against a fake Bot API on 127.0.0.1 that
 //! keeps what a test needs (updates to hand out, messages sent, callbacks answered).
 
+use frontline_bot::bench_telegram::{get_me, ok};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -37,10 +38,6 @@ pub(crate) struct Fake {
     next_update: AtomicI64,
 }
 
-fn ok(result: Value) -> Response {
-    axum::Json(json!({"ok": true, "result": result})).into_response()
-}
-
 fn chat(id: i64) -> Value {
     if id < 0 {
         json!({"id": id, "type": "supergroup", "title": "Agents"})
@@ -58,11 +55,7 @@ async fn api(
     let body: Value = serde_json::from_slice(&body)
         .unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&body)}));
     match method.as_str() {
-        "getme" => ok(json!({
-            "id": 1, "is_bot": true, "first_name": "Frontline", "username": "frontline_bot",
-            "can_join_groups": true, "can_read_all_group_messages": true,
-            "supports_inline_queries": false, "has_main_web_app": false
-        })),
+        "getme" => ok(get_me()),
         "getupdates" => {
             let offset = body["offset"].as_i64().unwrap_or(0);
             // A short wait when there is nothing: a long poll, shortened for tests.
