@@ -77,7 +77,15 @@ pub async fn person(command: PersonCommand, config: Config, data_dir: &Path) -> 
             let (channel, id) = identity(&who)?;
             let now = chrono::Utc::now().timestamp_millis();
             let mut tx = store.begin().await?;
-            let Some(e) = Store::forget(&mut tx, channel, &id, "cli", now).await? else {
+            let Some(e) = Store::forget(
+                &mut tx,
+                channel,
+                &id,
+                &frontline_core::domain::Actor::Tool("cli".into()),
+                now,
+            )
+            .await?
+            else {
                 bail!("nobody is known as {who}");
             };
             tx.commit().await?;

@@ -1451,14 +1451,7 @@ impl Engine {
                 return Err(UserError::StaleChoice.into());
             }
             let actor = turn.actor();
-            Store::forget(
-                conn,
-                turn.from.channel,
-                &turn.from.id,
-                &actor.to_string(),
-                turn.now,
-            )
-            .await?;
+            Store::forget(conn, turn.from.channel, &turn.from.id, &actor, turn.now).await?;
             turn.reply(Msg::Forgotten.text(turn.person.lang));
             return Ok(());
         }

@@ -421,7 +421,7 @@ impl Engine {
                             channel,
                             external_id: id.clone(),
                         };
-                        if !Store::staff_add(conn, &stored, &actor.to_string(), now).await? {
+                        if !Store::staff_add(conn, &stored, &actor, now).await? {
                             return Err(UserError::StaffExists(name).into());
                         }
                         ack(
@@ -433,7 +433,7 @@ impl Engine {
                         );
                     }
                     StaffCommand::Remove(name) => {
-                        if !Store::staff_remove(conn, &name, &actor.to_string(), now).await? {
+                        if !Store::staff_remove(conn, &name, &actor, now).await? {
                             return Err(UserError::NoStaff(name).into());
                         }
                         ack(turn, format!("{name} is no longer staff."));
@@ -445,7 +445,7 @@ impl Engine {
                 if me.role != Role::Admin {
                     return Err(UserError::AdminOnly("block senders").into());
                 }
-                Store::block(conn, channel, &id, &reason, &actor.to_string(), now).await?;
+                Store::block(conn, channel, &id, &reason, &actor, now).await?;
                 ack(
                     turn,
                     format!("{channel}:{id} is blocked: their messages get no reply."),
@@ -455,7 +455,7 @@ impl Engine {
                 if me.role != Role::Admin {
                     return Err(UserError::AdminOnly("unblock senders").into());
                 }
-                let text = if Store::unblock(conn, channel, &id, &actor.to_string(), now).await? {
+                let text = if Store::unblock(conn, channel, &id, &actor, now).await? {
                     format!("{channel}:{id} is unblocked.")
                 } else {
                     format!("{channel}:{id} was not blocked.")
@@ -466,7 +466,7 @@ impl Engine {
                 if me.role != Role::Admin {
                     return Err(UserError::AdminOnly("erase a person's data").into());
                 }
-                let text = match Store::forget(conn, channel, &id, &actor.to_string(), now).await? {
+                let text = match Store::forget(conn, channel, &id, &actor, now).await? {
                     Some(e) => format!(
                         "{channel}:{id} is erased: {} identities, {} messages, {} questions; \
                          their {} tickets stay as numbers.",

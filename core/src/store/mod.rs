@@ -959,7 +959,7 @@ impl Store {
     pub async fn staff_add(
         conn: &mut AnyConnection,
         s: &StoredStaff,
-        actor: &str,
+        actor: &crate::domain::Actor,
         now: i64,
     ) -> CoreResult<bool> {
         let role = match s.member.role {
@@ -976,7 +976,7 @@ impl Store {
         .bind(lines.join(","))
         .bind(s.channel.code())
         .bind(&s.external_id)
-        .bind(actor)
+        .bind(actor.to_string())
         .bind(now)
         .execute(&mut *conn)
         .await?;
@@ -1004,7 +1004,7 @@ impl Store {
     pub async fn staff_remove(
         conn: &mut AnyConnection,
         name: &str,
-        actor: &str,
+        actor: &crate::domain::Actor,
         now: i64,
     ) -> CoreResult<bool> {
         let r = sqlx::query("DELETE FROM staff_members WHERE name = $1")
@@ -1020,7 +1020,7 @@ impl Store {
 
     pub(crate) async fn staff_audit(
         conn: &mut AnyConnection,
-        actor: &str,
+        actor: &crate::domain::Actor,
         action: &str,
         name: &str,
         detail: &str,
@@ -1028,7 +1028,7 @@ impl Store {
     ) -> CoreResult<()> {
         sqlx::query("INSERT INTO staff_audit (at_ms, actor, action, name, detail) VALUES ($1, $2, $3, $4, $5)")
             .bind(now)
-            .bind(actor)
+            .bind(actor.to_string())
             .bind(action)
             .bind(name)
             .bind(detail)

@@ -74,7 +74,7 @@ impl Store {
         channel: ChannelKind,
         id: &str,
         reason: &str,
-        actor: &str,
+        actor: &crate::domain::Actor,
         now: i64,
     ) -> CoreResult<()> {
         sqlx::query(
@@ -86,7 +86,7 @@ impl Store {
         .bind(channel.code())
         .bind(id)
         .bind(reason)
-        .bind(actor)
+        .bind(actor.to_string())
         .bind(now)
         .execute(&mut *conn)
         .await?;
@@ -99,7 +99,7 @@ impl Store {
         conn: &mut AnyConnection,
         channel: ChannelKind,
         id: &str,
-        actor: &str,
+        actor: &crate::domain::Actor,
         now: i64,
     ) -> CoreResult<bool> {
         let r = sqlx::query("DELETE FROM blocks WHERE channel = $1 AND external_id = $2")
@@ -203,7 +203,7 @@ impl Store {
         conn: &mut AnyConnection,
         channel: ChannelKind,
         id: &str,
-        actor: &str,
+        actor: &crate::domain::Actor,
         now: i64,
     ) -> CoreResult<Option<Erased>> {
         let Some(person) = Self::person_id_of(conn, channel, id).await? else {
@@ -283,7 +283,7 @@ impl Store {
     async fn unlearn_person(
         conn: &mut AnyConnection,
         person: i64,
-        actor: &str,
+        actor: &crate::domain::Actor,
         now: i64,
     ) -> CoreResult<u64> {
         let by = crate::articles::learned_by(person);
@@ -297,7 +297,7 @@ impl Store {
                     conn,
                     &v.article,
                     v.state,
-                    actor,
+                    &actor.to_string(),
                     "forgot a person's phrasings",
                     now,
                 )
