@@ -10,7 +10,6 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
@@ -28,254 +27,15 @@ use crate::error::{CoreError, CoreResult, UserError};
 use crate::i18n::Msg;
 use crate::store::{NewQuestion, NewTicket, Person, QuestionState, Store};
 
-/// Longest message accepted, in characters; longer ones are refused with a clear message
-/// rather than cut, so nothing the user wrote is silently lost.
-pub const MAX_TEXT_CHARS: usize = 4_000;
 /// Longest ticket subject, taken from the question's first line.
 const MAX_SUBJECT_CHARS: usize = 100;
 
-/// Something a user did, as an adapter reports it.
-#[derive(Debug, Clone)]
-pub struct Inbound {
-    /// The platform's id of this update; a second delivery of the same id does nothing.
-    pub update_id: String,
-    pub from: UserRef,
-    /// Where the message was written, and where to answer.
-    pub chat: ChatRef,
-    /// Whether `chat` is the sender's own: a private chat, a DM, or a place whose answers
-    /// the adapter moves to one (Discord's support channel). Anywhere else (a group, a
-    /// channel, the agents' group) the engine listens only to staff in the staff's chats
-    /// and answers `/start` and `/help` elsewhere with a pointer to the private chat, so
-    /// nothing of a ticket is ever said where others read.
-    pub private: bool,
-    /// The language the platform says the user uses, for first contact.
-    pub lang_hint: Option<Lang>,
-    /// The ticket whose thread (a forum topic, a Discord thread) the message was written in:
-    /// there, staff may leave out the ticket number, and plain text is a reply.
-    pub thread: Option<TicketId>,
-    /// The sender's roles on the platform (Discord guild roles): staff can be recognised by
-    /// a role as well as by identity.
-    pub roles: Vec<String>,
-    /// The platform's reference to the message itself, when it is one (Telegram's message
-    /// id, Discord's): what a reaction acknowledging it is put on.
-    pub message: Option<String>,
-    pub payload: Payload,
-}
-
-impl Payload {
-    /// The kind of payload, for logs and metrics.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Payload::Text(_) => "text",
-            Payload::Button(_) => "button",
-            Payload::Unsupported(_) => "unsupported",
-            Payload::Media { .. } => "media",
-            Payload::File { .. } => "file",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub enum Payload {
-    Text(String),
-    /// The data of a pressed button.
-    Button(String),
-    /// A photo or file a person sent, with its caption: it joins their ticket's thread and
-    /// is passed on to whoever reads the thread.
-    Media {
-        caption: String,
-        media: Media,
-    },
-    /// Something the desk cannot read (a sticker, a location, a contact, a poll…), by
-    /// kind: the person is told what it can read.
-    Unsupported(String),
-    /// A text file the person sent (the adapter has downloaded and decoded it), with the
-    /// message written with it. An admin's `/kb add` or `/kb edit SLUG` with a Markdown file
-    /// stores the article.
-    File {
-        name: String,
-        text: String,
-        caption: String,
-    },
-}
-
-/// A photo or file as the platform knows it: what it is, and the platform's reference to it
-/// (for Telegram `tg:CHAT:MESSAGE`, which the adapter can copy to another chat).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Media {
-    /// `photo`, `document`, `video`, `voice`…
-    pub kind: String,
-    pub name: Option<String>,
-    pub reference: String,
-}
-
-impl Media {
-    /// How it shows in a thread: `📎 photo` or `📎 document report.pdf`.
-    pub fn label(&self) -> String {
-        match &self.name {
-            Some(n) => format!("📎 {} {n}", self.kind),
-            None => format!("📎 {}", self.kind),
-        }
-    }
-}
-
-/// Longest text file accepted, in characters.
-pub const MAX_FILE_CHARS: usize = 500_000;
-
-/// A text file sent with a message (a long transcript, say).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attachment {
-    pub name: String,
-    pub text: String,
-}
-
-/// A message to send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Outbound {
-    pub to: ChatRef,
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub buttons: Vec<Button>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment: Option<Attachment>,
-    /// The ticket a message to staff is about, so a platform with threads (Telegram forum
-    /// topics, Discord threads) can post it in the ticket's own thread.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub about: Option<TicketThread>,
-    /// A photo or file to pass on with the text, when the platform can.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub forward: Option<Media>,
-    /// The outbox row being delivered (set by the dispatcher, never stored): the same on every
-    /// retry, so a platform that deduplicates by a key (Discord's message nonce) can make a
-    /// retried send after a lost answer a no-op.
-    #[serde(skip)]
-    pub delivery: Option<i64>,
-    /// Instead of text: a reaction on a message the person sent (their follow-up that joined
-    /// their ticket), which says "got it" without another message in their chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reaction: Option<Reaction>,
-}
-
-/// A reaction on a person's own message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reaction {
-    /// The platform's reference to the message (as [`Inbound::message`] gave it).
-    pub message: String,
-    pub emoji: String,
-}
-
-/// What a platform needs to keep a thread per ticket: its name and whether it is open.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TicketThread {
-    pub ticket: i64,
-    /// `#N subject`.
-    pub title: String,
-    /// `false` once the ticket is closed: the thread is closed too (and reopened with it).
-    pub open: bool,
-}
-
-impl TicketThread {
-    pub fn of(t: &Ticket) -> TicketThread {
-        TicketThread {
-            ticket: t.id.get(),
-            title: format!("{} {}", t.id, t.subject),
-            open: t.status != Status::Closed,
-        }
-    }
-}
-
-impl Outbound {
-    /// A message of text only.
-    pub fn text(to: ChatRef, text: String) -> Outbound {
-        Outbound {
-            to,
-            text,
-            buttons: Vec::new(),
-            attachment: None,
-            about: None,
-            forward: None,
-            delivery: None,
-            reaction: None,
-        }
-    }
-
-    /// This message, marked as being about `ticket`.
-    pub fn about(mut self, ticket: &Ticket) -> Outbound {
-        self.about = Some(TicketThread::of(ticket));
-        self
-    }
-}
-
-/// A button under a message: its label and the encoded [`Action`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Button {
-    pub label: String,
-    pub data: String,
-}
-
-/// What [`Engine::handle`] returns.
-pub type HandleResult = CoreResult<Handled>;
-
-/// What handling an inbound event came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Handled {
-    Done,
-    /// The update id was seen before; nothing was done.
-    Duplicate,
-}
-
-/// What handling an event came to, when a user's mistake is answered privately.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
-    Done,
-    Duplicate,
-    /// A user's mistake: nothing changed; this is the message for them alone.
-    Refused(String),
-}
-
-/// How the engine is set up.
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// Where line 2 is told about new tickets and users' follow-ups.
-    pub agent_chats: Vec<ChatRef>,
-    /// The language of a first contact whose text and platform say nothing.
-    pub default_lang: Lang,
-    /// Agents and admins, by platform identity.
-    pub staff: crate::staff::Staff,
-    /// Where lines 3 (developers) and 4 (vendors) get escalated tickets.
-    pub line_chats: Vec<(Line, ChatRef)>,
-    /// Routing rules, first match wins; a ticket no rule matches goes to its line's default.
-    pub routes: Vec<Route>,
-    /// Service levels: business hours, targets, reminders, auto-close.
-    pub sla: crate::sla::SlaConfig,
-    /// The per-sender message limit.
-    pub limits: crate::limits::Limits,
-    /// How long operational rows are kept.
-    pub retention: crate::limits::Retention,
-}
-
-/// A routing rule: tickets of `line` (and, when given, of these types, languages and
-/// categories) go to `chats`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Route {
-    pub line: Line,
-    pub kinds: Vec<TicketKind>,
-    pub langs: Vec<Lang>,
-    pub categories: Vec<String>,
-    pub chats: Vec<ChatRef>,
-}
-
-impl Route {
-    pub fn matches(&self, t: &Ticket) -> bool {
-        self.line == t.line
-            && (self.kinds.is_empty() || self.kinds.contains(&t.kind))
-            && (self.langs.is_empty() || self.langs.contains(&t.lang))
-            && (self.categories.is_empty()
-                || t.category
-                    .as_ref()
-                    .is_some_and(|c| self.categories.contains(c)))
-    }
-}
+pub use crate::config::{EngineConfig, Route};
+pub use crate::message::MAX_TEXT_CHARS;
+pub use crate::message::{
+    Answer, Attachment, Button, HandleResult, Handled, Inbound, MAX_FILE_CHARS, Media, Outbound,
+    Payload, Reaction, TicketThread,
+};
 
 /// The author of the bundled sample's versions.
 pub const SAMPLE_AUTHOR: &str = "sample";
@@ -962,7 +722,7 @@ impl Engine {
                 })
                 .unwrap_or(self.config.default_lang)
         };
-        if !self.is_staff_place(&inbound.chat, inbound.thread) {
+        if !self.config.is_staff_place(&inbound.chat, inbound.thread) {
             let asks = matches!(&inbound.payload, Payload::Text(t)
                 if matches!(command::parse(t), Some(Ok(command::Command::Start | command::Command::Help))));
             return Ok(if asks {
@@ -1001,32 +761,13 @@ impl Engine {
         })
     }
 
-    /// Whether `chat` is one of the staff's: the agents' chats, the lines' and routes'
-    /// chats, the supervisors', a forum topic in one of them, or a ticket's thread.
-    fn is_staff_place(&self, chat: &ChatRef, thread: Option<TicketId>) -> bool {
-        if thread.is_some() {
-            return true;
-        }
-        let base = chat
-            .chat
-            .split_once('/')
-            .map_or(chat.chat.as_str(), |(c, _)| c);
-        let c = &self.config;
-        c.agent_chats
-            .iter()
-            .chain(c.line_chats.iter().map(|(_, chat)| chat))
-            .chain(c.routes.iter().flat_map(|r| r.chats.iter()))
-            .chain(c.sla.supervisor_chats.iter())
-            .any(|s| s.channel == chat.channel && s.chat == base)
-    }
-
     async fn reschedule_touched(
         &self,
         conn: &mut AnyConnection,
         turn: &Turn<'_>,
     ) -> Result<(), Stop> {
         for &id in &turn.touched {
-            self.reschedule(conn, id, turn.now).await?;
+            self.config.sla.reschedule(conn, id, turn.now).await?;
         }
         Ok(())
     }
@@ -1299,7 +1040,7 @@ impl Engine {
         text: String,
         buttons: Vec<Button>,
     ) {
-        for chat in self.chats_for(ticket) {
+        for chat in self.config.chats_for(ticket) {
             turn.out.push(Outbound {
                 to: chat,
                 text: text.clone(),
@@ -1311,27 +1052,6 @@ impl Engine {
                 reaction: None,
             });
         }
-    }
-
-    /// Where a ticket's line hears about it: the first route that matches its line, type,
-    /// language and category; else the line's default channels.
-    pub(crate) fn chats_for(&self, t: &Ticket) -> Vec<ChatRef> {
-        let c = &self.config;
-        if let Some(route) = c.routes.iter().find(|r| r.matches(t)) {
-            return route.chats.clone();
-        }
-        if t.line != Line::AGENTS {
-            let line: Vec<ChatRef> = c
-                .line_chats
-                .iter()
-                .filter(|(l, _)| *l == t.line)
-                .map(|(_, chat)| chat.clone())
-                .collect();
-            if !line.is_empty() {
-                return line;
-            }
-        }
-        c.agent_chats.clone()
     }
 
     /// Line 0: the knowledge base decides; the user is answered, offered articles, or asked
@@ -1693,6 +1413,8 @@ impl Engine {
         Store::set_current_ticket(conn, turn.person.id, Some(ticket.id), turn.now).await?;
         // Deadlines are set now, so the user is told when to expect an answer.
         let (first_due_ms, resolve_due_ms) = self
+            .config
+            .sla
             .reschedule_ticket(conn, &ticket, turn.now, true)
             .await?;
         let ticket = Ticket {
@@ -1735,7 +1457,7 @@ impl Engine {
             kb: &kb,
         }
         .text(Lang::En);
-        if let Some(line) = self.sla_line(&ticket, turn.now) {
+        if let Some(line) = self.config.sla.sla_line(&ticket, turn.now) {
             card.push_str(&format!("\n{line}"));
         }
         self.to_agents_with(turn, &ticket, card, vec![claim_button(ticket.id)]);
@@ -1766,7 +1488,7 @@ impl Engine {
                 let mut text = Msg::TicketStatus { ticket: &ticket }.text(lang);
                 // The promise that is still open: the first answer, or the solution.
                 if matches!(ticket.status, Status::New | Status::InProgress)
-                    && let Some(promise) = self.promise(&ticket, turn.now, lang)
+                    && let Some(promise) = self.config.sla.promise(&ticket, turn.now, lang)
                 {
                     text.push_str(&format!("\n{promise}"));
                 }

@@ -618,12 +618,12 @@ fn user_error(e: &UserError, lang: Lang) -> String {
             if ru {
                 format!(
                     "Сообщение слишком длинное ({n} символов). Сократите его до {} или пришлите файлом.",
-                    crate::engine::MAX_TEXT_CHARS
+                    crate::message::MAX_TEXT_CHARS
                 )
             } else {
                 format!(
                     "The message is too long ({n} characters). Shorten it to {} or send it as a file.",
-                    crate::engine::MAX_TEXT_CHARS
+                    crate::message::MAX_TEXT_CHARS
                 )
             }
         }

@@ -66,8 +66,10 @@ impl Engine {
         match cmd {
             AgentCommand::Queue => {
                 let tickets = Store::queue(conn, me.queue_lines(), 20).await?;
-                let left: Vec<Option<String>> =
-                    tickets.iter().map(|t| self.sla_line(t, now)).collect();
+                let left: Vec<Option<String>> = tickets
+                    .iter()
+                    .map(|t| self.config().sla.sla_line(t, now))
+                    .collect();
                 turn.reply(
                     Msg::Queue {
                         tickets: &tickets,
@@ -135,12 +137,12 @@ impl Engine {
                 }
                 .text(t.lang);
                 // The deadlines follow the priority; the requester hears the new one.
-                self.reschedule(conn, id, now).await?;
+                self.config().sla.reschedule(conn, id, now).await?;
                 let moved = self.staff_ticket(conn, id).await?;
                 if let Some(promise) = moved
                     .status
                     .is_open()
-                    .then(|| self.promise(&moved, now, t.lang))
+                    .then(|| self.config().sla.promise(&moved, now, t.lang))
                     .flatten()
                 {
                     msg.push_str(&format!("\n{promise}"));
@@ -341,7 +343,7 @@ impl Engine {
                     t.priority,
                     t.subject
                 );
-                if let Some(left) = self.sla_line(&t, now) {
+                if let Some(left) = self.config().sla.sla_line(&t, now) {
                     card.push_str(&format!("\n{left}"));
                 }
                 let moved = Ticket {
