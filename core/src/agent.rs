@@ -27,7 +27,7 @@ pub enum AgentCommand {
     Stats,
     Staff(StaffCommand),
     /// Knowledge-base articles.
-    Kb(crate::kb_admin::KbCommand),
+    Kb(crate::cmd::kb::KbCommand),
     /// An admin's: the sender's updates are no longer answered (channel, id, reason).
     Block(ChannelKind, String, String),
     Unblock(ChannelKind, String),
@@ -52,7 +52,7 @@ impl AgentCommand {
             | AgentCommand::Hours(id, ..)
             | AgentCommand::Answer(id, _)
             | AgentCommand::Escalate(id, ..) => Some(*id),
-            AgentCommand::Kb(crate::kb_admin::KbCommand::Draft(id)) => Some(*id),
+            AgentCommand::Kb(crate::cmd::kb::KbCommand::Draft(id)) => Some(*id),
             AgentCommand::Queue
             | AgentCommand::Stats
             | AgentCommand::Staff(_)
@@ -180,9 +180,9 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
             // Only `/kb draft` is about a ticket.
             Name::Kb => match thread {
                 Some(t) if args.eq_ignore_ascii_case("draft") => {
-                    AgentCommand::Kb(crate::kb_admin::KbCommand::Draft(t))
+                    AgentCommand::Kb(crate::cmd::kb::KbCommand::Draft(t))
                 }
-                _ => AgentCommand::Kb(crate::kb_admin::parse(args)?),
+                _ => AgentCommand::Kb(crate::cmd::kb::parse(args)?),
             },
             Name::Staff => AgentCommand::Staff(match first {
                 "" | "list" => StaffCommand::List,
@@ -318,7 +318,7 @@ mod tests {
         assert_eq!(parse_in("/queue", t), Some(Ok(AgentCommand::Queue)));
         assert_eq!(
             parse_in("/kb draft", t),
-            Some(Ok(AgentCommand::Kb(crate::kb_admin::KbCommand::Draft(id(
+            Some(Ok(AgentCommand::Kb(crate::cmd::kb::KbCommand::Draft(id(
                 "7"
             )))))
         );

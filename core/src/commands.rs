@@ -198,6 +198,17 @@ pub fn user_help(lang: Lang) -> String {
     lines.join("\n")
 }
 
+/// `/help` for staff: the users' commands, then the agents' and admins'.
+pub fn staff_help(lang: Lang) -> String {
+    let head = match lang {
+        Lang::Ru => "Команды сотрудников:",
+        Lang::En => "Staff commands:",
+    };
+    let mut lines = vec![user_help(lang), String::new(), head.to_string()];
+    lines.extend(of(Who::Staff).map(|s| s.help(lang)));
+    lines.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,18 +19,18 @@ use crate::action::Action;
 use crate::agent;
 use crate::classify;
 use crate::clock::Clock;
-use crate::command::{self, Command};
-use crate::domain::{
-    ChatRef, EventKind, Lang, Line, Status, Ticket, TicketId, TicketKind, UserRef,
-};
+use crate::command;
+use crate::domain::{EventKind, Lang, Line, Status, Ticket, TicketId, TicketKind};
 use crate::error::{CoreError, CoreResult, UserError};
 use crate::i18n::Msg;
-use crate::store::{NewQuestion, NewTicket, Person, QuestionState, Store};
+use crate::i18n::staff::{Card, KbNote};
+use crate::store::{NewQuestion, NewTicket, QuestionState, Store};
 
 /// Longest ticket subject, taken from the question's first line.
 const MAX_SUBJECT_CHARS: usize = 100;
 
 pub use crate::config::{EngineConfig, Route};
+pub(crate) use crate::desk::{Desk, Stop, Turn};
 pub use crate::message::MAX_TEXT_CHARS;
 pub use crate::message::{
     Answer, Attachment, Button, HandleResult, Handled, Inbound, MAX_FILE_CHARS, Media, Outbound,
@@ -86,93 +86,6 @@ pub struct Engine {
     kb_sync: Arc<tokio::sync::Mutex<()>>,
     /// Each sender's messages in the current minute.
     flood: Arc<crate::limits::FloodGate>,
-}
-
-/// Why a handler stopped: a user's mistake (answered, nothing changed) or an internal error.
-pub(crate) enum Stop {
-    User(UserError),
-    Internal(CoreError),
-}
-
-impl From<UserError> for Stop {
-    fn from(e: UserError) -> Self {
-        Stop::User(e)
-    }
-}
-
-impl<E: Into<CoreError>> From<E> for Stop {
-    fn from(e: E) -> Self {
-        Stop::Internal(e.into())
-    }
-}
-
-/// The state one event is handled in.
-pub(crate) struct Turn<'a> {
-    pub(crate) person: Person,
-    /// Who sent the event, on their platform.
-    pub(crate) from: &'a UserRef,
-    /// The sender, when they are staff.
-    pub(crate) staff: Option<crate::staff::StaffMember>,
-    pub(crate) chat: &'a ChatRef,
-    /// The platform's reference to the person's message, when the event is one.
-    pub(crate) message: Option<&'a str>,
-    pub(crate) now: i64,
-    pub(crate) out: Vec<Outbound>,
-    /// Articles changed: the search index follows after the commit.
-    pub(crate) kb_changed: bool,
-    /// Tickets this event changed: their deadlines and timers are recomputed before commit.
-    pub(crate) touched: std::collections::BTreeSet<TicketId>,
-    /// The photo or file that came with this event, passed on with what it causes.
-    pub(crate) media: Option<Media>,
-    /// The ticket whose thread staff wrote in: their plain text replies to it, and its
-    /// commands may leave its number out.
-    pub(crate) thread: Option<TicketId>,
-}
-
-impl Turn<'_> {
-    pub(crate) fn reply(&mut self, text: String) {
-        self.out.push(Outbound::text(self.chat.clone(), text));
-    }
-
-    /// A reaction on the person's own message, in their chat.
-    pub(crate) fn react(&mut self, message: &str, emoji: &str) {
-        let mut out = Outbound::text(self.chat.clone(), String::new());
-        out.reaction = Some(Reaction {
-            message: message.to_string(),
-            emoji: emoji.to_string(),
-        });
-        self.out.push(out);
-    }
-
-    pub(crate) fn reply_with(&mut self, text: String, buttons: Vec<Button>) {
-        self.out.push(Outbound {
-            to: self.chat.clone(),
-            text,
-            buttons,
-            attachment: None,
-            about: None,
-            forward: None,
-            delivery: None,
-            reaction: None,
-        });
-    }
-
-    pub(crate) fn reply_file(&mut self, text: String, attachment: Attachment) {
-        self.out.push(Outbound {
-            to: self.chat.clone(),
-            text,
-            buttons: Vec::new(),
-            attachment: Some(attachment),
-            about: None,
-            forward: None,
-            delivery: None,
-            reaction: None,
-        });
-    }
-
-    pub(crate) fn actor(&self) -> crate::domain::Actor {
-        crate::domain::Actor::User(self.person.id)
-    }
 }
 
 impl Engine {
@@ -384,6 +297,15 @@ impl Engine {
             sample_retired: only_sample && !retired.is_empty(),
             retired,
         })
+    }
+
+    /// The desk a command of this event works on.
+    pub(crate) fn desk<'a>(&'a self, conn: &'a mut AnyConnection) -> Desk<'a> {
+        Desk {
+            conn,
+            kb: &self.kb,
+            config: &self.config,
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -791,8 +713,8 @@ impl Engine {
             && let Some(args) = caption.strip_prefix("/kb")
             && args.starts_with(char::is_whitespace)
         {
-            let cmd = crate::kb_admin::parse(&format!("{}\n{text}", args.trim()))?;
-            return self.on_kb(conn, turn, &member, cmd).await;
+            let cmd = crate::cmd::kb::parse(&format!("{}\n{text}", args.trim()))?;
+            return crate::cmd::kb::run(&mut self.desk(conn), turn, &member, cmd).await;
         }
         let said = format!("{caption}\n📎 {name} ({n} characters)");
         self.on_text(conn, turn, said.trim(), None).await
@@ -827,10 +749,10 @@ impl Engine {
             let Some(member) = turn.staff.clone() else {
                 return Err(UserError::StaffOnly(command_name(&text)).into());
             };
-            return self.on_agent_command(conn, turn, &member, cmd?).await;
+            return crate::cmd::staff(&mut self.desk(conn), turn, &member, cmd?).await;
         }
         if let Some(cmd) = command::parse(&text) {
-            return self.on_command(conn, turn, cmd?).await;
+            return crate::cmd::user::run(&mut self.desk(conn), turn, cmd?).await;
         }
         if let Some(rated) = turn.person.comment_for {
             // The message right after a rating, within a few minutes, is its comment; a
@@ -957,7 +879,8 @@ impl Engine {
         if ticket.status == Status::WaitingOnCustomer {
             // Moved meanwhile (an agent resolved it): the message still goes in the thread.
             match self
-                .transition(conn, ticket, Status::InProgress, &actor, turn.now)
+                .desk(conn)
+                .transition(ticket, Status::InProgress, &actor, turn.now)
                 .await
             {
                 Ok(()) | Err(Stop::User(UserError::IllegalTransition { .. })) => {}
@@ -965,15 +888,15 @@ impl Engine {
             }
         }
         let requester = turn.person.display.clone();
-        self.to_agents(
+        self.desk(conn).to_agents(
             turn,
             ticket,
-            Msg::Relay {
+            Card::Relay {
                 ticket: ticket.id,
                 requester: &requester,
                 text,
             }
-            .text(Lang::En),
+            .text(self.config.default_lang),
         );
         if classify::asks_for_urgency(text) {
             Store::add_event(
@@ -985,14 +908,14 @@ impl Engine {
                 text,
             )
             .await?;
-            self.to_agents(
+            self.desk(conn).to_agents(
                 turn,
                 ticket,
-                Msg::RelayPriorityRequest {
+                Card::PriorityRequest {
                     ticket: ticket.id,
                     requester: &requester,
                 }
-                .text(Lang::En),
+                .text(self.config.default_lang),
             );
             turn.reply(Msg::PriorityRequestNoted(ticket.id).text(turn.person.lang));
         } else {
@@ -1006,52 +929,6 @@ impl Engine {
             }
         }
         Ok(())
-    }
-
-    /// Tells the agents that the requester closed `t` (as it is now: closed, so a thread
-    /// platform closes its thread).
-    pub(crate) fn tell_agents_closed_by_requester(&self, turn: &mut Turn<'_>, t: &Ticket) {
-        let requester = turn.person.display.clone();
-        let closed = Ticket {
-            status: Status::Closed,
-            ..t.clone()
-        };
-        self.to_agents(
-            turn,
-            &closed,
-            Msg::RelayClosedByUser {
-                ticket: t.id,
-                requester: &requester,
-            }
-            .text(Lang::En),
-        );
-    }
-
-    /// Tells the agents' channels `ticket` is routed to.
-    pub(crate) fn to_agents(&self, turn: &mut Turn<'_>, ticket: &Ticket, text: String) {
-        self.to_agents_with(turn, ticket, text, Vec::new());
-    }
-
-    /// [`Self::to_agents`] with buttons.
-    pub(crate) fn to_agents_with(
-        &self,
-        turn: &mut Turn<'_>,
-        ticket: &Ticket,
-        text: String,
-        buttons: Vec<Button>,
-    ) {
-        for chat in self.config.chats_for(ticket) {
-            turn.out.push(Outbound {
-                to: chat,
-                text: text.clone(),
-                buttons: buttons.clone(),
-                attachment: None,
-                about: Some(TicketThread::of(ticket)),
-                forward: turn.media.clone(),
-                delivery: None,
-                reaction: None,
-            });
-        }
     }
 
     /// Line 0: the knowledge base decides; the user is answered, offered articles, or asked
@@ -1147,14 +1024,22 @@ impl Engine {
     ) -> Result<(), Stop> {
         let action = Action::decode(data).ok_or(UserError::StaleChoice)?;
         if let Action::Confirm { ticket, solved } = action {
-            return self
-                .on_confirm(conn, turn, TicketId::from_db_checked(ticket)?, solved)
-                .await;
+            return crate::cmd::resolution::confirm(
+                &mut self.desk(conn),
+                turn,
+                TicketId::from_db_checked(ticket)?,
+                solved,
+            )
+            .await;
         }
         if let Action::Rate { ticket, score } = action {
-            return self
-                .on_rate(conn, turn, TicketId::from_db_checked(ticket)?, score)
-                .await;
+            return crate::cmd::resolution::rate(
+                &mut self.desk(conn),
+                turn,
+                TicketId::from_db_checked(ticket)?,
+                score,
+            )
+            .await;
         }
         if let Action::NoComment { ticket } = action {
             // Declining to comment ends the wait for one; only the wait it was offered for.
@@ -1191,7 +1076,7 @@ impl Engine {
             } else {
                 agent::AgentCommand::Resolve(id)
             };
-            return self.on_agent_command(conn, turn, &member, command).await;
+            return crate::cmd::staff(&mut self.desk(conn), turn, &member, command).await;
         }
         let id = match action {
             Action::Helped { question }
@@ -1321,8 +1206,8 @@ impl Engine {
         {
             tracing::info!(article = %slug, %lang, dropped = dropped.is_some(), "learned a phrasing");
             metrics::counter!("frontline_kb_learned_total").increment(1);
-            self.put_article(
-                conn,
+            crate::cmd::kb::put_article(
+                &mut self.desk(conn),
                 turn,
                 &article,
                 crate::articles::ArticleState::Published,
@@ -1442,107 +1327,25 @@ impl Engine {
         .await?;
         turn.reply(told);
         let kb = match (&q.article, q.suggested.is_empty()) {
-            (Some(a), _) => format!("answered with {a}, did not help"),
-            (None, false) => {
-                let keys: Vec<String> = q.suggested.iter().map(ToString::to_string).collect();
-                format!("suggested {}, none helped", keys.join(", "))
-            }
-            (None, true) => "no match".to_string(),
+            (Some(a), _) => KbNote::Answered(a),
+            (None, false) => KbNote::Suggested(&q.suggested),
+            (None, true) => KbNote::NoMatch,
         };
         let requester = turn.person.display.clone();
-        let mut card = Msg::Card {
+        let lang = self.config.default_lang;
+        let left = self.config.sla.sla_line(&ticket, turn.now, lang);
+        let card = Card::New {
             ticket: &ticket,
             requester: &requester,
             question: &q.text,
-            kb: &kb,
+            kb,
+            left: left.as_deref(),
         }
-        .text(Lang::En);
-        if let Some(line) = self.config.sla.sla_line(&ticket, turn.now) {
-            card.push_str(&format!("\n{line}"));
-        }
-        self.to_agents_with(turn, &ticket, card, vec![claim_button(ticket.id)]);
+        .text(lang);
+        let claim = crate::cmd::claim_button(ticket.id, lang);
+        self.desk(conn)
+            .to_agents_with(turn, &ticket, card, vec![claim]);
         Ok(())
-    }
-
-    async fn on_command(
-        &self,
-        conn: &mut AnyConnection,
-        turn: &mut Turn<'_>,
-        cmd: Command,
-    ) -> Result<(), Stop> {
-        let lang = turn.person.lang;
-        match cmd {
-            Command::Start => turn.reply(Msg::Welcome.text(lang)),
-            Command::Help => turn.reply(Msg::Help.text(lang)),
-            Command::New => {
-                Store::drop_pending_questions(conn, turn.person.id, turn.now).await?;
-                Store::set_current_ticket(conn, turn.person.id, None, turn.now).await?;
-                turn.reply(Msg::NewQuestionPrompt.text(lang));
-            }
-            Command::My => {
-                let tickets = Store::tickets_of(conn, turn.person.id, 20).await?;
-                turn.reply(Msg::MyTickets { tickets: &tickets }.text(lang));
-            }
-            Command::Status(id) => {
-                let ticket = self.own_ticket(conn, turn, id).await?;
-                let mut text = Msg::TicketStatus { ticket: &ticket }.text(lang);
-                // The promise that is still open: the first answer, or the solution.
-                if matches!(ticket.status, Status::New | Status::InProgress)
-                    && let Some(promise) = self.config.sla.promise(&ticket, turn.now, lang)
-                {
-                    text.push_str(&format!("\n{promise}"));
-                }
-                turn.reply(text);
-            }
-            Command::Close(id) => {
-                let ticket = self.own_ticket(conn, turn, id).await?;
-                turn.touched.insert(id);
-                let actor = turn.actor();
-                self.transition(conn, &ticket, Status::Closed, &actor, turn.now)
-                    .await?;
-                if turn.person.current_ticket == Some(id) {
-                    Store::set_current_ticket(conn, turn.person.id, None, turn.now).await?;
-                }
-                self.tell_agents_closed_by_requester(turn, &ticket);
-                turn.reply(Msg::ClosedByYou(id).text(lang));
-            }
-            Command::Lang(new) => {
-                Store::set_person_lang(conn, turn.person.id, new).await?;
-                turn.person.lang = new;
-                turn.reply(Msg::LangSet.text(new));
-            }
-            Command::Cancel => {
-                if Store::drop_pending_questions(conn, turn.person.id, turn.now).await? == 0 {
-                    return Err(UserError::NothingToCancel.into());
-                }
-                turn.reply(Msg::Cancelled.text(lang));
-            }
-            Command::Forget => turn.reply_with(
-                Msg::ForgetConfirm.text(lang),
-                vec![Button {
-                    label: Msg::ForgetButton.text(lang),
-                    data: Action::Forget {
-                        person: turn.person.id.get(),
-                    }
-                    .encode(),
-                }],
-            ),
-        }
-        Ok(())
-    }
-
-    /// The ticket `id` if it is the user's; the same refusal whether it is missing or not
-    /// theirs, so numbers of other people's tickets leak nothing.
-    pub(crate) async fn own_ticket(
-        &self,
-        conn: &mut AnyConnection,
-        turn: &Turn<'_>,
-        id: TicketId,
-    ) -> Result<Ticket, Stop> {
-        Store::ticket(conn, id)
-            .await?
-            .filter(|t| t.requester == turn.person.id)
-            .ok_or_else(|| UserError::NoSuchTicket(id).into())
     }
 }
 
@@ -1594,17 +1397,6 @@ fn kind_buttons(question: i64, guess: TicketKind, lang: Lang) -> Vec<Button> {
 
 /// How many changes before its mark an index sync looks at again (see [`Engine::sync_kb`]).
 const SYNC_LOOKBACK: i64 = 64;
-
-/// The [Claim] button of a ticket card.
-pub(crate) fn claim_button(ticket: TicketId) -> Button {
-    Button {
-        label: "Claim".to_string(),
-        data: Action::Claim {
-            ticket: ticket.get(),
-        }
-        .encode(),
-    }
-}
 
 /// Runs index work (which writes files) off the async threads.
 async fn blocking<T: Send + 'static>(

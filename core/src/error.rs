@@ -49,9 +49,9 @@ pub enum UserError {
     NotHolder(TicketId),
     #[error("no article `{0}`")]
     NoArticle(String),
-    /// Said to an agent who tried what only admins do (`what`: "manage staff", …).
-    #[error("only admins {0}")]
-    AdminOnly(&'static str),
+    /// Said to an agent who tried what only admins do.
+    #[error("only admins may {0:?}")]
+    AdminOnly(AdminTask),
     #[error("`{0}` exists in more than one language: name one")]
     ArticleLangs(String),
     #[error("`{slug}` has no version {version}")]
@@ -128,3 +128,13 @@ impl CoreError {
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;
+
+/// What only admins may do, named in [`UserError::AdminOnly`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminTask {
+    ManageStaff,
+    Block,
+    Unblock,
+    Forget,
+    ChangeArticles,
+}

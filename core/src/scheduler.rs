@@ -10,6 +10,7 @@ use crate::domain::{ChatRef, EventKind, Lang, Status, Ticket, TicketId};
 use crate::engine::Engine;
 use crate::error::CoreResult;
 use crate::i18n::Msg;
+use crate::i18n::staff::{Card, Target};
 use crate::message::Outbound;
 use crate::sla::{TimerKind, rating_buttons, waiting_since};
 use crate::store::{Backend, Store};
@@ -109,6 +110,8 @@ impl Engine {
             return Ok(false);
         };
         let sla = &self.config().sla;
+        // Notices go to the agents' channels, read by many: in the desk's language.
+        let lang = self.config().default_lang;
         let text = |to: ChatRef, text: String| Outbound::text(to, text);
         if kinds.contains(&TimerKind::AutoClose)
             && matches!(t.status, Status::WaitingOnCustomer | Status::Resolved)
@@ -145,18 +148,13 @@ impl Engine {
                     status: Status::Closed,
                     ..t.clone()
                 };
+                let card = Card::AutoClosed {
+                    ticket: id,
+                    days: sla.auto_close_days,
+                }
+                .text(lang);
                 for chat in self.config().chats_for(&t) {
-                    out.push(
-                        text(
-                            chat,
-                            format!(
-                                "{} {id} closed by itself: no answer from the requester for {} business days",
-                                Status::Closed.emoji(),
-                                sla.auto_close_days
-                            ),
-                        )
-                        .about(&closed),
-                    );
+                    out.push(text(chat, card.clone()).about(&closed));
                 }
             }
         } else if kinds.contains(&TimerKind::CloseReminder)
@@ -177,37 +175,38 @@ impl Engine {
             || kinds.contains(&TimerKind::ResolveBreach)
         {
             let mut missed = Vec::new();
+            let due_at = |due: Option<i64>| due.map(|d| sla.when(d, now, lang)).unwrap_or_default();
             if kinds.contains(&TimerKind::FirstBreach) {
-                missed.push(("first response", t.first_due_ms));
+                missed.push((Target::FirstResponse, due_at(t.first_due_ms)));
                 sqlx::query("UPDATE tickets SET first_breached = 1 WHERE id = $1")
                     .bind(id.get())
                     .execute(&mut *conn)
                     .await?;
             }
             if kinds.contains(&TimerKind::ResolveBreach) {
-                missed.push(("resolution", t.resolve_due_ms));
+                missed.push((Target::Resolution, due_at(t.resolve_due_ms)));
                 sqlx::query("UPDATE tickets SET resolve_breached = 1 WHERE id = $1")
                     .bind(id.get())
                     .execute(&mut *conn)
                     .await?;
             }
-            let what: Vec<String> = missed
-                .iter()
-                .map(|(what, due)| {
-                    format!(
-                        "{what} was due {}",
-                        due.map(|d| sla.when(d, now, Lang::En)).unwrap_or_default()
-                    )
-                })
-                .collect();
-            let body = format!(
-                "🔴 SLA breach {id}: {} · {} · {} · {} · {}",
-                what.join(", "),
-                t.priority,
-                t.kind,
-                t.assignee.as_deref().unwrap_or("unclaimed"),
-                t.subject
-            );
+            let body = Card::Breach {
+                ticket: &t,
+                missed: &missed,
+            }
+            .text(lang);
+            // The thread's record is data, in one language whatever the desk speaks.
+            let what: Vec<String> = [
+                (TimerKind::FirstBreach, "first response", t.first_due_ms),
+                (TimerKind::ResolveBreach, "resolution", t.resolve_due_ms),
+            ]
+            .iter()
+            .filter(|(k, ..)| kinds.contains(k))
+            .map(|(_, what, due)| {
+                let due = due.map(|d| sla.when(d, now, Lang::En)).unwrap_or_default();
+                format!("{what} was due {due}")
+            })
+            .collect();
             Store::add_event(
                 conn,
                 id,
@@ -225,17 +224,18 @@ impl Engine {
                 out.push(text(chat, body.clone()));
             }
         } else if kinds.contains(&TimerKind::FirstWarn) || kinds.contains(&TimerKind::ResolveWarn) {
-            let (what, due) = if kinds.contains(&TimerKind::FirstWarn) {
-                ("first response", t.first_due_ms)
+            let (target, due) = if kinds.contains(&TimerKind::FirstWarn) {
+                (Target::FirstResponse, t.first_due_ms)
             } else {
-                ("resolution", t.resolve_due_ms)
+                (Target::Resolution, t.resolve_due_ms)
             };
-            let body = format!(
-                "⏰ {id}: {what} {} · {} · {}",
-                due.map(|d| sla.left(d, now)).unwrap_or_default(),
-                t.priority,
-                t.subject
-            );
+            let left = due.map(|d| sla.left(d, now, lang)).unwrap_or_default();
+            let body = Card::Warning {
+                ticket: &t,
+                target,
+                left: &left,
+            }
+            .text(lang);
             let to = match t
                 .assignee
                 .as_deref()

@@ -18,6 +18,7 @@ use crate::calendar::BusinessCalendar;
 use crate::domain::{ChatRef, Lang, Priority, Status, Ticket, TicketId, TicketKind};
 use crate::error::CoreResult;
 use crate::i18n::Msg;
+use crate::i18n::staff::{Target, deadline_line, span, time_left};
 use crate::message::Button;
 use crate::store::Store;
 
@@ -98,14 +99,16 @@ impl SlaConfig {
     }
 
     /// What is left until `due` (business time), or how late it is (wall time), for agents.
-    pub fn left(&self, due: i64, now: i64) -> String {
+    pub fn left(&self, due: i64, now: i64, lang: Lang) -> String {
         if due <= now {
-            return format!("🔴 overdue by {}", span(now - due));
+            return time_left(true, &span(now - due, lang), "", lang);
         }
-        format!(
-            "⏱ {} left (by {})",
-            span(self.calendar.business_ms(now, due)),
-            self.when(due, now, Lang::En)
+        let by = self.when(due, now, lang);
+        time_left(
+            false,
+            &span(self.calendar.business_ms(now, due), lang),
+            &by,
+            lang,
         )
     }
 }
@@ -121,19 +124,6 @@ impl Default for SlaConfig {
 }
 
 const RU_DAYS: [&str; 7] = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"];
-
-/// `2h 30m`, `45m`, `3d 4h` (24-hour days).
-pub fn span(ms: i64) -> String {
-    let minutes = ms.max(0).div_euclid(60_000);
-    let (d, h, m) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
-    match (d, h, m) {
-        (0, 0, m) => format!("{m}m"),
-        (0, h, 0) => format!("{h}h"),
-        (0, h, m) => format!("{h}h {m}m"),
-        (d, 0, _) => format!("{d}d"),
-        (d, h, _) => format!("{d}d {h}h"),
-    }
-}
 
 /// What a timer does when it comes due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -323,18 +313,18 @@ impl SlaConfig {
         Ok((first_due, resolve_due))
     }
 
-    /// The deadline line of a card or a status: the next target and the time left.
-    pub(crate) fn sla_line(&self, t: &Ticket, now: i64) -> Option<String> {
+    /// The deadline line of a card or a queue: the next target and the time left, for staff.
+    pub(crate) fn sla_line(&self, t: &Ticket, now: i64, lang: Lang) -> Option<String> {
         if !matches!(t.status, Status::New | Status::InProgress) {
             return None;
         }
         let (due, first) = next_due(t)?;
-        let what = if first {
-            "first response"
+        let target = if first {
+            Target::FirstResponse
         } else {
-            "resolution"
+            Target::Resolution
         };
-        Some(format!("{what} {}", self.left(due, now)))
+        Some(deadline_line(target, &self.left(due, now, lang), lang))
     }
 
     /// The requester's view of [`next_due`]: "We will answer by Tue 15:00." or "We aim to

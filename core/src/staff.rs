@@ -2,36 +2,8 @@
 
 use std::collections::HashMap;
 
-use crate::domain::{ChannelKind, Line};
-
-/// A staff member's role. Admins can do everything agents can.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Agent,
-    Admin,
-}
-
-/// One member of staff.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaffMember {
-    /// The name users and colleagues see.
-    pub name: String,
-    pub role: Role,
-    /// The support lines they work.
-    pub lines: Vec<Line>,
-}
-
-impl StaffMember {
-    /// Whether they may see and take tickets of `line`: admins every line, agents theirs.
-    pub fn works(&self, line: Line) -> bool {
-        self.role == Role::Admin || self.lines.contains(&line)
-    }
-
-    /// The lines whose queue they see; `None` for all (admins).
-    pub fn queue_lines(&self) -> Option<&[Line]> {
-        (self.role != Role::Admin).then_some(self.lines.as_slice())
-    }
-}
+use crate::domain::ChannelKind;
+pub use crate::domain::{Role, StaffMember};
 
 /// The staff, by platform identity.
 #[derive(Debug, Clone, Default)]

@@ -23,6 +23,7 @@ use crate::error::{CoreError, CoreResult};
 
 mod outbox;
 mod people;
+pub use crate::domain::{Person, Question, QuestionState};
 pub use outbox::{LeasedChat, PARKED, PendingRow, ReleasedChat};
 pub use people::{ERASED, Erased, PersonRecord, Pruned, identity};
 
@@ -50,24 +51,6 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-}
-
-/// A person as the desk knows them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Person {
-    pub id: PersonId,
-    pub lang: Lang,
-    pub display: String,
-    /// The ticket their messages go to, if any (it may have been closed since).
-    pub current_ticket: Option<TicketId>,
-    /// Their staff role, when an admin added them from chat.
-    pub staff: Option<crate::staff::StaffMember>,
-    /// A ticket they just rated: their next text, within `comment_until_ms`, is its comment.
-    pub comment_for: Option<TicketId>,
-    /// Until when a message is the comment of `comment_for`'s rating.
-    pub comment_until_ms: Option<i64>,
-    /// Why an admin blocked this identity, if one did.
-    pub blocked: Option<String>,
 }
 
 fn staff_from(
@@ -115,72 +98,6 @@ pub struct StoredStaff {
     pub member: crate::staff::StaffMember,
     pub channel: ChannelKind,
     pub external_id: String,
-}
-
-/// A logged question and where it stands.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Question {
-    pub id: i64,
-    pub person: PersonId,
-    pub text: String,
-    pub lang: Lang,
-    pub state: QuestionState,
-    pub article: Option<crate::domain::ArticleKey>,
-    /// Suggested articles, in the order offered.
-    pub suggested: Vec<crate::domain::ArticleKey>,
-    pub guessed_kind: TicketKind,
-    pub ticket: Option<TicketId>,
-}
-
-/// Where a question stands; the outcome, once it is final. Counting outcomes gives the
-/// deflection rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuestionState {
-    /// An article was given; waiting for Helped / Not helped.
-    Answered,
-    /// Articles were offered; waiting for a pick or None of these.
-    Suggested,
-    /// Registration asked for the kind.
-    ChoosingKind,
-    /// Final: the article helped.
-    Helped,
-    /// Final: a ticket was registered.
-    Ticket,
-    /// Final: the user moved on or cancelled.
-    Dropped,
-}
-
-impl QuestionState {
-    pub fn code(self) -> &'static str {
-        match self {
-            QuestionState::Answered => "answered",
-            QuestionState::Suggested => "suggested",
-            QuestionState::ChoosingKind => "choosing_kind",
-            QuestionState::Helped => "helped",
-            QuestionState::Ticket => "ticket",
-            QuestionState::Dropped => "dropped",
-        }
-    }
-
-    fn from_code(s: &str) -> Option<Self> {
-        Some(match s {
-            "answered" => QuestionState::Answered,
-            "suggested" => QuestionState::Suggested,
-            "choosing_kind" => QuestionState::ChoosingKind,
-            "helped" => QuestionState::Helped,
-            "ticket" => QuestionState::Ticket,
-            "dropped" => QuestionState::Dropped,
-            _ => return None,
-        })
-    }
-
-    /// Whether the question still waits for the user.
-    pub fn is_pending(self) -> bool {
-        matches!(
-            self,
-            QuestionState::Answered | QuestionState::Suggested | QuestionState::ChoosingKind
-        )
-    }
 }
 
 /// A new question to log.

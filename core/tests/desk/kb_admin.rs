@@ -290,7 +290,7 @@ async fn a_long_transcript_comes_as_a_file(db: Db) {
             "{i}"
         );
     }
-    assert!(file.text.chars().count() > frontline_core::line2::TRANSCRIPT_INLINE_CHARS);
+    assert!(file.text.chars().count() > frontline_core::cmd::transcript::TRANSCRIPT_INLINE_CHARS);
 }
 
 async fn the_card_claim_button_works_for_staff_only(db: Db) {

@@ -6,6 +6,9 @@
 use crate::domain::{Lang, Priority, Status, Ticket, TicketId, TicketKind};
 use crate::error::UserError;
 
+pub mod kb;
+pub mod staff;
+
 /// Whole messages that are conversation, not a question ([`crate::small_talk`]), as
 /// [`crate::small_talk::normalize`] writes them. A message made only of these (one after
 /// another: "hi thanks") is answered as conversation.
@@ -134,27 +137,6 @@ pub enum Msg<'a> {
     Cancelled,
     Error(&'a UserError),
     Internal,
-    /// Line 2's view of a new ticket.
-    Card {
-        ticket: &'a Ticket,
-        requester: &'a str,
-        question: &'a str,
-        kb: &'a str,
-    },
-    /// Line 2's view of a user's follow-up.
-    Relay {
-        ticket: TicketId,
-        requester: &'a str,
-        text: &'a str,
-    },
-    RelayPriorityRequest {
-        ticket: TicketId,
-        requester: &'a str,
-    },
-    RelayClosedByUser {
-        ticket: TicketId,
-        requester: &'a str,
-    },
     /// To the requester: an agent took the ticket.
     TookYourTicket {
         ticket: TicketId,
@@ -208,14 +190,6 @@ pub enum Msg<'a> {
         title: &'a str,
         body: &'a str,
     },
-    /// To agents: what an agent command did.
-    Ack(String),
-    /// To agents: the unclaimed queue.
-    Queue {
-        tickets: &'a [Ticket],
-        /// Per ticket, its deadline line (time left), if it has one.
-        left: &'a [Option<String>],
-    },
     /// To the requester: the ticket waits for them and will close by itself at `at`.
     CloseReminder {
         ticket: TicketId,
@@ -235,7 +209,7 @@ pub enum Msg<'a> {
     },
 }
 
-fn kind_name(k: TicketKind, lang: Lang) -> &'static str {
+pub(crate) fn kind_name(k: TicketKind, lang: Lang) -> &'static str {
     use TicketKind::*;
     match (lang, k) {
         (Lang::En, Incident) => "incident",
@@ -255,7 +229,7 @@ fn kind_name(k: TicketKind, lang: Lang) -> &'static str {
     }
 }
 
-fn priority_name(p: Priority, lang: Lang) -> &'static str {
+pub(crate) fn priority_name(p: Priority, lang: Lang) -> &'static str {
     use Priority::*;
     match (lang, p) {
         (Lang::En, Low) => "low",
@@ -269,7 +243,7 @@ fn priority_name(p: Priority, lang: Lang) -> &'static str {
     }
 }
 
-fn status_name(s: Status, lang: Lang) -> String {
+pub(crate) fn status_name(s: Status, lang: Lang) -> String {
     use Status::*;
     let name = match (lang, s) {
         (Lang::En, New) => "new",
@@ -437,22 +411,6 @@ impl Msg<'_> {
             } else {
                 "An internal error occurred — we are looking into it. Please try again a little later."
             }.into(),
-            Msg::Card { ticket: t, requester, question, kb } => {
-                // The whole question only when the subject (its first line, cut) is not all of it.
-                let body = if question.trim() == t.subject { String::new() } else { format!("\n\n{question}") };
-                format!(
-                    "{} {} {} · {} · {} · line {}\nfrom {requester}: {}{body}\nKB: {kb}",
-                    t.status.emoji(), t.id, kind_name(t.kind, Lang::En), priority_name(t.priority, Lang::En),
-                    t.lang, t.line, t.subject
-                )
-            }
-            Msg::Relay { ticket, requester, text } => format!("💬 {ticket} {requester}: {text}"),
-            Msg::RelayPriorityRequest { ticket, requester } => {
-                format!("⚠️ {ticket} {requester} asks for a higher priority (decide with /priority)")
-            }
-            Msg::RelayClosedByUser { ticket, requester } => {
-                format!("{} {ticket} closed by {requester}", Status::Closed.emoji())
-            }
             Msg::TookYourTicket { ticket, agent } => if ru {
                 format!("{agent} взял(а) вашу заявку {ticket} в работу.")
             } else {
@@ -499,7 +457,6 @@ impl Msg<'_> {
             } else {
                 format!("{} Ticket {ticket} is being worked on again.", Status::InProgress.emoji())
             },
-            Msg::Ack(s) => s.clone(),
             Msg::Escalated { ticket, line } => match (ru, line.get()) {
                 (true, 4) => format!("Заявка {ticket} передана поставщику (линия 4). Мы следим за ней и сообщим ответ."),
                 (true, 2) => format!("Заявка {ticket} вернулась к специалистам поддержки (линия 2). Ответ придёт сюда."),
@@ -509,21 +466,6 @@ impl Msg<'_> {
                 (false, _) => format!("Ticket {ticket} went to the developers (line 3). Their answer will come here."),
             },
             Msg::ArticleAnswer { ticket, agent, title, body } => format!("💬 {ticket} · {agent}:\n📄 {title}\n\n{body}"),
-            Msg::Queue { tickets, left } => {
-                if tickets.is_empty() {
-                    return "The queue is empty.".into();
-                }
-                let lines: Vec<String> = tickets
-                    .iter()
-                    .zip(left.iter().chain(std::iter::repeat(&None)))
-                    .map(|(t, left)| format!(
-                        "{} {} {} · {} · {}{}",
-                        t.status.emoji(), t.id, priority_name(t.priority, Lang::En), kind_name(t.kind, Lang::En), t.subject,
-                        left.as_deref().map(|l| format!(" · {l}")).unwrap_or_default()
-                    ))
-                    .collect();
-                format!("Unclaimed tickets, most urgent first:\n{}", lines.join("\n"))
-            }
             Msg::CloseReminder { ticket, resolved: true, at } => if ru {
                 format!("Заявка {ticket} решена и ждёт вашего подтверждения. Если ответа не будет, она закроется сама: {at}.")
             } else {
@@ -548,8 +490,29 @@ impl Msg<'_> {
     }
 }
 
+fn admin_only(task: crate::error::AdminTask, lang: Lang) -> String {
+    use crate::error::AdminTask::*;
+    let what = match (task, lang) {
+        (ManageStaff, Lang::En) => "manage staff",
+        (Block, Lang::En) => "block senders",
+        (Unblock, Lang::En) => "unblock senders",
+        (Forget, Lang::En) => "erase a person's data",
+        (ChangeArticles, Lang::En) => "change knowledge-base articles",
+        (ManageStaff, Lang::Ru) => "управлять сотрудниками",
+        (Block, Lang::Ru) => "блокировать отправителей",
+        (Unblock, Lang::Ru) => "разблокировать отправителей",
+        (Forget, Lang::Ru) => "стирать данные человека",
+        (ChangeArticles, Lang::Ru) => "менять статьи базы знаний",
+    };
+    match lang {
+        Lang::En => format!("Only admins {what}."),
+        Lang::Ru => format!("Только администраторы могут {what}."),
+    }
+}
+
 fn user_error(e: &UserError, lang: Lang) -> String {
     let ru = lang == Lang::Ru;
+    let pick = |ru_text: String, en_text: String| if ru { ru_text } else { en_text };
     match e {
         UserError::BadTicketNumber(s) => {
             if ru {
@@ -647,40 +610,74 @@ fn user_error(e: &UserError, lang: Lang) -> String {
                 format!("/{c} is for support staff.")
             }
         }
-        UserError::NoTicket(id) => format!("There is no ticket {id}."),
-        UserError::AlreadyClaimed { ticket, by } => {
-            format!("Ticket {ticket} is already claimed by {by}.")
-        }
-        UserError::NotHolder(id) => format!("Ticket {id} is not yours to release."),
-        UserError::NoArticle(s) => format!("There is no article `{s}`."),
-        UserError::AdminOnly(what) => format!("Only admins {what}."),
-        UserError::ArticleLangs(slug) => {
-            format!("`{slug}` exists in Russian and English: name one, e.g. `/kb show {slug} en`.")
-        }
-        UserError::NoArticleVersion { slug, version } => {
-            format!("`{slug}` has no version {version}: see /kb history {slug}.")
-        }
-        UserError::NoLearned { article, n, count } => {
-            format!("`{article}` has no learned phrasing {n}: it has {count}; see /kb learned.")
-        }
-        UserError::NotYourLine { ticket, line } => format!(
-            "Ticket {ticket} is on line {line}, which you do not work: staff of line {line} take it."
+        UserError::NoTicket(id) => pick(
+            format!("Заявки {id} нет."),
+            format!("There is no ticket {id}."),
         ),
-        UserError::SameLine { ticket, line } => {
-            format!("Ticket {ticket} is already on line {line}.")
-        }
-        UserError::BadArticle(why) => format!("The article cannot be read: {why}."),
-        UserError::ArticleExists(slug) => {
-            format!("Article `{slug}` already exists: change it with /kb edit {slug}.")
-        }
-        UserError::NotDraft(slug) => format!("`{slug}` is not a draft."),
-        UserError::NotResolved(id) => {
-            format!("Ticket {id} is not resolved yet: drafts are made from resolved tickets.")
-        }
-        UserError::StaffExists(n) => format!("{n} is already staff, or that identity is taken."),
-        UserError::NoStaff(n) => {
-            format!("{n} is not staff added from chat (people in the configuration stay).")
-        }
+        UserError::AlreadyClaimed { ticket, by } => pick(
+            format!("Заявку {ticket} уже взял(а) {by}."),
+            format!("Ticket {ticket} is already claimed by {by}."),
+        ),
+        UserError::NotHolder(id) => pick(
+            format!("Заявка {id} не ваша: вернуть её в очередь может тот, кто её взял."),
+            format!("Ticket {id} is not yours to release."),
+        ),
+        UserError::NoArticle(s) => pick(
+            format!("Статьи `{s}` нет."),
+            format!("There is no article `{s}`."),
+        ),
+        UserError::AdminOnly(task) => admin_only(*task, lang),
+        UserError::ArticleLangs(slug) => pick(
+            format!(
+                "`{slug}` есть на русском и английском: укажите язык, например `/kb show {slug} ru`."
+            ),
+            format!("`{slug}` exists in Russian and English: name one, e.g. `/kb show {slug} en`."),
+        ),
+        UserError::NoArticleVersion { slug, version } => pick(
+            format!("У `{slug}` нет версии {version}: см. /kb history {slug}."),
+            format!("`{slug}` has no version {version}: see /kb history {slug}."),
+        ),
+        UserError::NoLearned { article, n, count } => pick(
+            format!("У `{article}` нет выученной формулировки {n}: их {count}; см. /kb learned."),
+            format!("`{article}` has no learned phrasing {n}: it has {count}; see /kb learned."),
+        ),
+        UserError::NotYourLine { ticket, line } => pick(
+            format!(
+                "Заявка {ticket} на линии {line}, а вы на ней не работаете: её берут сотрудники линии {line}."
+            ),
+            format!(
+                "Ticket {ticket} is on line {line}, which you do not work: staff of line {line} take it."
+            ),
+        ),
+        UserError::SameLine { ticket, line } => pick(
+            format!("Заявка {ticket} уже на линии {line}."),
+            format!("Ticket {ticket} is already on line {line}."),
+        ),
+        // The reason comes from the article parser and names the field or line at fault.
+        UserError::BadArticle(why) => pick(
+            format!("Статью не прочитать. Причина (от разборщика): {why}."),
+            format!("The article cannot be read: {why}."),
+        ),
+        UserError::ArticleExists(slug) => pick(
+            format!("Статья `{slug}` уже есть: измените её через /kb edit {slug}."),
+            format!("Article `{slug}` already exists: change it with /kb edit {slug}."),
+        ),
+        UserError::NotDraft(slug) => pick(
+            format!("`{slug}` — не черновик."),
+            format!("`{slug}` is not a draft."),
+        ),
+        UserError::NotResolved(id) => pick(
+            format!("Заявка {id} ещё не решена: черновики делают из решённых заявок."),
+            format!("Ticket {id} is not resolved yet: drafts are made from resolved tickets."),
+        ),
+        UserError::StaffExists(n) => pick(
+            format!("{n} уже сотрудник, или эта учётная запись занята."),
+            format!("{n} is already staff, or that identity is taken."),
+        ),
+        UserError::NoStaff(n) => pick(
+            format!("{n} не добавлен(а) из чата (сотрудники из конфигурации остаются)."),
+            format!("{n} is not staff added from chat (people in the configuration stay)."),
+        ),
         UserError::StaleChoice => if ru {
             "Этот выбор уже не действует. Напишите вопрос заново."
         } else {

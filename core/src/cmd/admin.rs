@@ -1,0 +1,110 @@
+//! Admins' commands about people: `/staff list|add|remove`, `/block`, `/unblock` and
+//! `/forget CHANNEL:ID`. Each is refused to agents before anything is read.
+
+use crate::agent::StaffCommand;
+use crate::desk::{Desk, Stop, Turn};
+use crate::domain::{Actor, ChannelKind};
+use crate::error::{AdminTask, UserError};
+use crate::i18n::staff::Ack;
+use crate::staff::{Role, StaffMember};
+use crate::store::{Store, StoredStaff};
+
+fn admin(me: &StaffMember, task: AdminTask) -> Result<Actor, Stop> {
+    if me.role == Role::Admin {
+        Ok(Actor::Agent(me.name.clone()))
+    } else {
+        Err(UserError::AdminOnly(task).into())
+    }
+}
+
+pub(crate) async fn staff(
+    desk: &mut Desk<'_>,
+    turn: &mut Turn<'_>,
+    me: &StaffMember,
+    cmd: StaffCommand,
+) -> Result<(), Stop> {
+    let actor = admin(me, AdminTask::ManageStaff)?;
+    match cmd {
+        StaffCommand::List => {
+            let list = Store::staff_list(desk.conn).await?;
+            turn.ack(Ack::StaffList { staff: &list });
+        }
+        StaffCommand::Add {
+            name,
+            admin,
+            channel,
+            id,
+            lines,
+        } => {
+            let stored = StoredStaff {
+                member: StaffMember {
+                    name: name.clone(),
+                    role: if admin { Role::Admin } else { Role::Agent },
+                    lines,
+                },
+                channel,
+                external_id: id.clone(),
+            };
+            if !Store::staff_add(desk.conn, &stored, &actor, turn.now).await? {
+                return Err(UserError::StaffExists(name).into());
+            }
+            turn.ack(Ack::StaffAdded {
+                name: &name,
+                admin,
+                channel,
+                id: &id,
+            });
+        }
+        StaffCommand::Remove(name) => {
+            if !Store::staff_remove(desk.conn, &name, &actor, turn.now).await? {
+                return Err(UserError::NoStaff(name).into());
+            }
+            turn.ack(Ack::StaffRemoved { name: &name });
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn block(
+    desk: &mut Desk<'_>,
+    turn: &mut Turn<'_>,
+    me: &StaffMember,
+    channel: ChannelKind,
+    id: &str,
+    reason: &str,
+) -> Result<(), Stop> {
+    let actor = admin(me, AdminTask::Block)?;
+    Store::block(desk.conn, channel, id, reason, &actor, turn.now).await?;
+    turn.ack(Ack::Blocked { channel, id });
+    Ok(())
+}
+
+pub(crate) async fn unblock(
+    desk: &mut Desk<'_>,
+    turn: &mut Turn<'_>,
+    me: &StaffMember,
+    channel: ChannelKind,
+    id: &str,
+) -> Result<(), Stop> {
+    let actor = admin(me, AdminTask::Unblock)?;
+    let was = Store::unblock(desk.conn, channel, id, &actor, turn.now).await?;
+    turn.ack(Ack::Unblocked { channel, id, was });
+    Ok(())
+}
+
+pub(crate) async fn forget(
+    desk: &mut Desk<'_>,
+    turn: &mut Turn<'_>,
+    me: &StaffMember,
+    channel: ChannelKind,
+    id: &str,
+) -> Result<(), Stop> {
+    let actor = admin(me, AdminTask::Forget)?;
+    let erased = Store::forget(desk.conn, channel, id, &actor, turn.now).await?;
+    turn.ack(Ack::Forgot {
+        channel,
+        id,
+        erased: erased.as_ref(),
+    });
+    Ok(())
+}

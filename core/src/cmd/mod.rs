@@ -1,0 +1,59 @@
+//! What people can do, one module per command or tight family of commands. Each is a
+//! function over the [`Desk`] (the event's transaction, the knowledge base, the
+//! configuration) and the [`Turn`] (who speaks, what is said back), next to what it needs
+//! and nothing else; the engine parses a message once into a typed command and hands it
+//! here. The commands' names, arguments, roles and help live in [`crate::commands`].
+
+mod admin;
+mod claim;
+mod fields;
+pub(crate) mod kb;
+mod queue;
+pub(crate) mod reply;
+pub(crate) mod resolution;
+mod status;
+pub mod transcript;
+pub(crate) mod user;
+
+pub(crate) use status::claim_button;
+
+use crate::agent::AgentCommand;
+use crate::desk::{Desk, Stop, Turn};
+use crate::staff::StaffMember;
+
+/// Runs an agent's or admin's command; every command checks the sender's role and lines
+/// before it changes anything.
+pub(crate) async fn staff(
+    desk: &mut Desk<'_>,
+    turn: &mut Turn<'_>,
+    me: &StaffMember,
+    cmd: AgentCommand,
+) -> Result<(), Stop> {
+    if let Some(id) = cmd.ticket() {
+        // Whatever a command does to a ticket, its deadlines follow.
+        turn.touched.insert(id);
+    }
+    use AgentCommand as C;
+    match cmd {
+        C::Queue => queue::queue(desk, turn, me).await,
+        C::Stats => queue::stats(desk, turn).await,
+        C::Claim(id) => claim::claim(desk, turn, me, id).await,
+        C::Release(id) => claim::release(desk, turn, me, id).await,
+        C::Reply(id, text) => reply::reply(desk, turn, me, id, &text, false).await,
+        C::Ask(id, text) => reply::reply(desk, turn, me, id, &text, true).await,
+        C::Note(id, text) => reply::note(desk, turn, me, id, &text).await,
+        C::Answer(id, slug) => reply::answer(desk, turn, me, id, &slug).await,
+        C::Priority(id, p, reason) => fields::priority(desk, turn, me, id, p, &reason).await,
+        C::Type(id, kind) => fields::kind(desk, turn, me, id, kind).await,
+        C::Hours(id, minutes, note) => fields::hours(desk, turn, me, id, minutes, &note).await,
+        C::Resolve(id) => status::resolve(desk, turn, me, id).await,
+        C::Reopen(id) => status::reopen(desk, turn, me, id).await,
+        C::Escalate(id, line, reason) => status::escalate(desk, turn, me, id, line, &reason).await,
+        C::Transcript(id) => transcript::transcript(desk, turn, id).await,
+        C::Staff(cmd) => admin::staff(desk, turn, me, cmd).await,
+        C::Block(channel, id, reason) => admin::block(desk, turn, me, channel, &id, &reason).await,
+        C::Unblock(channel, id) => admin::unblock(desk, turn, me, channel, &id).await,
+        C::Forget(channel, id) => admin::forget(desk, turn, me, channel, &id).await,
+        C::Kb(cmd) => kb::run(desk, turn, me, cmd).await,
+    }
+}
