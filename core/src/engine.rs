@@ -503,8 +503,15 @@ impl Engine {
                 }
             }
         }
-        let first_lang = inbound
-            .lang_hint
+        // Staff start in the desk's language (the cards they read are in it); `/lang`
+        // changes theirs as it does a user's.
+        let first_lang = if config_staff.is_some() {
+            Some(self.config.default_lang)
+        } else {
+            None
+        };
+        let first_lang = first_lang
+            .or(inbound.lang_hint)
             .or(match &inbound.payload {
                 Payload::Text(t) => Lang::detect(t),
                 Payload::Media { caption, .. } => Lang::detect(caption),

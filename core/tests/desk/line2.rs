@@ -515,7 +515,59 @@ async fn staff_work_their_own_lines(db: Db) {
     assert!(to(&out, "root")[0].contains("is yours"), "{out:?}");
 }
 
+/// An agent who chose Russian is answered in Russian (acks, queue, errors, help); what the
+/// agents' channel reads stays in the desk's language, and the requester keeps theirs.
+async fn agents_have_their_own_language(db: Db) {
+    let desk = Desk::new(&db).await;
+    desk.question_ticket("uma").await;
+    assert_eq!(desk.say("anna", "/lang ru").await[0].text, "Язык: русский.");
+    let queue = desk.say("anna", "/queue").await;
+    assert!(
+        queue[0]
+            .text
+            .starts_with("Невзятые заявки, сначала самые срочные:\n🆕 #1 обычный · вопрос"),
+        "{queue:?}"
+    );
+    assert!(
+        queue[0].text.contains("первый ответ ⏱ осталось 4 ч"),
+        "{queue:?}"
+    );
+    let out = desk.say("anna", "/claim 1").await;
+    assert!(
+        to(&out, "anna")[0].starts_with("🔵 #1 теперь ваша"),
+        "{out:?}"
+    );
+    assert_eq!(to(&out, "uma"), ["anna has taken your ticket #1."]);
+    let out = desk
+        .say("anna", "/priority 1 high customer is blocked")
+        .await;
+    assert_eq!(to(&out, "anna"), ["#1 приоритет: обычный → высокий."]);
+    let out = desk.say("anna", "/release 7").await;
+    assert_eq!(to(&out, "anna"), ["Заявки #7 нет."]);
+    let out = desk.say("anna", "/staff list").await;
+    assert_eq!(
+        to(&out, "anna"),
+        ["Только администраторы могут управлять сотрудниками."]
+    );
+    let out = desk.say("anna", "/escalate 1 3 needs a fix").await;
+    assert_eq!(to(&out, "anna"), ["#1 передана на линию 3."]);
+    // The line's channel reads the desk's language (English here), whoever escalated.
+    assert!(
+        to(&out, "#line3")[0].starts_with("⬆️ #1 escalated to line 3 by anna"),
+        "{out:?}"
+    );
+    let help = desk.say("anna", "/help").await;
+    assert!(
+        help[0].text.contains("Команды сотрудников:\n/queue"),
+        "{help:?}"
+    );
+    // Nothing English inside a Russian sentence: a missing argument names the usage.
+    let out = desk.say("anna", "/hours 1").await;
+    assert!(!to(&out, "anna")[0].contains("hours between"), "{out:?}");
+}
+
 crate::on_both_databases!(
+    agents_have_their_own_language,
     staff_work_their_own_lines,
     a_rating_comment_is_the_next_message_within_minutes_only,
     admins_add_and_remove_staff_from_chat_and_it_is_audited,
