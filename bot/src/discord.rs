@@ -202,47 +202,52 @@ impl DiscordChannel {
 
     /// The thread of `about` in `channel`, created (`#N subject`) or unarchived as needed.
     async fn thread_for(&self, channel: u64, about: &TicketThread) -> Result<u64, SendError> {
-        let key = channel.to_string();
-        if let Some(known) = self
-            .store
-            .chat_thread(ChannelKind::Discord, &key, about.ticket)
-            .await?
-        {
-            let id: u64 = known.thread.parse().unwrap_or(0);
-            if id == 0 {
-                return Err(SendError::Permanent(format!(
-                    "bad thread id `{}`",
-                    known.thread
-                )));
-            }
-            if known.closed && about.open {
-                ChannelId::new(id)
-                    .edit_thread(&self.http, EditThread::new().archived(false))
-                    .await
-                    .map_err(send_error)?;
-                self.store
-                    .set_chat_thread_closed(ChannelKind::Discord, &key, about.ticket, false)
-                    .await?;
-            }
-            return Ok(id);
-        }
-        let name: String = about.title.chars().take(MAX_THREAD_NAME).collect();
-        let thread = ChannelId::new(channel)
+        let id =
+            crate::platform::thread_for(self, &self.store, &channel.to_string(), about).await?;
+        channel_id(&id)
+    }
+}
+
+/// A channel or thread id as recorded.
+fn channel_id(id: &str) -> Result<u64, SendError> {
+    id.parse::<u64>()
+        .ok()
+        .filter(|n| *n != 0)
+        .ok_or_else(|| SendError::Permanent(format!("bad thread id `{id}`")))
+}
+
+#[async_trait]
+impl crate::platform::ThreadCalls for DiscordChannel {
+    const CHANNEL: ChannelKind = ChannelKind::Discord;
+    const MAX_NAME: usize = MAX_THREAD_NAME;
+
+    async fn create(&self, chat: &str, name: &str) -> Result<String, SendError> {
+        let thread = ChannelId::new(channel_id(chat)?)
             .create_thread(
                 &self.http,
                 CreateThread::new(name).kind(ChannelType::PublicThread),
             )
             .await
             .map_err(send_error)?;
-        self.store
-            .add_chat_thread(
-                ChannelKind::Discord,
-                &key,
-                about.ticket,
-                &thread.id.get().to_string(),
-            )
-            .await?;
-        Ok(thread.id.get())
+        Ok(thread.id.get().to_string())
+    }
+
+    async fn reopen(&self, _chat: &str, thread: &str) -> Result<(), SendError> {
+        self.archive(thread, false).await
+    }
+
+    async fn close(&self, _chat: &str, thread: &str) -> Result<(), SendError> {
+        self.archive(thread, true).await
+    }
+}
+
+impl DiscordChannel {
+    async fn archive(&self, thread: &str, archived: bool) -> Result<(), SendError> {
+        ChannelId::new(channel_id(thread)?)
+            .edit_thread(&self.http, EditThread::new().archived(archived))
+            .await
+            .map_err(send_error)?;
+        Ok(())
     }
 }
 
@@ -370,22 +375,10 @@ impl frontline_core::Channel for DiscordChannel {
                 .await
                 .map_err(send_error)?;
         }
-        if let Some(about) = about
-            && !about.open
-        {
+        if let Some(about) = about {
             // The ticket is closed: its thread is archived, until it reopens.
-            target
-                .edit_thread(&self.http, EditThread::new().archived(true))
-                .await
-                .map_err(send_error)?;
-            self.store
-                .set_chat_thread_closed(
-                    ChannelKind::Discord,
-                    &staff_channel.to_string(),
-                    about.ticket,
-                    true,
-                )
-                .await?;
+            let (chat, thread) = (staff_channel.to_string(), channel.to_string());
+            crate::platform::close_if_done(self, &self.store, &chat, about, &thread).await?;
         }
         Ok(())
     }
@@ -546,28 +539,18 @@ impl Handler {
             .map(|m| m.roles.iter().map(|r| r.get().to_string()).collect())
             .unwrap_or_default();
         let payload = match msg.attachments.first() {
-            Some(a) if msg.content.trim_start().starts_with("/kb") => {
-                match download_text(a).await {
-                    Ok(text) => Payload::File {
-                        name: a.filename.clone(),
-                        text,
-                        caption: msg.content.clone(),
-                    },
-                    Err(e) => {
-                        tracing::warn!(error = %e, "a /kb file could not be read");
-                        Payload::Text(msg.content.clone())
-                    }
-                }
+            Some(a) if crate::platform::is_article_caption(&msg.content) => {
+                let text =
+                    crate::platform::article_file(a.size, async { Ok(a.download().await?) }).await;
+                crate::platform::article_payload(a.filename.clone(), &msg.content, text)
+                    .unwrap_or_else(|| Payload::Text(msg.content.clone()))
             }
             Some(a) => Payload::Media {
                 caption: msg.content.clone(),
                 media: Media {
-                    kind: match &a.content_type {
-                        Some(t) if t.starts_with("image/") => "photo".into(),
-                        Some(t) if t.starts_with("video/") => "video".into(),
-                        Some(t) if t.starts_with("audio/") => "voice message".into(),
-                        _ => "document".into(),
-                    },
+                    kind: crate::platform::MediaKind::of_content_type(a.content_type.as_deref())
+                        .label()
+                        .to_string(),
                     name: Some(a.filename.clone()),
                     reference: format!("dc:{}", a.url),
                 },
@@ -765,19 +748,6 @@ fn command_text(c: &CommandInteraction) -> String {
         text.push_str(&w);
     }
     text
-}
-
-/// Largest file read as an article.
-const MAX_ARTICLE_BYTES: u32 = 512 * 1024;
-
-async fn download_text(a: &serenity::all::Attachment) -> anyhow::Result<String> {
-    if a.size > MAX_ARTICLE_BYTES {
-        anyhow::bail!(
-            "the file is {} bytes; articles are at most {MAX_ARTICLE_BYTES}",
-            a.size
-        );
-    }
-    Ok(String::from_utf8(a.download().await?)?)
 }
 
 #[serenity::async_trait]

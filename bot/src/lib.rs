@@ -25,6 +25,7 @@ pub mod discord;
 pub mod http;
 pub mod kb_cmd;
 pub mod ops_cmd;
+pub mod platform;
 pub mod report_cmd;
 pub mod serve;
 pub mod telegram;

@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use frontline_core::engine::TicketThread;
+
+use crate::platform::MediaKind;
 use frontline_core::{
     ChannelKind, ChatRef, Engine, Inbound, Lang, Media, Outbound, Payload, SendError, Store,
     TicketId, UserRef,
@@ -243,40 +245,52 @@ impl TelegramChannel {
 
     /// The topic of `about` in `chat`, created (`#N subject`) or reopened as needed.
     async fn topic_for(&self, chat: ChatId, about: &TicketThread) -> Result<ThreadId, SendError> {
-        let key = chat.0.to_string();
-        if let Some(known) = self
-            .store
-            .chat_thread(ChannelKind::Telegram, &key, about.ticket)
-            .await?
-        {
-            let id = ThreadId(MessageId(known.thread.parse().unwrap_or(0)));
-            if known.closed && about.open {
-                self.bot
-                    .reopen_forum_topic(Recipient::Id(chat), id)
-                    .await
-                    .map_err(send_error)?;
-                self.store
-                    .set_chat_thread_closed(ChannelKind::Telegram, &key, about.ticket, false)
-                    .await?;
-            }
-            return Ok(id);
-        }
-        // Topic names are at most 128 characters.
-        let name: String = about.title.chars().take(128).collect();
+        let id = crate::platform::thread_for(self, &self.store, &chat.0.to_string(), about).await?;
+        topic_id(&id)
+    }
+}
+
+/// A forum topic's id as recorded.
+fn topic_id(id: &str) -> Result<ThreadId, SendError> {
+    id.parse()
+        .map(|n| ThreadId(MessageId(n)))
+        .map_err(|_| SendError::Permanent(format!("bad topic id `{id}`")))
+}
+
+fn chat_id(chat: &str) -> Result<ChatId, SendError> {
+    chat.parse()
+        .map(ChatId)
+        .map_err(|_| SendError::Permanent(format!("`{chat}` is not a Telegram chat id")))
+}
+
+#[async_trait]
+impl crate::platform::ThreadCalls for TelegramChannel {
+    const CHANNEL: ChannelKind = ChannelKind::Telegram;
+    const MAX_NAME: usize = 128;
+
+    async fn create(&self, chat: &str, name: &str) -> Result<String, SendError> {
         let topic = self
             .bot
-            .create_forum_topic(Recipient::Id(chat), name)
+            .create_forum_topic(Recipient::Id(chat_id(chat)?), name)
             .await
             .map_err(send_error)?;
-        self.store
-            .add_chat_thread(
-                ChannelKind::Telegram,
-                &key,
-                about.ticket,
-                &topic.thread_id.0.0.to_string(),
-            )
-            .await?;
-        Ok(topic.thread_id)
+        Ok(topic.thread_id.0.0.to_string())
+    }
+
+    async fn reopen(&self, chat: &str, thread: &str) -> Result<(), SendError> {
+        self.bot
+            .reopen_forum_topic(Recipient::Id(chat_id(chat)?), topic_id(thread)?)
+            .await
+            .map_err(send_error)?;
+        Ok(())
+    }
+
+    async fn close(&self, chat: &str, thread: &str) -> Result<(), SendError> {
+        self.bot
+            .close_forum_topic(Recipient::Id(chat_id(chat)?), topic_id(thread)?)
+            .await
+            .map_err(send_error)?;
+        Ok(())
     }
 }
 
@@ -397,22 +411,10 @@ impl frontline_core::Channel for TelegramChannel {
             }
             req.await.map_err(send_error)?;
         }
-        if let (Some(about), Some(t)) = (about, topic)
-            && !about.open
-        {
+        if let (Some(about), Some(t)) = (about, topic) {
             // The ticket is closed: so is its topic, until it reopens.
-            self.bot
-                .close_forum_topic(Recipient::Id(chat), t)
-                .await
-                .map_err(send_error)?;
-            self.store
-                .set_chat_thread_closed(
-                    ChannelKind::Telegram,
-                    &chat.0.to_string(),
-                    about.ticket,
-                    true,
-                )
-                .await?;
+            let (chat, topic) = (chat.0.to_string(), t.0.0.to_string());
+            crate::platform::close_if_done(self, &self.store, &chat, about, &topic).await?;
         }
         Ok(())
     }
@@ -465,19 +467,19 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
             let topic = msg.thread_id.filter(|_| msg.is_topic_message);
             // A photo or file: passed on by reference (copyMessage), never downloaded.
             let media = if msg.photo().is_some() {
-                Some(("photo", None))
+                Some((MediaKind::Photo, None))
             } else if let Some(d) = msg.document() {
-                Some(("document", d.file_name.clone()))
+                Some((MediaKind::Document, d.file_name.clone()))
             } else if msg.video().is_some() {
-                Some(("video", None))
+                Some((MediaKind::Video, None))
             } else if msg.voice().is_some() {
-                Some(("voice message", None))
+                Some((MediaKind::Voice, None))
             } else if msg.video_note().is_some() {
-                Some(("video message", None))
+                Some((MediaKind::VideoMessage, None))
             } else if let Some(a) = msg.audio() {
-                Some(("audio", a.file_name.clone()))
+                Some((MediaKind::Audio, a.file_name.clone()))
             } else if msg.animation().is_some() {
-                Some(("animation", None))
+                Some((MediaKind::Animation, None))
             } else {
                 None
             };
@@ -485,7 +487,7 @@ pub fn inbound(update: &Update) -> Option<Inbound> {
                 Some((kind, name)) => Payload::Media {
                     caption: msg.caption().unwrap_or("").to_string(),
                     media: Media {
-                        kind: kind.to_string(),
+                        kind: kind.label().to_string(),
                         name,
                         reference: format!("tg:{}:{}", msg.chat.id.0, msg.id.0),
                     },
@@ -633,17 +635,15 @@ pub async fn handle(
     // that the sender is an admin). Other files are passed on by reference only.
     if let UpdateKind::Message(msg) = &update.kind
         && let Some(doc) = msg.document()
-        && let Some(caption) = msg.caption().filter(|c| c.trim_start().starts_with("/kb"))
+        && let Some(caption) = msg
+            .caption()
+            .filter(|c| crate::platform::is_article_caption(c))
     {
-        match download_text(bot, doc).await {
-            Ok(text) => {
-                inbound.payload = Payload::File {
-                    name: doc.file_name.clone().unwrap_or_else(|| "article.md".into()),
-                    text,
-                    caption: caption.to_string(),
-                };
-            }
-            Err(e) => tracing::warn!(error = %e, "a /kb file could not be read"),
+        let text = crate::platform::article_file(doc.file.size, download(bot, doc)).await;
+        let name = doc.file_name.clone().unwrap_or_else(|| "article.md".into());
+        // Unread, the message stays what it was: a file named in the thread.
+        if let Some(payload) = crate::platform::article_payload(name, caption, text) {
+            inbound.payload = payload;
         }
     }
     if let Some((chat, thread)) = inbound.chat.chat.split_once('/') {
@@ -657,22 +657,13 @@ pub async fn handle(
     engine.handle(inbound).await
 }
 
-/// Largest file read as an article.
-const MAX_ARTICLE_BYTES: u32 = 512 * 1024;
-
-/// A document's content as text (small UTF-8 files only).
-async fn download_text(bot: &Bot, doc: &teloxide::types::Document) -> anyhow::Result<String> {
+/// A document's bytes, fetched through the Bot API.
+async fn download(bot: &Bot, doc: &teloxide::types::Document) -> anyhow::Result<Vec<u8>> {
     use teloxide::net::Download;
-    if doc.file.size > MAX_ARTICLE_BYTES {
-        anyhow::bail!(
-            "the file is {} bytes; articles are at most {MAX_ARTICLE_BYTES}",
-            doc.file.size
-        );
-    }
     let file = bot.get_file(doc.file.id.clone()).await?;
     let mut bytes: Vec<u8> = Vec::new();
     bot.download_file(&file.path, &mut bytes).await?;
-    Ok(String::from_utf8(bytes)?)
+    Ok(bytes)
 }
 
 /// The header Telegram sends the webhook's secret in.
