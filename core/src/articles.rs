@@ -274,3 +274,38 @@ impl Store {
         Store::article_version(conn, &article.slug, article.lang, version).await
     }
 }
+
+/// How far the search index has followed the articles' table: the highest change (`seq`)
+/// it holds, kept in the index as `seq:N` so a restarted or second instance knows where to
+/// catch up from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IndexMark(pub i64);
+
+impl IndexMark {
+    /// The mark an index carries, if it is one of ours (an index written before marks, or
+    /// by another tool, has none and is rebuilt).
+    pub fn parse(s: &str) -> Option<IndexMark> {
+        s.strip_prefix("seq:")?.parse().ok().map(IndexMark)
+    }
+}
+
+impl std::fmt::Display for IndexMark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "seq:{}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod mark_tests {
+    use super::IndexMark;
+
+    #[test]
+    fn index_marks_read_back_what_they_write() {
+        assert_eq!(
+            IndexMark::parse(&IndexMark(42).to_string()),
+            Some(IndexMark(42))
+        );
+        assert_eq!(IndexMark::parse("seq:x"), None);
+        assert_eq!(IndexMark::parse("42"), None);
+    }
+}

@@ -17,6 +17,7 @@ use frontline_kb::{Decision, KnowledgeBase};
 
 use crate::action::Action;
 use crate::agent;
+use crate::articles::IndexMark;
 use crate::classify;
 use crate::clock::Clock;
 use crate::command;
@@ -122,8 +123,8 @@ impl Engine {
         let mark = blocking(move || kb.mark()).await?;
         let mark = mark
             .as_deref()
-            .and_then(|m| m.strip_prefix("seq:"))
-            .and_then(|n| n.parse::<i64>().ok());
+            .and_then(crate::articles::IndexMark::parse)
+            .map(|m| m.0);
         let mut conn = self.store.pool().acquire().await?;
         let top = Store::articles_seq(&mut conn).await?;
         match mark {
@@ -147,7 +148,8 @@ impl Engine {
                     .map(|v| (v.article.slug, v.article.lang))
                     .collect();
                 let kb = self.kb.clone();
-                blocking(move || kb.apply(&upserts, &removals, &format!("seq:{top}"))).await?;
+                blocking(move || kb.apply(&upserts, &removals, &IndexMark(top).to_string()))
+                    .await?;
                 Ok(count)
             }
             _ => {
@@ -163,7 +165,12 @@ impl Engine {
                 let kb = self.kb.clone();
                 let total = count as u64;
                 blocking(move || {
-                    kb.rebuild_marked(published, Some(total), false, Some(&format!("seq:{top}")))
+                    kb.rebuild_marked(
+                        published,
+                        Some(total),
+                        false,
+                        Some(&IndexMark(top).to_string()),
+                    )
                 })
                 .await?;
                 Ok(count)
