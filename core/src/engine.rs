@@ -13,22 +13,15 @@ use std::sync::Arc;
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
-use frontline_kb::{Decision, KnowledgeBase};
+use frontline_kb::KnowledgeBase;
 
-use crate::action::Action;
-use crate::agent;
 use crate::articles::IndexMark;
-use crate::classify;
 use crate::clock::Clock;
 use crate::command;
-use crate::domain::{EventKind, Lang, Line, Status, Ticket, TicketId, TicketKind};
+use crate::domain::Lang;
 use crate::error::{CoreError, CoreResult, UserError};
 use crate::i18n::Msg;
-use crate::i18n::staff::{Card, KbNote};
-use crate::store::{NewQuestion, NewTicket, QuestionState, Store};
-
-/// Longest ticket subject, taken from the question's first line.
-const MAX_SUBJECT_CHARS: usize = 100;
+use crate::store::Store;
 
 pub use crate::config::{EngineConfig, Route};
 pub(crate) use crate::desk::{Desk, Stop, Turn};
@@ -557,8 +550,12 @@ impl Engine {
             turn.thread = inbound.thread;
         }
         let result = match &inbound.payload {
-            Payload::Text(text) => self.on_text(&mut tx, &mut turn, text, search).await,
-            Payload::Button(data) => self.on_button(&mut tx, &mut turn, data).await,
+            Payload::Text(text) => {
+                crate::cmd::text(&mut self.desk(&mut tx), &mut turn, text, search).await
+            }
+            Payload::Button(data) => {
+                crate::cmd::button(&mut self.desk(&mut tx), &mut turn, data).await
+            }
             Payload::Unsupported(kind) => {
                 tracing::debug!(%kind, "an update the desk cannot read");
                 turn.reply(Msg::Unsupported.text(turn.person.lang));
@@ -567,13 +564,16 @@ impl Engine {
             Payload::Media { caption, media } => {
                 turn.media = Some(media.clone());
                 let said = format!("{caption}\n{}", media.label()).trim().to_string();
-                self.on_text(&mut tx, &mut turn, &said, None).await
+                crate::cmd::text(&mut self.desk(&mut tx), &mut turn, &said, None).await
             }
             Payload::File {
                 name,
                 text,
                 caption,
-            } => self.on_file(&mut tx, &mut turn, name, text, caption).await,
+            } => {
+                crate::cmd::text::file(&mut self.desk(&mut tx), &mut turn, name, text, caption)
+                    .await
+            }
         };
         let result = match result {
             Ok(()) => self.reschedule_touched(&mut tx, &turn).await,
@@ -708,32 +708,6 @@ impl Engine {
         Ok(())
     }
 
-    /// A text file someone sent: with `/kb add` or `/kb edit SLUG` from an admin it is an
-    /// article; otherwise it is a message that names the file.
-    async fn on_file(
-        &self,
-        conn: &mut AnyConnection,
-        turn: &mut Turn<'_>,
-        name: &str,
-        text: &str,
-        caption: &str,
-    ) -> Result<(), Stop> {
-        let n = text.chars().count();
-        if n > MAX_FILE_CHARS {
-            return Err(UserError::TooLong(n).into());
-        }
-        let caption = caption.trim();
-        if let Some(member) = turn.staff.clone()
-            && let Some(args) = caption.strip_prefix("/kb")
-            && args.starts_with(char::is_whitespace)
-        {
-            let cmd = crate::cmd::kb::parse(&format!("{}\n{text}", args.trim()))?;
-            return crate::cmd::kb::run(&mut self.desk(conn), turn, &member, cmd).await;
-        }
-        let said = format!("{caption}\n📎 {name} ({n} characters)");
-        self.on_text(conn, turn, said.trim(), None).await
-    }
-
     pub(crate) async fn enqueue_all(
         &self,
         conn: &mut AnyConnection,
@@ -750,663 +724,6 @@ impl Engine {
             .collect::<CoreResult<Vec<_>>>()?;
         Store::enqueue(conn, &rows, now).await
     }
-
-    async fn on_text(
-        &self,
-        conn: &mut AnyConnection,
-        turn: &mut Turn<'_>,
-        raw: &str,
-        search: Option<Result<frontline_kb::SearchOutcome, frontline_kb::KbError>>,
-    ) -> Result<(), Stop> {
-        let text = clean_text(raw)?;
-        if let Some(cmd) = agent::parse_in(&text, turn.thread) {
-            let Some(member) = turn.staff.clone() else {
-                return Err(UserError::StaffOnly(command_name(&text)).into());
-            };
-            return crate::cmd::staff(&mut self.desk(conn), turn, &member, cmd?).await;
-        }
-        if let Some(cmd) = command::parse(&text) {
-            return crate::cmd::user::run(&mut self.desk(conn), turn, cmd?).await;
-        }
-        if let Some(rated) = turn.person.comment_for {
-            // The message right after a rating, within a few minutes, is its comment; a
-            // later one is a new message, and the wait for a comment ends either way.
-            Store::set_comment_for(conn, turn.person.id, None, turn.now).await?;
-            let in_time = turn.person.comment_until_ms.is_some_and(|u| turn.now <= u);
-            if in_time && Store::comment(conn, rated, &text, turn.now).await? {
-                let actor = turn.actor();
-                Store::add_event(
-                    conn,
-                    rated,
-                    turn.now,
-                    &actor,
-                    EventKind::Rated,
-                    &format!("comment: {text}"),
-                )
-                .await?;
-                turn.reply(Msg::CommentSaved.text(turn.person.lang));
-                return Ok(());
-            }
-        }
-        if let Some(ticket) = self.open_current_ticket(conn, turn).await? {
-            return self.add_to_thread(conn, turn, &ticket, &text).await;
-        }
-        if let Some(talk) = crate::small_talk::classify(&text) {
-            return self.on_small_talk(conn, turn, &text, talk).await;
-        }
-        // The search made before the transaction stands when the text itself told its
-        // language; otherwise search again with the language the user chose.
-        let outcome = match search {
-            Some(Ok(o)) if Lang::detect(&text).is_some() || o.lang == turn.person.lang => o,
-            _ => self.kb.search(
-                crate::small_talk::question_of(&text),
-                Some(turn.person.lang),
-            )?,
-        };
-        self.on_question(conn, turn, &text, outcome).await
-    }
-
-    /// Conversation, answered before any search: nothing is logged as a question, except
-    /// asking for a person, which goes straight to registering a ticket.
-    async fn on_small_talk(
-        &self,
-        conn: &mut AnyConnection,
-        turn: &mut Turn<'_>,
-        text: &str,
-        talk: crate::small_talk::SmallTalk,
-    ) -> Result<(), Stop> {
-        use crate::small_talk::SmallTalk;
-        let lang = turn.person.lang;
-        metrics::counter!("frontline_small_talk_total", "kind" => format!("{talk:?}").to_lowercase())
-            .increment(1);
-        let reply = match talk {
-            SmallTalk::Greeting => Msg::TalkGreeting,
-            SmallTalk::Thanks => Msg::GladItHelped,
-            SmallTalk::Presence => Msg::TalkPresence,
-            SmallTalk::Ack | SmallTalk::Emoji => Msg::TalkAck,
-            SmallTalk::Operator => {
-                let guessed_kind = classify::guess_kind(text);
-                let q = NewQuestion {
-                    person: turn.person.id,
-                    text,
-                    lang,
-                    decision: "operator",
-                    state: QuestionState::ChoosingKind,
-                    article: None,
-                    suggested: Vec::new(),
-                    confidence: None,
-                    guessed_kind,
-                };
-                let id = Store::insert_question(conn, &q, turn.now).await?;
-                turn.reply_with(
-                    Msg::AskKind {
-                        after_no_match: false,
-                    }
-                    .text(lang),
-                    kind_buttons(id, guessed_kind, lang),
-                );
-                return Ok(());
-            }
-        };
-        turn.reply(reply.text(lang));
-        Ok(())
-    }
-
-    /// The ticket the user is talking in, if it is still open.
-    async fn open_current_ticket(
-        &self,
-        conn: &mut AnyConnection,
-        turn: &Turn<'_>,
-    ) -> Result<Option<Ticket>, Stop> {
-        let Some(id) = turn.person.current_ticket else {
-            return Ok(None);
-        };
-        Ok(Store::ticket(conn, id)
-            .await?
-            .filter(|t| t.status.is_open()))
-    }
-
-    async fn add_to_thread(
-        &self,
-        conn: &mut AnyConnection,
-        turn: &mut Turn<'_>,
-        ticket: &Ticket,
-        text: &str,
-    ) -> Result<(), Stop> {
-        let actor = turn.actor();
-        // An answer restarts a paused clock and cancels an auto-close.
-        turn.touched.insert(ticket.id);
-        // The ticket's row first: two follow-ups handled at once (two instances) then take
-        // turns, and the second sees the first's message — else both would count themselves
-        // the first and both be acknowledged in words.
-        Store::touch_ticket(conn, ticket.id, turn.now).await?;
-        Store::add_event(
-            conn,
-            ticket.id,
-            turn.now,
-            &actor,
-            EventKind::MessageIn,
-            text,
-        )
-        .await?;
-        // A customer's answer takes a ticket that waited on them back to work.
-        if ticket.status == Status::WaitingOnCustomer {
-            // Moved meanwhile (an agent resolved it): the message still goes in the thread.
-            match self
-                .desk(conn)
-                .transition(ticket, Status::InProgress, &actor, turn.now)
-                .await
-            {
-                Ok(()) | Err(Stop::User(UserError::IllegalTransition { .. })) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let requester = turn.person.display.clone();
-        self.desk(conn).to_agents(
-            turn,
-            ticket,
-            Card::Relay {
-                ticket: ticket.id,
-                requester: &requester,
-                text,
-            }
-            .text(self.config.default_lang),
-        );
-        if classify::asks_for_urgency(text) {
-            Store::add_event(
-                conn,
-                ticket.id,
-                turn.now,
-                &actor,
-                EventKind::PriorityRequested,
-                text,
-            )
-            .await?;
-            self.desk(conn).to_agents(
-                turn,
-                ticket,
-                Card::PriorityRequest {
-                    ticket: ticket.id,
-                    requester: &requester,
-                }
-                .text(self.config.default_lang),
-            );
-            turn.reply(Msg::PriorityRequestNoted(ticket.id).text(turn.person.lang));
-        } else {
-            // Said in words once (the first follow-up after registration: the question and
-            // this one are the ticket's messages); after that, a reaction on the person's own
-            // message says it without another message in their chat.
-            let said = Store::count_events(conn, ticket.id, EventKind::MessageIn).await?;
-            match turn.message.filter(|_| said > 2) {
-                Some(message) => turn.react(message, "👌"),
-                None => turn.reply(Msg::AddedToTicket(ticket.id).text(turn.person.lang)),
-            }
-        }
-        Ok(())
-    }
-
-    /// Line 0: the knowledge base decides; the user is answered, offered articles, or asked
-    /// for the kind of ticket to register.
-    async fn on_question(
-        &self,
-        conn: &mut AnyConnection,
-        turn: &mut Turn<'_>,
-        text: &str,
-        outcome: frontline_kb::SearchOutcome,
-    ) -> Result<(), Stop> {
-        // Earlier questions stay open: their buttons still work when the user scrolls back
-        // (each press is checked against its own question). /cancel and /new drop them.
-        let lang = turn.person.lang;
-        let guessed_kind = classify::guess_kind(text);
-        let mut q = NewQuestion {
-            person: turn.person.id,
-            text,
-            lang,
-            decision: outcome.decision.kind(),
-            state: QuestionState::ChoosingKind,
-            article: None,
-            suggested: Vec::new(),
-            confidence: None,
-            guessed_kind,
-        };
-        metrics::counter!("frontline_kb_decisions_total", "decision" => outcome.decision.kind())
-            .increment(1);
-        match &outcome.decision {
-            Decision::Answer {
-                article,
-                confidence,
-                snippet,
-            } => {
-                q.state = QuestionState::Answered;
-                q.article = Some(crate::domain::ArticleKey::of(article));
-                q.confidence = Some(*confidence);
-                let id = Store::insert_question(conn, &q, turn.now).await?;
-                turn.reply_with(
-                    Msg::Answer {
-                        title: article.display_title(),
-                        snippet,
-                    }
-                    .text(lang),
-                    feedback_buttons(id, lang),
-                );
-            }
-            Decision::Suggest {
-                articles,
-                confidence,
-            } => {
-                q.state = QuestionState::Suggested;
-                q.suggested = articles.iter().map(crate::domain::ArticleKey::of).collect();
-                q.confidence = Some(*confidence);
-                let id = Store::insert_question(conn, &q, turn.now).await?;
-                let mut buttons: Vec<Button> = articles
-                    .iter()
-                    .enumerate()
-                    .map(|(i, a)| Button {
-                        label: a.display_title().to_string(),
-                        data: Action::Pick {
-                            question: id,
-                            index: i as u8,
-                        }
-                        .encode(),
-                    })
-                    .collect();
-                buttons.push(Button {
-                    label: Msg::NoneOfTheseButton.text(lang),
-                    data: Action::NoneOfThese { question: id }.encode(),
-                });
-                turn.reply_with(Msg::Suggestions.text(lang), buttons);
-            }
-            Decision::NoMatch { .. } => {
-                let id = Store::insert_question(conn, &q, turn.now).await?;
-                turn.reply_with(
-                    Msg::AskKind {
-                        after_no_match: true,
-                    }
-                    .text(lang),
-                    kind_buttons(id, guessed_kind, lang),
-                );
-            }
-        }
-        Ok(())
-    }
-
-    async fn on_button(
-        &self,
-        conn: &mut AnyConnection,
-        turn: &mut Turn<'_>,
-        data: &str,
-    ) -> Result<(), Stop> {
-        let action = Action::decode(data).ok_or(UserError::StaleChoice)?;
-        if let Action::Confirm { ticket, solved } = action {
-            return crate::cmd::resolution::confirm(
-                &mut self.desk(conn),
-                turn,
-                TicketId::from_db_checked(ticket)?,
-                solved,
-            )
-            .await;
-        }
-        if let Action::Rate { ticket, score } = action {
-            return crate::cmd::resolution::rate(
-                &mut self.desk(conn),
-                turn,
-                TicketId::from_db_checked(ticket)?,
-                score,
-            )
-            .await;
-        }
-        if let Action::NoComment { ticket } = action {
-            // Declining to comment ends the wait for one; only the wait it was offered for.
-            if turn.person.comment_for.map(TicketId::get) != Some(ticket) {
-                return Err(UserError::StaleChoice.into());
-            }
-            Store::set_comment_for(conn, turn.person.id, None, turn.now).await?;
-            turn.reply(Msg::ThanksForRating.text(turn.person.lang));
-            return Ok(());
-        }
-        if let Action::Forget { person } = action {
-            // Only the person who asked can confirm; a forwarded button erases nobody.
-            if person != turn.person.id.get() {
-                return Err(UserError::StaleChoice.into());
-            }
-            let actor = turn.actor();
-            Store::forget(conn, turn.from.channel, &turn.from.id, &actor, turn.now).await?;
-            turn.reply(Msg::Forgotten.text(turn.person.lang));
-            return Ok(());
-        }
-        // Staff's buttons are their commands: the same checks, the same effects.
-        if let Action::Claim { ticket } | Action::Resolve { ticket } = action {
-            let name = if matches!(action, Action::Claim { .. }) {
-                "claim"
-            } else {
-                "resolve"
-            };
-            let Some(member) = turn.staff.clone() else {
-                return Err(UserError::StaffOnly(name.into()).into());
-            };
-            let id = TicketId::from_db_checked(ticket)?;
-            let command = if name == "claim" {
-                agent::AgentCommand::Claim(id)
-            } else {
-                agent::AgentCommand::Resolve(id)
-            };
-            return crate::cmd::staff(&mut self.desk(conn), turn, &member, command).await;
-        }
-        let id = match action {
-            Action::Helped { question }
-            | Action::NotHelped { question }
-            | Action::Pick { question, .. }
-            | Action::NoneOfThese { question }
-            | Action::Kind { question, .. } => question,
-            Action::Confirm { .. }
-            | Action::Rate { .. }
-            | Action::NoComment { .. }
-            | Action::Claim { .. }
-            | Action::Resolve { .. }
-            | Action::Forget { .. } => {
-                return Err(UserError::StaleChoice.into());
-            }
-        };
-        let q = Store::question(conn, id)
-            .await?
-            .filter(|q| q.person == turn.person.id)
-            .ok_or(UserError::StaleChoice)?;
-        let lang = turn.person.lang;
-        match action {
-            Action::Helped { .. } => {
-                advance(
-                    conn,
-                    id,
-                    QuestionState::Answered,
-                    QuestionState::Helped,
-                    turn.now,
-                )
-                .await?;
-                self.learn(conn, turn, &q).await?;
-                turn.reply(Msg::GladItHelped.text(lang));
-            }
-            Action::NotHelped { .. } | Action::NoneOfThese { .. } => {
-                let from = if matches!(action, Action::NotHelped { .. }) {
-                    QuestionState::Answered
-                } else {
-                    QuestionState::Suggested
-                };
-                advance(conn, id, from, QuestionState::ChoosingKind, turn.now).await?;
-                turn.reply_with(
-                    Msg::AskKind {
-                        after_no_match: false,
-                    }
-                    .text(lang),
-                    kind_buttons(id, q.guessed_kind, lang),
-                );
-            }
-            Action::Pick { index, .. } => {
-                let key = q
-                    .suggested
-                    .get(index as usize)
-                    .ok_or(UserError::StaleChoice)?;
-                let article = self.article_by_key(key)?.ok_or(UserError::StaleChoice)?;
-                if !Store::advance_question(
-                    conn,
-                    id,
-                    QuestionState::Suggested,
-                    QuestionState::Answered,
-                    Some(key),
-                    None,
-                    turn.now,
-                )
-                .await?
-                {
-                    return Err(UserError::StaleChoice.into());
-                }
-                let snippet = frontline_kb::snippet::for_question(&article, &q.text);
-                turn.reply_with(
-                    Msg::Answer {
-                        title: article.display_title(),
-                        snippet: &snippet,
-                    }
-                    .text(lang),
-                    feedback_buttons(id, lang),
-                );
-            }
-            Action::Kind { kind, .. } => self.register(conn, turn, &q, kind).await?,
-            Action::Confirm { .. }
-            | Action::Rate { .. }
-            | Action::NoComment { .. }
-            | Action::Claim { .. }
-            | Action::Resolve { .. }
-            | Action::Forget { .. } => {
-                return Err(UserError::StaleChoice.into());
-            }
-        }
-        Ok(())
-    }
-
-    /// The category of the article the question came closest to (the answer, or the first
-    /// suggestion), for routing.
-    fn category_of(&self, q: &crate::store::Question) -> Option<String> {
-        let key = q.article.as_ref().or(q.suggested.first())?;
-        self.article_by_key(key).ok().flatten()?.category
-    }
-
-    /// A question the user confirmed becomes a learned phrasing of the article that answered
-    /// it, so the next user who asks so is answered with more confidence. Never from staff
-    /// (they try the bot out), never from a question a ticket came from; the text searched
-    /// (greetings and thanks left out) is what is kept.
-    async fn learn(
-        &self,
-        conn: &mut AnyConnection,
-        turn: &mut Turn<'_>,
-        q: &crate::store::Question,
-    ) -> Result<(), Stop> {
-        let cap = self.config.limits.learned_per_article;
-        if cap == 0 || turn.staff.is_some() || q.ticket.is_some() {
-            return Ok(());
-        }
-        let Some(crate::domain::ArticleKey { slug, lang }) = q.article.clone() else {
-            return Ok(());
-        };
-        let Some(current) = Store::article_latest(conn, &slug, lang).await? else {
-            return Ok(());
-        };
-        if current.state != crate::articles::ArticleState::Published {
-            return Ok(());
-        }
-        let mut article = current.article;
-        let by = crate::articles::learned_by(turn.person.id.get());
-        let text = crate::small_talk::question_of(&q.text);
-        if let frontline_kb::LearnOutcome::Learned { dropped } =
-            article.learn(text, &by, turn.now, cap)
-        {
-            tracing::info!(article = %slug, %lang, dropped = dropped.is_some(), "learned a phrasing");
-            metrics::counter!("frontline_kb_learned_total").increment(1);
-            crate::cmd::kb::put_article(
-                &mut self.desk(conn),
-                turn,
-                &article,
-                crate::articles::ArticleState::Published,
-                crate::articles::LEARNED_AUTHOR,
-                &format!("learned a phrasing from {by}"),
-            )
-            .await?;
-        }
-        Ok(())
-    }
-
-    fn article_by_key(
-        &self,
-        key: &crate::domain::ArticleKey,
-    ) -> CoreResult<Option<frontline_kb::Article>> {
-        Ok(self.kb.get(&key.slug, key.lang)?)
-    }
-
-    /// Line 1: registers the ticket, tells the user, and hands it to line 2.
-    async fn register(
-        &self,
-        conn: &mut AnyConnection,
-        turn: &mut Turn<'_>,
-        q: &crate::store::Question,
-        kind: TicketKind,
-    ) -> Result<(), Stop> {
-        let subject = subject_of(&q.text);
-        metrics::counter!("frontline_tickets_opened_total", "kind" => kind.code()).increment(1);
-        let ticket = Store::insert_ticket(
-            conn,
-            &NewTicket {
-                requester: turn.person.id,
-                chat: turn.chat,
-                subject: &subject,
-                kind,
-                priority: kind.default_priority(),
-                line: Line::AGENTS,
-                lang: turn.person.lang,
-                category: self.category_of(q),
-            },
-            turn.now,
-        )
-        .await?;
-        if !Store::advance_question(
-            conn,
-            q.id,
-            QuestionState::ChoosingKind,
-            QuestionState::Ticket,
-            None,
-            Some(ticket.id),
-            turn.now,
-        )
-        .await?
-        {
-            // A second press of a kind button: the first one registered the ticket.
-            return Err(UserError::StaleChoice.into());
-        }
-        let actor = turn.actor();
-        Store::add_event(
-            conn,
-            ticket.id,
-            turn.now,
-            &crate::domain::Actor::Bot,
-            EventKind::Created,
-            &format!("{} · {} · {}", kind, ticket.priority, subject),
-        )
-        .await?;
-        Store::add_event(
-            conn,
-            ticket.id,
-            turn.now,
-            &actor,
-            EventKind::MessageIn,
-            &q.text,
-        )
-        .await?;
-        if classify::asks_for_urgency(&q.text) {
-            Store::add_event(
-                conn,
-                ticket.id,
-                turn.now,
-                &actor,
-                EventKind::PriorityRequested,
-                &q.text,
-            )
-            .await?;
-        }
-        Store::set_current_ticket(conn, turn.person.id, Some(ticket.id), turn.now).await?;
-        // Deadlines are set now, so the user is told when to expect an answer.
-        let (first_due_ms, resolve_due_ms) = self
-            .config
-            .sla
-            .reschedule_ticket(conn, &ticket, turn.now, true)
-            .await?;
-        let ticket = Ticket {
-            first_due_ms,
-            resolve_due_ms,
-            ..ticket
-        };
-        let answer_by = ticket
-            .first_due_ms
-            .map(|due| self.config.sla.when(due, turn.now, turn.person.lang));
-        let told = Msg::Registered {
-            ticket: &ticket,
-            answer_by: answer_by.as_deref(),
-        }
-        .text(turn.person.lang);
-        // What the user was told is part of the thread too.
-        Store::add_event(
-            conn,
-            ticket.id,
-            turn.now,
-            &crate::domain::Actor::Bot,
-            EventKind::MessageOut,
-            &told,
-        )
-        .await?;
-        turn.reply(told);
-        let kb = match (&q.article, q.suggested.is_empty()) {
-            (Some(a), _) => KbNote::Answered(a),
-            (None, false) => KbNote::Suggested(&q.suggested),
-            (None, true) => KbNote::NoMatch,
-        };
-        let requester = turn.person.display.clone();
-        let lang = self.config.default_lang;
-        let left = self.config.sla.sla_line(&ticket, turn.now, lang);
-        let card = Card::New {
-            ticket: &ticket,
-            requester: &requester,
-            question: &q.text,
-            kb,
-            left: left.as_deref(),
-        }
-        .text(lang);
-        let claim = crate::cmd::claim_button(ticket.id, lang);
-        self.desk(conn)
-            .to_agents_with(turn, &ticket, card, vec![claim]);
-        Ok(())
-    }
-}
-
-/// Moves question `id` from `from` to `to`, or refuses the press as stale (a second press,
-/// or a press after the question moved on).
-async fn advance(
-    conn: &mut AnyConnection,
-    id: i64,
-    from: QuestionState,
-    to: QuestionState,
-    now: i64,
-) -> Result<(), Stop> {
-    if Store::advance_question(conn, id, from, to, None, None, now).await? {
-        Ok(())
-    } else {
-        Err(UserError::StaleChoice.into())
-    }
-}
-
-fn feedback_buttons(question: i64, lang: Lang) -> Vec<Button> {
-    vec![
-        Button {
-            label: Msg::HelpedButton.text(lang),
-            data: Action::Helped { question }.encode(),
-        },
-        Button {
-            label: Msg::NotHelpedButton.text(lang),
-            data: Action::NotHelped { question }.encode(),
-        },
-    ]
-}
-
-/// The kind buttons, the guess first and marked, so one tap confirms it.
-fn kind_buttons(question: i64, guess: TicketKind, lang: Lang) -> Vec<Button> {
-    let mut kinds: Vec<TicketKind> = vec![guess];
-    kinds.extend(TicketKind::ALL.iter().copied().filter(|&k| k != guess));
-    kinds
-        .into_iter()
-        .map(|kind| Button {
-            label: if kind == guess {
-                format!("✓ {}", Msg::KindName(kind).text(lang))
-            } else {
-                Msg::KindName(kind).text(lang)
-            },
-            data: Action::Kind { question, kind }.encode(),
-        })
-        .collect()
 }
 
 /// How many changes before its mark an index sync looks at again (see [`Engine::sync_kb`]).
@@ -1424,7 +741,7 @@ async fn blocking<T: Send + 'static>(
 
 /// Text as it will be stored: control characters out (tabs and line breaks kept), trimmed,
 /// and refused when empty or longer than [`MAX_TEXT_CHARS`].
-fn clean_text(raw: &str) -> Result<String, UserError> {
+pub(crate) fn clean_text(raw: &str) -> Result<String, UserError> {
     let cleaned: String = raw
         .chars()
         .filter(|&c| !c.is_control() || c == '\n' || c == '\t')
@@ -1444,7 +761,7 @@ fn clean_text(raw: &str) -> Result<String, UserError> {
 
 /// The name of the command `text` starts with (`/queue 5` → `queue`), at most 32
 /// characters, for telling someone it is not theirs.
-fn command_name(text: &str) -> String {
+pub(crate) fn command_name(text: &str) -> String {
     text.trim_start()
         .trim_start_matches('/')
         .split_whitespace()
@@ -1477,24 +794,6 @@ fn is_invisible(c: char) -> bool {
             | '\u{FEFF}'
             | '\u{FFA0}'
     )
-}
-
-/// A ticket's subject: the question's first line, cut at a word within the limit.
-fn subject_of(question: &str) -> String {
-    let first = question
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim();
-    if first.chars().count() <= MAX_SUBJECT_CHARS {
-        return first.to_string();
-    }
-    let cut: String = first.chars().take(MAX_SUBJECT_CHARS).collect();
-    let at_word = cut
-        .rfind(' ')
-        .filter(|&i| i > MAX_SUBJECT_CHARS / 2)
-        .unwrap_or(cut.len());
-    format!("{}…", cut[..at_word].trim_end())
 }
 
 #[cfg(test)]
@@ -1536,31 +835,6 @@ mod tests {
         assert_eq!(
             clean_text(&long),
             Err(UserError::TooLong(MAX_TEXT_CHARS + 1))
-        );
-    }
-
-    #[test]
-    fn subjects_come_from_the_first_line_cut_at_a_word() {
-        assert_eq!(subject_of("\n  VPN is down\nmore details"), "VPN is down");
-        let long = "word ".repeat(40);
-        let s = subject_of(&long);
-        assert!(
-            s.ends_with('…') && s.chars().count() <= MAX_SUBJECT_CHARS + 1,
-            "{s}"
-        );
-    }
-
-    #[test]
-    fn the_guessed_kind_comes_first_and_is_marked() {
-        let b = kind_buttons(7, TicketKind::AccessRequest, Lang::En);
-        assert_eq!(b.len(), TicketKind::ALL.len());
-        assert!(b[0].label.starts_with('✓'));
-        assert_eq!(
-            Action::decode(&b[0].data),
-            Some(Action::Kind {
-                question: 7,
-                kind: TicketKind::AccessRequest
-            })
         );
     }
 }

@@ -5,17 +5,26 @@
 //! here. The commands' names, arguments, roles and help live in [`crate::commands`].
 
 mod admin;
+mod ask;
+mod button;
 mod claim;
 mod fields;
 pub(crate) mod kb;
+mod learn;
 mod queue;
+mod register;
 pub(crate) mod reply;
 pub(crate) mod resolution;
 mod status;
+mod talk;
+pub(crate) mod text;
+mod thread;
 pub mod transcript;
 pub(crate) mod user;
 
+pub(crate) use button::button;
 pub(crate) use status::claim_button;
+pub(crate) use text::text;
 
 use crate::agent::AgentCommand;
 use crate::desk::{Desk, Stop, Turn};

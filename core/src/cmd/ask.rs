@@ -1,0 +1,109 @@
+//! Line 0: a question goes to the knowledge base, which answers it, offers articles, or
+//! leads to registration.
+
+use frontline_kb::Decision;
+
+use crate::action::Action;
+use crate::classify;
+use crate::desk::{Desk, Stop, Turn};
+use crate::domain::Lang;
+use crate::i18n::Msg;
+use crate::message::Button;
+use crate::store::{NewQuestion, QuestionState, Store};
+
+/// Line 0: the knowledge base decides; the user is answered, offered articles, or asked
+/// for the kind of ticket to register.
+pub(crate) async fn question(
+    desk: &mut Desk<'_>,
+    turn: &mut Turn<'_>,
+    text: &str,
+    outcome: frontline_kb::SearchOutcome,
+) -> Result<(), Stop> {
+    // Earlier questions stay open: their buttons still work when the user scrolls back
+    // (each press is checked against its own question). /cancel and /new drop them.
+    let lang = turn.person.lang;
+    let guessed_kind = classify::guess_kind(text);
+    let mut q = NewQuestion {
+        person: turn.person.id,
+        text,
+        lang,
+        decision: outcome.decision.kind(),
+        state: QuestionState::ChoosingKind,
+        article: None,
+        suggested: Vec::new(),
+        confidence: None,
+        guessed_kind,
+    };
+    metrics::counter!("frontline_kb_decisions_total", "decision" => outcome.decision.kind())
+        .increment(1);
+    match &outcome.decision {
+        Decision::Answer {
+            article,
+            confidence,
+            snippet,
+        } => {
+            q.state = QuestionState::Answered;
+            q.article = Some(crate::domain::ArticleKey::of(article));
+            q.confidence = Some(*confidence);
+            let id = Store::insert_question(desk.conn, &q, turn.now).await?;
+            turn.reply_with(
+                Msg::Answer {
+                    title: article.display_title(),
+                    snippet,
+                }
+                .text(lang),
+                super::ask::feedback_buttons(id, lang),
+            );
+        }
+        Decision::Suggest {
+            articles,
+            confidence,
+        } => {
+            q.state = QuestionState::Suggested;
+            q.suggested = articles.iter().map(crate::domain::ArticleKey::of).collect();
+            q.confidence = Some(*confidence);
+            let id = Store::insert_question(desk.conn, &q, turn.now).await?;
+            let mut buttons: Vec<Button> = articles
+                .iter()
+                .enumerate()
+                .map(|(i, a)| Button {
+                    label: a.display_title().to_string(),
+                    data: Action::Pick {
+                        question: id,
+                        index: i as u8,
+                    }
+                    .encode(),
+                })
+                .collect();
+            buttons.push(Button {
+                label: Msg::NoneOfTheseButton.text(lang),
+                data: Action::NoneOfThese { question: id }.encode(),
+            });
+            turn.reply_with(Msg::Suggestions.text(lang), buttons);
+        }
+        Decision::NoMatch { .. } => {
+            let id = Store::insert_question(desk.conn, &q, turn.now).await?;
+            turn.reply_with(
+                Msg::AskKind {
+                    after_no_match: true,
+                }
+                .text(lang),
+                super::register::kind_buttons(id, guessed_kind, lang),
+            );
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn feedback_buttons(question: i64, lang: Lang) -> Vec<Button> {
+    vec![
+        Button {
+            label: Msg::HelpedButton.text(lang),
+            data: Action::Helped { question }.encode(),
+        },
+        Button {
+            label: Msg::NotHelpedButton.text(lang),
+            data: Action::NotHelped { question }.encode(),
+        },
+    ]
+}

@@ -1,0 +1,210 @@
+//! Line 1: registering a ticket — its kind (guessed, then chosen), priority and subject —
+//! telling the user its number and handing it to line 2.
+
+use crate::action::Action;
+use crate::classify;
+use crate::desk::{Desk, Stop, Turn};
+use crate::domain::{EventKind, Lang, Line, Ticket, TicketKind};
+use crate::error::UserError;
+use crate::i18n::Msg;
+use crate::i18n::staff::{Card, KbNote};
+use crate::message::Button;
+use crate::store::{NewTicket, QuestionState, Store};
+
+/// Line 1: registers the ticket, tells the user, and hands it to line 2.
+/// Longest ticket subject, taken from the question's first line.
+const MAX_SUBJECT_CHARS: usize = 100;
+
+pub(crate) async fn register(
+    desk: &mut Desk<'_>,
+    turn: &mut Turn<'_>,
+    q: &crate::store::Question,
+    kind: TicketKind,
+) -> Result<(), Stop> {
+    let subject = super::register::subject_of(&q.text);
+    metrics::counter!("frontline_tickets_opened_total", "kind" => kind.code()).increment(1);
+    let ticket = Store::insert_ticket(
+        desk.conn,
+        &NewTicket {
+            requester: turn.person.id,
+            chat: turn.chat,
+            subject: &subject,
+            kind,
+            priority: kind.default_priority(),
+            line: Line::AGENTS,
+            lang: turn.person.lang,
+            category: super::register::category_of(desk, q),
+        },
+        turn.now,
+    )
+    .await?;
+    if !Store::advance_question(
+        desk.conn,
+        q.id,
+        QuestionState::ChoosingKind,
+        QuestionState::Ticket,
+        None,
+        Some(ticket.id),
+        turn.now,
+    )
+    .await?
+    {
+        // A second press of a kind button: the first one registered the ticket.
+        return Err(UserError::StaleChoice.into());
+    }
+    let actor = turn.actor();
+    Store::add_event(
+        desk.conn,
+        ticket.id,
+        turn.now,
+        &crate::domain::Actor::Bot,
+        EventKind::Created,
+        &format!("{} · {} · {}", kind, ticket.priority, subject),
+    )
+    .await?;
+    Store::add_event(
+        desk.conn,
+        ticket.id,
+        turn.now,
+        &actor,
+        EventKind::MessageIn,
+        &q.text,
+    )
+    .await?;
+    if classify::asks_for_urgency(&q.text) {
+        Store::add_event(
+            desk.conn,
+            ticket.id,
+            turn.now,
+            &actor,
+            EventKind::PriorityRequested,
+            &q.text,
+        )
+        .await?;
+    }
+    Store::set_current_ticket(desk.conn, turn.person.id, Some(ticket.id), turn.now).await?;
+    // Deadlines are set now, so the user is told when to expect an answer.
+    let (first_due_ms, resolve_due_ms) = desk
+        .config
+        .sla
+        .reschedule_ticket(desk.conn, &ticket, turn.now, true)
+        .await?;
+    let ticket = Ticket {
+        first_due_ms,
+        resolve_due_ms,
+        ..ticket
+    };
+    let answer_by = ticket
+        .first_due_ms
+        .map(|due| desk.config.sla.when(due, turn.now, turn.person.lang));
+    let told = Msg::Registered {
+        ticket: &ticket,
+        answer_by: answer_by.as_deref(),
+    }
+    .text(turn.person.lang);
+    // What the user was told is part of the thread too.
+    Store::add_event(
+        desk.conn,
+        ticket.id,
+        turn.now,
+        &crate::domain::Actor::Bot,
+        EventKind::MessageOut,
+        &told,
+    )
+    .await?;
+    turn.reply(told);
+    let kb = match (&q.article, q.suggested.is_empty()) {
+        (Some(a), _) => KbNote::Answered(a),
+        (None, false) => KbNote::Suggested(&q.suggested),
+        (None, true) => KbNote::NoMatch,
+    };
+    let requester = turn.person.display.clone();
+    let lang = desk.config.default_lang;
+    let left = desk.config.sla.sla_line(&ticket, turn.now, lang);
+    let card = Card::New {
+        ticket: &ticket,
+        requester: &requester,
+        question: &q.text,
+        kb,
+        left: left.as_deref(),
+    }
+    .text(lang);
+    let claim = crate::cmd::claim_button(ticket.id, lang);
+    desk.to_agents_with(turn, &ticket, card, vec![claim]);
+    Ok(())
+}
+
+/// The kind buttons, the guess first and marked, so one tap confirms it.
+pub(crate) fn kind_buttons(question: i64, guess: TicketKind, lang: Lang) -> Vec<Button> {
+    let mut kinds: Vec<TicketKind> = vec![guess];
+    kinds.extend(TicketKind::ALL.iter().copied().filter(|&k| k != guess));
+    kinds
+        .into_iter()
+        .map(|kind| Button {
+            label: if kind == guess {
+                format!("✓ {}", Msg::KindName(kind).text(lang))
+            } else {
+                Msg::KindName(kind).text(lang)
+            },
+            data: Action::Kind { question, kind }.encode(),
+        })
+        .collect()
+}
+
+/// A ticket's subject: the question's first line, cut at a word within the limit.
+pub(crate) fn subject_of(question: &str) -> String {
+    let first = question
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    if first.chars().count() <= MAX_SUBJECT_CHARS {
+        return first.to_string();
+    }
+    let cut: String = first.chars().take(MAX_SUBJECT_CHARS).collect();
+    let at_word = cut
+        .rfind(' ')
+        .filter(|&i| i > MAX_SUBJECT_CHARS / 2)
+        .unwrap_or(cut.len());
+    format!("{}…", cut[..at_word].trim_end())
+}
+
+/// The category of the article the question came closest to (the answer, or the first
+/// suggestion), for routing.
+pub(crate) fn category_of(desk: &Desk<'_>, q: &crate::store::Question) -> Option<String> {
+    let key = q.article.as_ref().or(q.suggested.first())?;
+    super::button::article_by_key(desk, key)
+        .ok()
+        .flatten()?
+        .category
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_come_from_the_first_line_cut_at_a_word() {
+        assert_eq!(subject_of("\n  VPN is down\nmore details"), "VPN is down");
+        let long = "word ".repeat(40);
+        let s = subject_of(&long);
+        assert!(
+            s.ends_with('…') && s.chars().count() <= MAX_SUBJECT_CHARS + 1,
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn the_guessed_kind_comes_first_and_is_marked() {
+        let b = kind_buttons(7, TicketKind::AccessRequest, Lang::En);
+        assert_eq!(b.len(), TicketKind::ALL.len());
+        assert!(b[0].label.starts_with('✓'));
+        assert_eq!(
+            Action::decode(&b[0].data),
+            Some(Action::Kind {
+                question: 7,
+                kind: TicketKind::AccessRequest
+            })
+        );
+    }
+}
