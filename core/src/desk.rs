@@ -161,6 +161,14 @@ impl Desk<'_> {
             .ok_or_else(|| UserError::NoSuchTicket(id).into())
     }
 
+    /// The published article `key` names, if the index has it.
+    pub(crate) fn article(
+        &self,
+        key: &crate::domain::ArticleKey,
+    ) -> CoreResult<Option<frontline_kb::Article>> {
+        Ok(self.kb.get(&key.slug, key.lang)?)
+    }
+
     /// Recomputes ticket `id`'s deadlines and timers.
     pub(crate) async fn reschedule(&mut self, id: TicketId, now: i64) -> CoreResult<()> {
         self.config.sla.reschedule(self.conn, id, now).await

@@ -427,7 +427,10 @@ impl Engine {
                     return Ok(match &inbound.payload {
                         Payload::Text(t) if t.trim_start().starts_with('/') => {
                             let lang = inbound.lang_hint.unwrap_or(self.config.default_lang);
-                            Answer::Refused(UserError::StaffOnly(command_name(t)).message(lang))
+                            Answer::Refused(
+                                UserError::StaffOnly(crate::cmd::text::command_name(t))
+                                    .message(lang),
+                            )
                         }
                         _ => Answer::Done,
                     });
@@ -739,102 +742,3 @@ async fn blocking<T: Send + 'static>(
         .map_err(CoreError::from)
 }
 
-/// Text as it will be stored: control characters out (tabs and line breaks kept), trimmed,
-/// and refused when empty or longer than [`MAX_TEXT_CHARS`].
-pub(crate) fn clean_text(raw: &str) -> Result<String, UserError> {
-    let cleaned: String = raw
-        .chars()
-        .filter(|&c| !c.is_control() || c == '\n' || c == '\t')
-        .collect();
-    let cleaned = cleaned
-        .trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
-        .to_string();
-    if cleaned.is_empty() {
-        return Err(UserError::Empty);
-    }
-    let n = cleaned.chars().count();
-    if n > MAX_TEXT_CHARS {
-        return Err(UserError::TooLong(n));
-    }
-    Ok(cleaned)
-}
-
-/// The name of the command `text` starts with (`/queue 5` → `queue`), at most 32
-/// characters, for telling someone it is not theirs.
-pub(crate) fn command_name(text: &str) -> String {
-    text.trim_start()
-        .trim_start_matches('/')
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .chars()
-        .take(32)
-        .collect()
-}
-
-/// Characters that show nothing on their own: zero-width spaces and joiners, the word
-/// joiner, the byte-order mark, the soft hyphen, blank fillers. Inside text they stay (a
-/// joiner holds an emoji sequence together); text made only of them is empty.
-fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{034F}'
-            | '\u{115F}'
-            | '\u{1160}'
-            | '\u{17B4}'
-            | '\u{17B5}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{206F}'
-            | '\u{2800}'
-            | '\u{3164}'
-            | '\u{FE00}'..='\u{FE0F}'
-            | '\u{FEFF}'
-            | '\u{FFA0}'
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_of_only_invisible_characters_is_empty() {
-        for raw in [
-            "\u{200B}\u{200B}",
-            "\u{FEFF} \u{2060}",
-            "\u{3164}",
-            "\u{200D}\n\u{200C}",
-        ] {
-            assert!(
-                matches!(clean_text(raw), Err(UserError::Empty)),
-                "{raw:?} should be refused as empty"
-            );
-        }
-        assert_eq!(
-            clean_text("\u{200B}printer\u{200B}").ok().as_deref(),
-            Some("printer")
-        );
-        // A joiner inside an emoji sequence is kept.
-        assert_eq!(
-            clean_text("👨\u{200D}💻 help").ok().as_deref(),
-            Some("👨\u{200D}💻 help")
-        );
-    }
-
-    #[test]
-    fn text_is_cleaned_and_bounded() {
-        assert_eq!(
-            clean_text("  hi\u{0}\u{7} there\n "),
-            Ok("hi there".to_string())
-        );
-        assert_eq!(clean_text(" \u{1b} "), Err(UserError::Empty));
-        let long = "a".repeat(MAX_TEXT_CHARS + 1);
-        assert_eq!(
-            clean_text(&long),
-            Err(UserError::TooLong(MAX_TEXT_CHARS + 1))
-        );
-    }
-}

@@ -52,7 +52,7 @@ pub(crate) async fn question(
                     snippet,
                 }
                 .text(lang),
-                super::ask::feedback_buttons(id, lang),
+                feedback_buttons(id, lang),
             );
         }
         Decision::Suggest {

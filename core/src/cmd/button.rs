@@ -5,7 +5,7 @@ use crate::action::Action;
 use crate::agent;
 use crate::desk::{Desk, Stop, Turn};
 use crate::domain::TicketId;
-use crate::error::{CoreResult, UserError};
+use crate::error::UserError;
 use crate::i18n::Msg;
 use crate::store::{QuestionState, Store};
 
@@ -94,7 +94,7 @@ pub(crate) async fn button(
     let lang = turn.person.lang;
     match action {
         Action::Helped { .. } => {
-            super::button::advance(
+            advance(
                 desk.conn,
                 id,
                 QuestionState::Answered,
@@ -111,8 +111,7 @@ pub(crate) async fn button(
             } else {
                 QuestionState::Suggested
             };
-            super::button::advance(desk.conn, id, from, QuestionState::ChoosingKind, turn.now)
-                .await?;
+            advance(desk.conn, id, from, QuestionState::ChoosingKind, turn.now).await?;
             turn.reply_with(
                 Msg::AskKind {
                     after_no_match: false,
@@ -126,8 +125,7 @@ pub(crate) async fn button(
                 .suggested
                 .get(index as usize)
                 .ok_or(UserError::StaleChoice)?;
-            let article =
-                super::button::article_by_key(desk, key)?.ok_or(UserError::StaleChoice)?;
+            let article = desk.article(key)?.ok_or(UserError::StaleChoice)?;
             if !Store::advance_question(
                 desk.conn,
                 id,
@@ -178,11 +176,4 @@ pub(crate) async fn advance(
     } else {
         Err(UserError::StaleChoice.into())
     }
-}
-
-pub(crate) fn article_by_key(
-    desk: &Desk<'_>,
-    key: &crate::domain::ArticleKey,
-) -> CoreResult<Option<frontline_kb::Article>> {
-    Ok(desk.kb.get(&key.slug, key.lang)?)
 }

@@ -21,7 +21,7 @@ pub(crate) async fn register(
     q: &crate::store::Question,
     kind: TicketKind,
 ) -> Result<(), Stop> {
-    let subject = super::register::subject_of(&q.text);
+    let subject = subject_of(&q.text);
     metrics::counter!("frontline_tickets_opened_total", "kind" => kind.code()).increment(1);
     let ticket = Store::insert_ticket(
         desk.conn,
@@ -33,7 +33,7 @@ pub(crate) async fn register(
             priority: kind.default_priority(),
             line: Line::AGENTS,
             lang: turn.person.lang,
-            category: super::register::category_of(desk, q),
+            category: category_of(desk, q),
         },
         turn.now,
     )
@@ -173,10 +173,7 @@ pub(crate) fn subject_of(question: &str) -> String {
 /// suggestion), for routing.
 pub(crate) fn category_of(desk: &Desk<'_>, q: &crate::store::Question) -> Option<String> {
     let key = q.article.as_ref().or(q.suggested.first())?;
-    super::button::article_by_key(desk, key)
-        .ok()
-        .flatten()?
-        .category
+    desk.article(key).ok().flatten()?.category
 }
 
 #[cfg(test)]
