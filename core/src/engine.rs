@@ -13,12 +13,13 @@ use std::sync::Arc;
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
-use frontline_kb::KnowledgeBase;
+use frontline_kb::{KnowledgeBase, SearchOutcome};
 
 use crate::articles::IndexMark;
 use crate::clock::Clock;
 use crate::command;
 use crate::domain::Lang;
+use crate::domain::StaffMember;
 use crate::error::{CoreError, CoreResult, UserError};
 use crate::i18n::Msg;
 use crate::store::Store;
@@ -419,51 +420,12 @@ impl Engine {
         let shared_staff = if inbound.private {
             None
         } else {
-            match self.gate(&inbound).await? {
-                Gate::Staff(member) => Some(member),
-                // A platform that answers so only the sender sees it (a Discord slash
-                // command) tells a non-staff member why nothing happens; nobody else sees it.
-                Gate::Ignore if privately => {
-                    return Ok(match &inbound.payload {
-                        Payload::Text(t) if t.trim_start().starts_with('/') => {
-                            let lang = inbound.lang_hint.unwrap_or(self.config.default_lang);
-                            Answer::Refused(
-                                UserError::StaffOnly(crate::cmd::text::command_name(t))
-                                    .message(lang),
-                            )
-                        }
-                        _ => Answer::Done,
-                    });
-                }
-                Gate::Ignore => {
-                    metrics::counter!("frontline_updates_ignored_total", "reason" => "not_private")
-                        .increment(1);
-                    return Ok(Answer::Done);
-                }
-                Gate::Pointer(lang) => {
-                    let reply = Outbound::text(inbound.chat.clone(), Msg::PrivateOnly.text(lang));
-                    self.seen_with(&inbound, Some(reply)).await?;
-                    return Ok(Answer::Done);
-                }
+            match self.outside_private(&inbound, privately).await? {
+                Ok(member) => Some(member),
+                Err(answer) => return Ok(answer),
             }
         };
-        // Plain text is searched before the transaction: the search needs no database, and on
-        // SQLite the one connection is then held only for the writes. (If the text turns out
-        // to belong to an open ticket, the search was wasted: ~100 µs.)
-        let search = match &inbound.payload {
-            // Conversation ("hi", "thanks") is answered as such, never searched.
-            // Staff in a group write commands and thread replies, never questions.
-            Payload::Text(t)
-                if inbound.private
-                    && !t.trim_start().starts_with('/')
-                    && crate::small_talk::classify(t).is_none() =>
-            {
-                let lang_hint = inbound.lang_hint.or_else(|| Lang::detect(t));
-                // Greetings and politeness around the question are not searched.
-                Some(self.kb.search(crate::small_talk::question_of(t), lang_hint))
-            }
-            _ => None,
-        };
+        let search = self.search_early(&inbound);
         let config_staff = shared_staff.or_else(|| {
             self.config.staff.recognise(
                 inbound.from.channel,
@@ -479,48 +441,12 @@ impl Engine {
         }
         // Counted once an update is known to be new: a redelivery (after a restart, or a
         // batch that failed) must not push a sender over the limit.
-        if config_staff.is_none() {
-            match self.flood.check(
-                self.config.limits.messages_per_minute,
-                inbound.from.channel,
-                &inbound.from.id,
-                now,
-            ) {
-                crate::limits::Flood::Pass => {}
-                crate::limits::Flood::Drop => {
-                    tracing::debug!(user = %inbound.from.id, "over the message limit: ignored");
-                    metrics::counter!("frontline_updates_ignored_total", "reason" => "flood")
-                        .increment(1);
-                    tx.commit().await?;
-                    return Ok(Answer::Done);
-                }
-                crate::limits::Flood::Notice => {
-                    tracing::info!(user = %inbound.from.id, "over the message limit: told to slow down");
-                    let lang = inbound.lang_hint.unwrap_or(self.config.default_lang);
-                    let reply = Outbound::text(inbound.chat.clone(), Msg::SlowDown.text(lang));
-                    self.enqueue_all(&mut tx, std::slice::from_ref(&reply), now)
-                        .await?;
-                    tx.commit().await?;
-                    self.outbox_ready.notify_one();
-                    return Ok(Answer::Done);
-                }
-            }
+        if config_staff.is_none() && !self.within_limit(&mut tx, &inbound, now).await? {
+            tx.commit().await?;
+            self.outbox_ready.notify_one();
+            return Ok(Answer::Done);
         }
-        // Staff start in the desk's language (the cards they read are in it); `/lang`
-        // changes theirs as it does a user's.
-        let first_lang = if config_staff.is_some() {
-            Some(self.config.default_lang)
-        } else {
-            None
-        };
-        let first_lang = first_lang
-            .or(inbound.lang_hint)
-            .or(match &inbound.payload {
-                Payload::Text(t) => Lang::detect(t),
-                Payload::Media { caption, .. } => Lang::detect(caption),
-                Payload::Button(_) | Payload::File { .. } | Payload::Unsupported(_) => None,
-            })
-            .unwrap_or(self.config.default_lang);
+        let first_lang = self.first_lang(&inbound, config_staff.is_some());
         // Only a private chat is where the person is answered: a staff member writing in
         // the agents' group keeps the private chat they last wrote from.
         let own_chat = inbound.private.then_some(inbound.chat.chat.as_str());
@@ -552,13 +478,124 @@ impl Engine {
         if turn.staff.is_some() {
             turn.thread = inbound.thread;
         }
-        let result = match &inbound.payload {
-            Payload::Text(text) => {
-                crate::cmd::text(&mut self.desk(&mut tx), &mut turn, text, search).await
+        let result = self
+            .dispatch(&mut tx, &mut turn, &inbound.payload, search)
+            .await;
+        self.finish(tx, &inbound, turn, result, privately).await
+    }
+
+    /// An event outside a private chat: the staff member it is from, or what to answer
+    /// instead (nothing, a pointer to the private chat, a private refusal).
+    async fn outside_private(
+        &self,
+        inbound: &Inbound,
+        privately: bool,
+    ) -> CoreResult<Result<StaffMember, Answer>> {
+        Ok(Err(match self.gate(inbound).await? {
+            Gate::Staff(member) => return Ok(Ok(member)),
+            // A platform that answers so only the sender sees it (a Discord slash
+            // command) tells a non-staff member why nothing happens; nobody else sees it.
+            Gate::Ignore if privately => match &inbound.payload {
+                Payload::Text(t) if t.trim_start().starts_with('/') => {
+                    let lang = inbound.lang_hint.unwrap_or(self.config.default_lang);
+                    Answer::Refused(
+                        UserError::StaffOnly(crate::cmd::text::command_name(t)).message(lang),
+                    )
+                }
+                _ => Answer::Done,
+            },
+            Gate::Ignore => {
+                metrics::counter!("frontline_updates_ignored_total", "reason" => "not_private")
+                    .increment(1);
+                Answer::Done
             }
-            Payload::Button(data) => {
-                crate::cmd::button(&mut self.desk(&mut tx), &mut turn, data).await
+            Gate::Pointer(lang) => {
+                let reply = Outbound::text(inbound.chat.clone(), Msg::PrivateOnly.text(lang));
+                self.seen_with(inbound, Some(reply)).await?;
+                Answer::Done
             }
+        }))
+    }
+
+    /// Plain text is searched before the transaction: the search needs no database, and on
+    /// SQLite the one connection is then held only for the writes. (If the text turns out
+    /// to belong to an open ticket, the search was wasted: ~100 µs.)
+    fn search_early(
+        &self,
+        inbound: &Inbound,
+    ) -> Option<Result<SearchOutcome, frontline_kb::KbError>> {
+        match &inbound.payload {
+            // Conversation ("hi", "thanks") is answered as such, never searched.
+            // Staff in a group write commands and thread replies, never questions.
+            Payload::Text(t)
+                if inbound.private
+                    && !t.trim_start().starts_with('/')
+                    && crate::small_talk::classify(t).is_none() =>
+            {
+                let lang_hint = inbound.lang_hint.or_else(|| Lang::detect(t));
+                // Greetings and politeness around the question are not searched.
+                Some(self.kb.search(crate::small_talk::question_of(t), lang_hint))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a sender is within the per-minute limit; over it, the one notice is queued.
+    async fn within_limit(
+        &self,
+        conn: &mut AnyConnection,
+        inbound: &Inbound,
+        now: i64,
+    ) -> CoreResult<bool> {
+        match self.flood.check(
+            self.config.limits.messages_per_minute,
+            inbound.from.channel,
+            &inbound.from.id,
+            now,
+        ) {
+            crate::limits::Flood::Pass => Ok(true),
+            crate::limits::Flood::Drop => {
+                tracing::debug!(user = %inbound.from.id, "over the message limit: ignored");
+                metrics::counter!("frontline_updates_ignored_total", "reason" => "flood")
+                    .increment(1);
+                Ok(false)
+            }
+            crate::limits::Flood::Notice => {
+                tracing::info!(user = %inbound.from.id, "over the message limit: told to slow down");
+                let lang = inbound.lang_hint.unwrap_or(self.config.default_lang);
+                let reply = Outbound::text(inbound.chat.clone(), Msg::SlowDown.text(lang));
+                self.enqueue_all(conn, std::slice::from_ref(&reply), now)
+                    .await?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// The language a person starts in: staff in the desk's (the cards they read are in it;
+    /// `/lang` changes theirs as it does a user's); others in what the platform or their
+    /// text says, else the desk's.
+    fn first_lang(&self, inbound: &Inbound, staff: bool) -> Lang {
+        let desk = staff.then_some(self.config.default_lang);
+        desk.or(inbound.lang_hint)
+            .or(match &inbound.payload {
+                Payload::Text(t) => Lang::detect(t),
+                Payload::Media { caption, .. } => Lang::detect(caption),
+                Payload::Button(_) | Payload::File { .. } | Payload::Unsupported(_) => None,
+            })
+            .unwrap_or(self.config.default_lang)
+    }
+
+    /// The event's payload, to the command that handles it.
+    async fn dispatch(
+        &self,
+        tx: &mut AnyConnection,
+        turn: &mut Turn<'_>,
+        payload: &Payload,
+        search: Option<Result<SearchOutcome, frontline_kb::KbError>>,
+    ) -> Result<(), Stop> {
+        let result = match payload {
+            Payload::Text(text) => crate::cmd::text(&mut self.desk(tx), turn, text, search).await,
+            Payload::Button(data) => crate::cmd::button(&mut self.desk(tx), turn, data).await,
             Payload::Unsupported(kind) => {
                 tracing::debug!(%kind, "an update the desk cannot read");
                 turn.reply(Msg::Unsupported.text(turn.person.lang));
@@ -567,21 +604,31 @@ impl Engine {
             Payload::Media { caption, media } => {
                 turn.media = Some(media.clone());
                 let said = format!("{caption}\n{}", media.label()).trim().to_string();
-                crate::cmd::text(&mut self.desk(&mut tx), &mut turn, &said, None).await
+                crate::cmd::text(&mut self.desk(tx), turn, &said, None).await
             }
             Payload::File {
                 name,
                 text,
                 caption,
-            } => {
-                crate::cmd::text::file(&mut self.desk(&mut tx), &mut turn, name, text, caption)
-                    .await
-            }
+            } => crate::cmd::text::file(&mut self.desk(tx), turn, name, text, caption).await,
         };
-        let result = match result {
-            Ok(()) => self.reschedule_touched(&mut tx, &turn).await,
+        match result {
+            Ok(()) => self.reschedule_touched(tx, turn).await,
             stop => stop,
-        };
+        }
+    }
+
+    /// Commits what the event did, or — when it stopped — rolls it back and answers why,
+    /// keeping only that the event was seen.
+    async fn finish(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        inbound: &Inbound,
+        turn: Turn<'_>,
+        result: Result<(), Stop>,
+        privately: bool,
+    ) -> CoreResult<Answer> {
+        let now = turn.now;
         match result {
             Ok(()) => {
                 self.enqueue_all(&mut tx, &turn.out, now).await?;
@@ -741,4 +788,3 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| CoreError::Corrupt(format!("index task failed: {e}")))?
         .map_err(CoreError::from)
 }
-
