@@ -1,5 +1,7 @@
 //! The agents' command grammar: a pure parser from text to a typed command.
 
+pub use crate::cmd::admin::StaffCommand;
+use crate::cmd::{admin, fields, status};
 use crate::commands::{Name, TicketArg, Who};
 use crate::domain::{ChannelKind, Line, Priority, TicketId, TicketKind};
 use crate::error::UserError;
@@ -62,21 +64,6 @@ impl AgentCommand {
             | AgentCommand::Forget(..) => None,
         }
     }
-}
-
-/// Admins' management of staff from chat.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StaffCommand {
-    List,
-    /// Name, admin?, channel, platform id, lines.
-    Add {
-        name: String,
-        admin: bool,
-        channel: ChannelKind,
-        id: String,
-        lines: Vec<Line>,
-    },
-    Remove(String),
 }
 
 /// Parses `text` if it starts with an agent command; `None` otherwise.
@@ -147,20 +134,12 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
             Name::Note => AgentCommand::Note(ticket()?, text_arg("the text of the note")?),
             Name::Priority => {
                 let id = ticket()?;
-                let (level, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-                let p = Priority::from_code(&level.to_lowercase())
-                    .ok_or(missing("a priority: low, normal, high or critical"))?;
-                if reason.trim().is_empty() {
-                    return Err(missing("a reason after the priority"));
-                }
-                AgentCommand::Priority(id, p, reason.trim().to_string())
+                let (p, reason) = fields::parse_priority(rest).map_err(missing)?;
+                AgentCommand::Priority(id, p, reason)
             }
             Name::Type => {
                 let id = ticket()?;
-                let kind = TicketKind::from_code(&rest.to_lowercase().replace(' ', "_")).ok_or(missing(
-                    "a type: incident, consultation, access_request, licence_key, update, wish or question",
-                ))?;
-                AgentCommand::Type(id, kind)
+                AgentCommand::Type(id, fields::parse_kind(rest).map_err(missing)?)
             }
             Name::Resolve => AgentCommand::Resolve(ticket()?),
             Name::Stats => AgentCommand::Stats,
@@ -184,65 +163,11 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
                 }
                 _ => AgentCommand::Kb(crate::cmd::kb::parse(args)?),
             },
-            Name::Staff => AgentCommand::Staff(match first {
-                "" | "list" => StaffCommand::List,
-                "remove" => {
-                    if rest.is_empty() {
-                        return Err(missing("the name to remove"));
-                    }
-                    StaffCommand::Remove(rest.to_string())
-                }
-                "add" => {
-                    let usage = "NAME agent|admin CHANNEL:ID [lines 2,3]";
-                    let mut words = rest.split_whitespace();
-                    let (Some(name), Some(role), Some(identity)) =
-                        (words.next(), words.next(), words.next())
-                    else {
-                        return Err(missing(usage));
-                    };
-                    let admin = match role {
-                        "agent" => false,
-                        "admin" => true,
-                        _ => return Err(missing(usage)),
-                    };
-                    let (channel, id) = identity.split_once(':').ok_or(missing(usage))?;
-                    let channel = ChannelKind::from_code(channel).ok_or(missing(usage))?;
-                    if id.is_empty() {
-                        return Err(missing(usage));
-                    }
-                    let lines = match words.next() {
-                        None => vec![Line::AGENTS],
-                        Some(l) => l
-                            .split(',')
-                            .map(|n| {
-                                n.parse::<i64>()
-                                    .ok()
-                                    .and_then(|n| Line::new(n).ok())
-                                    .filter(|l| l.get() >= 2)
-                            })
-                            .collect::<Option<Vec<_>>>()
-                            .ok_or(missing(usage))?,
-                    };
-                    StaffCommand::Add {
-                        name: name.to_string(),
-                        admin,
-                        channel,
-                        id: id.to_string(),
-                        lines,
-                    }
-                }
-                _ => return Err(missing("list, add or remove")),
-            }),
+            Name::Staff => AgentCommand::Staff(admin::parse_staff(first, rest).map_err(missing)?),
             Name::Hours => {
                 let id = ticket()?;
-                let (amount, note) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-                let hours: f64 = amount
-                    .replace(',', ".")
-                    .parse()
-                    .ok()
-                    .filter(|h: &f64| h.is_finite() && *h > 0.0 && *h <= 24.0)
-                    .ok_or(missing("hours between 0 and 24, such as 1.5"))?;
-                AgentCommand::Hours(id, (hours * 60.0).round() as u32, note.trim().to_string())
+                let (minutes, note) = fields::parse_hours(rest).map_err(missing)?;
+                AgentCommand::Hours(id, minutes, note)
             }
             Name::Answer => {
                 let id = ticket()?;
@@ -253,20 +178,8 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
             }
             Name::Escalate => {
                 let id = ticket()?;
-                let (line, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-                // Up to 3 or 4, or back down to 2 when the developers hand it back.
-                let line = line
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|l| (2..=4).contains(l))
-                    .and_then(|l| Line::new(l).ok())
-                    .ok_or(missing(
-                        "line 3 (developers), 4 (vendors) or back to 2 (agents)",
-                    ))?;
-                if reason.trim().is_empty() {
-                    return Err(missing("a reason after the line"));
-                }
-                AgentCommand::Escalate(id, line, reason.trim().to_string())
+                let (line, reason) = status::parse_escalate(rest).map_err(missing)?;
+                AgentCommand::Escalate(id, line, reason)
             }
             Name::Reopen => AgentCommand::Reopen(ticket()?),
             Name::Transcript => AgentCommand::Transcript(ticket()?),

@@ -1,9 +1,8 @@
 //! Admins' commands about people: `/staff list|add|remove`, `/block`, `/unblock` and
 //! `/forget CHANNEL:ID`. Each is refused to agents before anything is read.
 
-use crate::agent::StaffCommand;
 use crate::desk::{Desk, Stop, Turn};
-use crate::domain::{Actor, ChannelKind};
+use crate::domain::{Actor, ChannelKind, Line};
 use crate::error::{AdminTask, UserError};
 use crate::i18n::staff::Ack;
 use crate::staff::{Role, StaffMember};
@@ -107,4 +106,70 @@ pub(crate) async fn forget(
         erased: erased.as_ref(),
     });
     Ok(())
+}
+
+/// Admins' management of staff from chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffCommand {
+    List,
+    /// Name, admin?, channel, platform id, lines.
+    Add {
+        name: String,
+        admin: bool,
+        channel: ChannelKind,
+        id: String,
+        lines: Vec<Line>,
+    },
+    Remove(String),
+}
+
+/// The arguments of `/staff`: `list`, `add NAME agent|admin CHANNEL:ID [lines 2,3]`,
+/// `remove NAME`; what is missing, if anything.
+pub(crate) fn parse_staff(first: &str, rest: &str) -> Result<StaffCommand, &'static str> {
+    Ok(match first {
+        "" | "list" => StaffCommand::List,
+        "remove" if rest.is_empty() => return Err("the name to remove"),
+        "remove" => StaffCommand::Remove(rest.to_string()),
+        "add" => parse_add(rest)?,
+        _ => return Err("list, add or remove"),
+    })
+}
+
+fn parse_add(rest: &str) -> Result<StaffCommand, &'static str> {
+    const USAGE: &str = "NAME agent|admin CHANNEL:ID [lines 2,3]";
+    let mut words = rest.split_whitespace();
+    let (Some(name), Some(role), Some(identity)) = (words.next(), words.next(), words.next())
+    else {
+        return Err(USAGE);
+    };
+    let admin = match role {
+        "agent" => false,
+        "admin" => true,
+        _ => return Err(USAGE),
+    };
+    let (channel, id) = identity.split_once(':').ok_or(USAGE)?;
+    let channel = ChannelKind::from_code(channel).ok_or(USAGE)?;
+    if id.is_empty() {
+        return Err(USAGE);
+    }
+    let lines = match words.next() {
+        None => vec![Line::AGENTS],
+        Some(l) => l
+            .split(',')
+            .map(|n| {
+                n.parse::<i64>()
+                    .ok()
+                    .and_then(|n| Line::new(n).ok())
+                    .filter(|l| l.get() >= 2)
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or(USAGE)?,
+    };
+    Ok(StaffCommand::Add {
+        name: name.to_string(),
+        admin,
+        channel,
+        id: id.to_string(),
+        lines,
+    })
 }

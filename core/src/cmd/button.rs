@@ -2,8 +2,9 @@
 //! stale or second press changes nothing.
 
 use crate::action::Action;
-use crate::agent;
+use crate::agent::AgentCommand;
 use crate::desk::{Desk, Stop, Turn};
+use crate::domain::Question;
 use crate::domain::TicketId;
 use crate::error::UserError;
 use crate::i18n::Msg;
@@ -15,78 +16,76 @@ pub(crate) async fn button(
     data: &str,
 ) -> Result<(), Stop> {
     let action = Action::decode(data).ok_or(UserError::StaleChoice)?;
-    if let Action::Confirm { ticket, solved } = action {
-        return crate::cmd::resolution::confirm(
-            desk,
-            turn,
-            TicketId::from_db_checked(ticket)?,
-            solved,
-        )
-        .await;
-    }
-    if let Action::Rate { ticket, score } = action {
-        return crate::cmd::resolution::rate(desk, turn, TicketId::from_db_checked(ticket)?, score)
-            .await;
-    }
-    if let Action::NoComment { ticket } = action {
-        // Declining to comment ends the wait for one; only the wait it was offered for.
-        if turn.person.comment_for.map(TicketId::get) != Some(ticket) {
-            return Err(UserError::StaleChoice.into());
+    match action {
+        Action::Confirm { ticket, solved } => {
+            let id = TicketId::from_db_checked(ticket)?;
+            crate::cmd::resolution::confirm(desk, turn, id, solved).await
         }
-        Store::set_comment_for(desk.conn, turn.person.id, None, turn.now).await?;
-        turn.reply(Msg::ThanksForRating.text(turn.person.lang));
-        return Ok(());
-    }
-    if let Action::Forget { person } = action {
-        // Only the person who asked can confirm; a forwarded button erases nobody.
-        if person != turn.person.id.get() {
-            return Err(UserError::StaleChoice.into());
+        Action::Rate { ticket, score } => {
+            let id = TicketId::from_db_checked(ticket)?;
+            crate::cmd::resolution::rate(desk, turn, id, score).await
         }
-        let actor = turn.actor();
-        Store::forget(
-            desk.conn,
-            turn.from.channel,
-            &turn.from.id,
-            &actor,
-            turn.now,
-        )
-        .await?;
-        turn.reply(Msg::Forgotten.text(turn.person.lang));
-        return Ok(());
-    }
-    // Staff's buttons are their commands: the same checks, the same effects.
-    if let Action::Claim { ticket } | Action::Resolve { ticket } = action {
-        let name = if matches!(action, Action::Claim { .. }) {
-            "claim"
-        } else {
-            "resolve"
-        };
-        let Some(member) = turn.staff.clone() else {
-            return Err(UserError::StaffOnly(name.into()).into());
-        };
-        let id = TicketId::from_db_checked(ticket)?;
-        let command = if name == "claim" {
-            agent::AgentCommand::Claim(id)
-        } else {
-            agent::AgentCommand::Resolve(id)
-        };
-        return crate::cmd::staff(desk, turn, &member, command).await;
-    }
-    let id = match action {
+        Action::NoComment { ticket } => no_comment(desk, turn, ticket).await,
+        Action::Forget { person } => forget(desk, turn, person).await,
+        // Staff's buttons are their commands: the same checks, the same effects.
+        Action::Claim { ticket } => {
+            let id = TicketId::from_db_checked(ticket)?;
+            as_staff(desk, turn, "claim", AgentCommand::Claim(id)).await
+        }
+        Action::Resolve { ticket } => {
+            let id = TicketId::from_db_checked(ticket)?;
+            as_staff(desk, turn, "resolve", AgentCommand::Resolve(id)).await
+        }
         Action::Helped { question }
         | Action::NotHelped { question }
         | Action::Pick { question, .. }
         | Action::NoneOfThese { question }
-        | Action::Kind { question, .. } => question,
-        Action::Confirm { .. }
-        | Action::Rate { .. }
-        | Action::NoComment { .. }
-        | Action::Claim { .. }
-        | Action::Resolve { .. }
-        | Action::Forget { .. } => {
-            return Err(UserError::StaleChoice.into());
-        }
+        | Action::Kind { question, .. } => on_question(desk, turn, action, question).await,
+    }
+}
+
+/// Declining to comment ends the wait for one; only the wait it was offered for.
+async fn no_comment(desk: &mut Desk<'_>, turn: &mut Turn<'_>, ticket: i64) -> Result<(), Stop> {
+    if turn.person.comment_for.map(TicketId::get) != Some(ticket) {
+        return Err(UserError::StaleChoice.into());
+    }
+    Store::set_comment_for(desk.conn, turn.person.id, None, turn.now).await?;
+    turn.reply(Msg::ThanksForRating.text(turn.person.lang));
+    Ok(())
+}
+
+/// The confirmed `/forget`: only the person who asked can confirm; a forwarded button
+/// erases nobody.
+async fn forget(desk: &mut Desk<'_>, turn: &mut Turn<'_>, person: i64) -> Result<(), Stop> {
+    if person != turn.person.id.get() {
+        return Err(UserError::StaleChoice.into());
+    }
+    let actor = turn.actor();
+    let (channel, id) = (turn.from.channel, turn.from.id.clone());
+    Store::forget(desk.conn, channel, &id, &actor, turn.now).await?;
+    turn.reply(Msg::Forgotten.text(turn.person.lang));
+    Ok(())
+}
+
+async fn as_staff(
+    desk: &mut Desk<'_>,
+    turn: &mut Turn<'_>,
+    name: &str,
+    command: AgentCommand,
+) -> Result<(), Stop> {
+    let Some(member) = turn.staff.clone() else {
+        return Err(UserError::StaffOnly(name.into()).into());
     };
+    crate::cmd::staff(desk, turn, &member, command).await
+}
+
+/// A press on an answer, a suggestion or a kind: about question `id`, the presser's own.
+async fn on_question(
+    desk: &mut Desk<'_>,
+    turn: &mut Turn<'_>,
+    action: Action,
+    id: i64,
+) -> Result<(), Stop> {
     let q = Store::question(desk.conn, id)
         .await?
         .filter(|q| q.person == turn.person.id)
@@ -94,14 +93,8 @@ pub(crate) async fn button(
     let lang = turn.person.lang;
     match action {
         Action::Helped { .. } => {
-            advance(
-                desk.conn,
-                id,
-                QuestionState::Answered,
-                QuestionState::Helped,
-                turn.now,
-            )
-            .await?;
+            let (from, to) = (QuestionState::Answered, QuestionState::Helped);
+            advance(desk.conn, id, from, to, turn.now).await?;
             super::learn::learn(desk, turn, &q).await?;
             turn.reply(Msg::GladItHelped.text(lang));
         }
@@ -120,45 +113,42 @@ pub(crate) async fn button(
                 super::register::kind_buttons(id, q.guessed_kind, lang),
             );
         }
-        Action::Pick { index, .. } => {
-            let key = q
-                .suggested
-                .get(index as usize)
-                .ok_or(UserError::StaleChoice)?;
-            let article = desk.article(key)?.ok_or(UserError::StaleChoice)?;
-            if !Store::advance_question(
-                desk.conn,
-                id,
-                QuestionState::Suggested,
-                QuestionState::Answered,
-                Some(key),
-                None,
-                turn.now,
-            )
-            .await?
-            {
-                return Err(UserError::StaleChoice.into());
-            }
-            let snippet = frontline_kb::snippet::for_question(&article, &q.text);
-            turn.reply_with(
-                Msg::Answer {
-                    title: article.display_title(),
-                    snippet: &snippet,
-                }
-                .text(lang),
-                super::ask::feedback_buttons(id, lang),
-            );
-        }
+        Action::Pick { index, .. } => pick(desk, turn, &q, index as usize).await?,
         Action::Kind { kind, .. } => super::register::register(desk, turn, &q, kind).await?,
+        // Routed by `button`; not about a question.
         Action::Confirm { .. }
         | Action::Rate { .. }
         | Action::NoComment { .. }
         | Action::Claim { .. }
         | Action::Resolve { .. }
-        | Action::Forget { .. } => {
-            return Err(UserError::StaleChoice.into());
-        }
+        | Action::Forget { .. } => return Err(UserError::StaleChoice.into()),
     }
+    Ok(())
+}
+
+/// One of the offered articles, picked: it is the answer now, asking whether it helped.
+async fn pick(
+    desk: &mut Desk<'_>,
+    turn: &mut Turn<'_>,
+    q: &Question,
+    index: usize,
+) -> Result<(), Stop> {
+    let key = q.suggested.get(index).ok_or(UserError::StaleChoice)?;
+    let article = desk.article(key)?.ok_or(UserError::StaleChoice)?;
+    let (from, to) = (QuestionState::Suggested, QuestionState::Answered);
+    if !Store::advance_question(desk.conn, q.id, from, to, Some(key), None, turn.now).await? {
+        return Err(UserError::StaleChoice.into());
+    }
+    let lang = turn.person.lang;
+    let snippet = frontline_kb::snippet::for_question(&article, &q.text);
+    turn.reply_with(
+        Msg::Answer {
+            title: article.display_title(),
+            snippet: &snippet,
+        }
+        .text(lang),
+        super::ask::feedback_buttons(q.id, lang),
+    );
     Ok(())
 }
 

@@ -116,3 +116,33 @@ pub(crate) async fn hours(
     });
     Ok(())
 }
+
+/// `LEVEL reason` of `/priority N LEVEL reason`; what is missing, if anything.
+pub(crate) fn parse_priority(rest: &str) -> Result<(Priority, String), &'static str> {
+    let (level, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let p = Priority::from_code(&level.to_lowercase())
+        .ok_or("a priority: low, normal, high or critical")?;
+    if reason.trim().is_empty() {
+        return Err("a reason after the priority");
+    }
+    Ok((p, reason.trim().to_string()))
+}
+
+/// `KIND` of `/type N KIND` (`access request` as well as `access_request`).
+pub(crate) fn parse_kind(rest: &str) -> Result<TicketKind, &'static str> {
+    TicketKind::from_code(&rest.to_lowercase().replace(' ', "_")).ok_or(
+        "a type: incident, consultation, access_request, licence_key, update, wish or question",
+    )
+}
+
+/// `HOURS [note]` of `/hours N 1.5 note` (a comma works as the decimal point), as minutes.
+pub(crate) fn parse_hours(rest: &str) -> Result<(u32, String), &'static str> {
+    let (amount, note) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let hours: f64 = amount
+        .replace(',', ".")
+        .parse()
+        .ok()
+        .filter(|h: &f64| h.is_finite() && *h > 0.0 && *h <= 24.0)
+        .ok_or("hours between 0 and 24, such as 1.5")?;
+    Ok(((hours * 60.0).round() as u32, note.trim().to_string()))
+}

@@ -4,18 +4,18 @@
 //! and nothing else; the engine parses a message once into a typed command and hands it
 //! here. The commands' names, arguments, roles and help live in [`crate::commands`].
 
-mod admin;
+pub(crate) mod admin;
 mod ask;
 mod button;
 mod claim;
-mod fields;
+pub(crate) mod fields;
 pub(crate) mod kb;
 mod learn;
 mod queue;
 mod register;
 pub(crate) mod reply;
 pub(crate) mod resolution;
-mod status;
+pub(crate) mod status;
 mod talk;
 pub(crate) mod text;
 mod thread;

@@ -125,3 +125,19 @@ pub(crate) fn claim_button(ticket: TicketId, lang: crate::domain::Lang) -> Butto
         .encode(),
     }
 }
+
+/// `LINE reason` of `/escalate N LINE reason`: up to 3 or 4, or back down to 2 when the
+/// developers hand it back.
+pub(crate) fn parse_escalate(rest: &str) -> Result<(Line, String), &'static str> {
+    let (line, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let line = line
+        .parse::<i64>()
+        .ok()
+        .filter(|l| (2..=4).contains(l))
+        .and_then(|l| Line::new(l).ok())
+        .ok_or("line 3 (developers), 4 (vendors) or back to 2 (agents)")?;
+    if reason.trim().is_empty() {
+        return Err("a reason after the line");
+    }
+    Ok((line, reason.trim().to_string()))
+}
