@@ -109,147 +109,191 @@ impl Engine {
         let Some(t) = Store::ticket(conn, id).await? else {
             return Ok(false);
         };
+        let waiting = matches!(t.status, Status::WaitingOnCustomer | Status::Resolved);
+        if kinds.contains(&TimerKind::AutoClose) && waiting {
+            self.auto_close(conn, &t, now, out).await?;
+        } else if kinds.contains(&TimerKind::CloseReminder) && waiting {
+            self.remind_close(&t, now, out);
+        } else if kinds.contains(&TimerKind::FirstBreach)
+            || kinds.contains(&TimerKind::ResolveBreach)
+        {
+            self.breach(conn, &t, &kinds, now, out).await?;
+        } else if kinds.contains(&TimerKind::FirstWarn) || kinds.contains(&TimerKind::ResolveWarn) {
+            self.warn(&t, &kinds, now, out);
+        }
+        self.config().sla.reschedule(conn, id, now).await?;
+        Ok(true)
+    }
+
+    /// Closed after the wait on the requester ran out; they are asked to rate it.
+    async fn auto_close(
+        &self,
+        conn: &mut AnyConnection,
+        t: &Ticket,
+        now: i64,
+        out: &mut Vec<Outbound>,
+    ) -> CoreResult<()> {
+        let id = t.id;
         let sla = &self.config().sla;
         // Notices go to the agents' channels, read by many: in the desk's language.
         let lang = self.config().default_lang;
         let text = |to: ChatRef, text: String| Outbound::text(to, text);
-        if kinds.contains(&TimerKind::AutoClose)
-            && matches!(t.status, Status::WaitingOnCustomer | Status::Resolved)
-        {
-            if Store::set_status(conn, id, t.status, Status::Closed, now).await? {
-                Store::add_event(
-                    conn,
-                    id,
-                    now,
-                    &crate::domain::Actor::Bot,
-                    EventKind::StatusChanged,
-                    &format!(
-                        "{} -> closed: no answer for {} business days",
-                        t.status, sla.auto_close_days
-                    ),
-                )
-                .await?;
-                let buttons = rating_buttons(id);
-                out.push(Outbound {
-                    to: t.chat.clone(),
-                    text: Msg::AutoClosed {
-                        ticket: id,
-                        days: sla.auto_close_days,
-                    }
-                    .text(t.lang),
-                    buttons,
-                    attachment: None,
-                    about: None,
-                    forward: None,
-                    delivery: None,
-                    reaction: None,
-                });
-                let closed = Ticket {
-                    status: Status::Closed,
-                    ..t.clone()
-                };
-                let card = Card::AutoClosed {
-                    ticket: id,
-                    days: sla.auto_close_days,
-                }
-                .text(lang);
-                for chat in self.config().chats_for(&t) {
-                    out.push(text(chat, card.clone()).about(&closed));
-                }
-            }
-        } else if kinds.contains(&TimerKind::CloseReminder)
-            && matches!(t.status, Status::WaitingOnCustomer | Status::Resolved)
-        {
-            let since = waiting_since(&t, t.paused_at_ms, now);
-            let at = sla.calendar.add_business_days(since, sla.auto_close_days);
-            out.push(text(
-                t.chat.clone(),
-                Msg::CloseReminder {
-                    ticket: id,
-                    resolved: t.status == Status::Resolved,
-                    at: &sla.when(at, now, t.lang),
-                }
-                .text(t.lang),
-            ));
-        } else if kinds.contains(&TimerKind::FirstBreach)
-            || kinds.contains(&TimerKind::ResolveBreach)
-        {
-            let mut missed = Vec::new();
-            let due_at = |due: Option<i64>| due.map(|d| sla.when(d, now, lang)).unwrap_or_default();
-            if kinds.contains(&TimerKind::FirstBreach) {
-                missed.push((Target::FirstResponse, due_at(t.first_due_ms)));
-                sqlx::query("UPDATE tickets SET first_breached = 1 WHERE id = $1")
-                    .bind(id.get())
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            if kinds.contains(&TimerKind::ResolveBreach) {
-                missed.push((Target::Resolution, due_at(t.resolve_due_ms)));
-                sqlx::query("UPDATE tickets SET resolve_breached = 1 WHERE id = $1")
-                    .bind(id.get())
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            let body = Card::Breach {
-                ticket: &t,
-                missed: &missed,
-            }
-            .text(lang);
-            // The thread's record is data, in one language whatever the desk speaks.
-            let what: Vec<String> = [
-                (TimerKind::FirstBreach, "first response", t.first_due_ms),
-                (TimerKind::ResolveBreach, "resolution", t.resolve_due_ms),
-            ]
-            .iter()
-            .filter(|(k, ..)| kinds.contains(k))
-            .map(|(_, what, due)| {
-                let due = due.map(|d| sla.when(d, now, Lang::En)).unwrap_or_default();
-                format!("{what} was due {due}")
-            })
-            .collect();
+        if Store::set_status(conn, id, t.status, Status::Closed, now).await? {
             Store::add_event(
                 conn,
                 id,
                 now,
                 &crate::domain::Actor::Bot,
-                EventKind::Note,
-                &format!("SLA breach: {}", what.join(", ")),
+                EventKind::StatusChanged,
+                &format!(
+                    "{} -> closed: no answer for {} business days",
+                    t.status, sla.auto_close_days
+                ),
             )
             .await?;
-            let mut to = sla.supervisor_chats.clone();
-            if to.is_empty() {
-                to = self.config().chats_for(&t);
-            }
-            for chat in to {
-                out.push(text(chat, body.clone()));
-            }
-        } else if kinds.contains(&TimerKind::FirstWarn) || kinds.contains(&TimerKind::ResolveWarn) {
-            let (target, due) = if kinds.contains(&TimerKind::FirstWarn) {
-                (Target::FirstResponse, t.first_due_ms)
-            } else {
-                (Target::Resolution, t.resolve_due_ms)
+            let buttons = rating_buttons(id);
+            out.push(Outbound {
+                to: t.chat.clone(),
+                text: Msg::AutoClosed {
+                    ticket: id,
+                    days: sla.auto_close_days,
+                }
+                .text(t.lang),
+                buttons,
+                attachment: None,
+                about: None,
+                forward: None,
+                delivery: None,
+                reaction: None,
+            });
+            let closed = Ticket {
+                status: Status::Closed,
+                ..t.clone()
             };
-            let left = due.map(|d| sla.left(d, now, lang)).unwrap_or_default();
-            let body = Card::Warning {
-                ticket: &t,
-                target,
-                left: &left,
+            let card = Card::AutoClosed {
+                ticket: id,
+                days: sla.auto_close_days,
             }
             .text(lang);
-            let to = match t
-                .assignee
-                .as_deref()
-                .and_then(|a| self.config().staff.chat_of(a))
-            {
-                Some(chat) => vec![chat],
-                None => self.config().chats_for(&t),
-            };
-            for chat in to {
-                out.push(text(chat, body.clone()).about(&t));
+            for chat in self.config().chats_for(t) {
+                out.push(text(chat, card.clone()).about(&closed));
             }
         }
-        self.config().sla.reschedule(conn, id, now).await?;
-        Ok(true)
+        Ok(())
+    }
+
+    /// A day before the auto-close: the requester is reminded.
+    fn remind_close(&self, t: &Ticket, now: i64, out: &mut Vec<Outbound>) {
+        let id = t.id;
+        let sla = &self.config().sla;
+        let text = |to: ChatRef, text: String| Outbound::text(to, text);
+        let since = waiting_since(t, t.paused_at_ms, now);
+        let at = sla.calendar.add_business_days(since, sla.auto_close_days);
+        out.push(text(
+            t.chat.clone(),
+            Msg::CloseReminder {
+                ticket: id,
+                resolved: t.status == Status::Resolved,
+                at: &sla.when(at, now, t.lang),
+            }
+            .text(t.lang),
+        ));
+    }
+
+    /// A deadline missed: recorded, and the supervisors (or the line) told.
+    async fn breach(
+        &self,
+        conn: &mut AnyConnection,
+        t: &Ticket,
+        kinds: &BTreeSet<TimerKind>,
+        now: i64,
+        out: &mut Vec<Outbound>,
+    ) -> CoreResult<()> {
+        let id = t.id;
+        let sla = &self.config().sla;
+        // Notices go to the agents' channels, read by many: in the desk's language.
+        let lang = self.config().default_lang;
+        let mut missed = Vec::new();
+        let due_at = |due: Option<i64>| due.map(|d| sla.when(d, now, lang)).unwrap_or_default();
+        if kinds.contains(&TimerKind::FirstBreach) {
+            missed.push((Target::FirstResponse, due_at(t.first_due_ms)));
+            sqlx::query("UPDATE tickets SET first_breached = 1 WHERE id = $1")
+                .bind(id.get())
+                .execute(&mut *conn)
+                .await?;
+        }
+        if kinds.contains(&TimerKind::ResolveBreach) {
+            missed.push((Target::Resolution, due_at(t.resolve_due_ms)));
+            sqlx::query("UPDATE tickets SET resolve_breached = 1 WHERE id = $1")
+                .bind(id.get())
+                .execute(&mut *conn)
+                .await?;
+        }
+        let body = Card::Breach {
+            ticket: t,
+            missed: &missed,
+        }
+        .text(lang);
+        // The thread's record is data, in one language whatever the desk speaks.
+        let what: Vec<String> = [
+            (TimerKind::FirstBreach, "first response", t.first_due_ms),
+            (TimerKind::ResolveBreach, "resolution", t.resolve_due_ms),
+        ]
+        .iter()
+        .filter(|(k, ..)| kinds.contains(k))
+        .map(|(_, what, due)| {
+            let due = due.map(|d| sla.when(d, now, Lang::En)).unwrap_or_default();
+            format!("{what} was due {due}")
+        })
+        .collect();
+        Store::add_event(
+            conn,
+            id,
+            now,
+            &crate::domain::Actor::Bot,
+            EventKind::Note,
+            &format!("SLA breach: {}", what.join(", ")),
+        )
+        .await?;
+        let mut to = sla.supervisor_chats.clone();
+        if to.is_empty() {
+            to = self.config().chats_for(t);
+        }
+        for chat in to {
+            out.push(Outbound::text(chat, body.clone()));
+        }
+        Ok(())
+    }
+
+    /// A deadline near: the assignee (or the line) is reminded.
+    fn warn(&self, t: &Ticket, kinds: &BTreeSet<TimerKind>, now: i64, out: &mut Vec<Outbound>) {
+        let sla = &self.config().sla;
+        // Notices go to the agents' channels, read by many: in the desk's language.
+        let lang = self.config().default_lang;
+        let text = |to: ChatRef, text: String| Outbound::text(to, text);
+        let (target, due) = if kinds.contains(&TimerKind::FirstWarn) {
+            (Target::FirstResponse, t.first_due_ms)
+        } else {
+            (Target::Resolution, t.resolve_due_ms)
+        };
+        let left = due.map(|d| sla.left(d, now, lang)).unwrap_or_default();
+        let body = Card::Warning {
+            ticket: t,
+            target,
+            left: &left,
+        }
+        .text(lang);
+        let to = match t
+            .assignee
+            .as_deref()
+            .and_then(|a| self.config().staff.chat_of(a))
+        {
+            Some(chat) => vec![chat],
+            None => self.config().chats_for(t),
+        };
+        for chat in to {
+            out.push(text(chat, body.clone()).about(t));
+        }
     }
 
     /// The scheduler: ticks every `every`, and brings the search index up to date with
