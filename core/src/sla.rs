@@ -203,43 +203,7 @@ impl SlaConfig {
             (false, Some(since)) => (t.paused_ms + cal.business_ms(since, now), None),
             (_, at) => (t.paused_ms, at),
         };
-        let policy = sla.policy(t.priority, t.kind);
-        let due = |target: i64| cal.add_ms(t.created_ms, target + paused_ms);
-        // A deadline that was met or missed stays as it was, for the report.
-        let first_due = match (t.first_response_ms, policy) {
-            (Some(_), _) => t.first_due_ms,
-            (None, Some(p)) => Some(due(p.first_response_ms)),
-            (None, None) => None,
-        };
-        let resolve_due = match (t.status, policy) {
-            (Status::Resolved | Status::Closed, _) => t.resolve_due_ms,
-            (_, Some(p)) => Some(due(p.resolution_ms)),
-            (_, None) => None,
-        };
-        let mut want: BTreeSet<(TimerKind, i64)> = BTreeSet::new();
-        match (t.status, policy) {
-            (Status::New | Status::InProgress, Some(p)) => {
-                let warn = |target: i64| due((target as f64 * sla.warn_at) as i64);
-                if t.first_response_ms.is_none() {
-                    want.insert((TimerKind::FirstWarn, warn(p.first_response_ms)));
-                    want.insert((TimerKind::FirstBreach, due(p.first_response_ms)));
-                }
-                want.insert((TimerKind::ResolveWarn, warn(p.resolution_ms)));
-                want.insert((TimerKind::ResolveBreach, due(p.resolution_ms)));
-            }
-            (Status::WaitingOnCustomer | Status::Resolved, _) => {
-                let since = waiting_since(t, paused_at, now);
-                let days = sla.auto_close_days;
-                if days > 1 {
-                    want.insert((
-                        TimerKind::CloseReminder,
-                        cal.add_business_days(since, days - 1),
-                    ));
-                }
-                want.insert((TimerKind::AutoClose, cal.add_business_days(since, days)));
-            }
-            _ => {}
-        }
+        let (first_due, resolve_due, mut want) = sla.plan(t, paused_ms, paused_at, now);
         let rows = if fresh {
             Vec::new()
         } else {
@@ -288,29 +252,61 @@ impl SlaConfig {
         .execute(&mut *conn)
         .await?;
         if want != pending {
-            if !pending.is_empty() {
-                sqlx::query("DELETE FROM timers WHERE ticket_id = $1 AND fired_ms IS NULL")
-                    .bind(id.get())
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            if !want.is_empty() {
-                // One statement for all of them: a registration is on the hot path.
-                let values: Vec<String> = (0..want.len())
-                    .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
-                    .collect();
-                let sql = format!(
-                    "INSERT INTO timers (ticket_id, kind, due_ms) VALUES {}",
-                    values.join(", ")
-                );
-                let mut q = sqlx::query(&sql).bind(id.get());
-                for (kind, due_ms) in &want {
-                    q = q.bind(kind.code()).bind(*due_ms);
-                }
-                q.execute(&mut *conn).await?;
-            }
+            replace_timers(conn, id, !pending.is_empty(), &want).await?;
         }
         Ok((first_due, resolve_due))
+    }
+
+    /// What a ticket in its state is promised and which timers it should have: the first
+    /// response and resolution deadlines, and the warnings, breaches, reminder and
+    /// auto-close to come.
+    fn plan(
+        &self,
+        t: &Ticket,
+        paused_ms: i64,
+        paused_at: Option<i64>,
+        now: i64,
+    ) -> (Option<i64>, Option<i64>, BTreeSet<(TimerKind, i64)>) {
+        let sla = self;
+        let cal = &sla.calendar;
+        let policy = sla.policy(t.priority, t.kind);
+        let due = |target: i64| cal.add_ms(t.created_ms, target + paused_ms);
+        // A deadline that was met or missed stays as it was, for the report.
+        let first_due = match (t.first_response_ms, policy) {
+            (Some(_), _) => t.first_due_ms,
+            (None, Some(p)) => Some(due(p.first_response_ms)),
+            (None, None) => None,
+        };
+        let resolve_due = match (t.status, policy) {
+            (Status::Resolved | Status::Closed, _) => t.resolve_due_ms,
+            (_, Some(p)) => Some(due(p.resolution_ms)),
+            (_, None) => None,
+        };
+        let mut want: BTreeSet<(TimerKind, i64)> = BTreeSet::new();
+        match (t.status, policy) {
+            (Status::New | Status::InProgress, Some(p)) => {
+                let warn = |target: i64| due((target as f64 * sla.warn_at) as i64);
+                if t.first_response_ms.is_none() {
+                    want.insert((TimerKind::FirstWarn, warn(p.first_response_ms)));
+                    want.insert((TimerKind::FirstBreach, due(p.first_response_ms)));
+                }
+                want.insert((TimerKind::ResolveWarn, warn(p.resolution_ms)));
+                want.insert((TimerKind::ResolveBreach, due(p.resolution_ms)));
+            }
+            (Status::WaitingOnCustomer | Status::Resolved, _) => {
+                let since = waiting_since(t, paused_at, now);
+                let days = sla.auto_close_days;
+                if days > 1 {
+                    want.insert((
+                        TimerKind::CloseReminder,
+                        cal.add_business_days(since, days - 1),
+                    ));
+                }
+                want.insert((TimerKind::AutoClose, cal.add_business_days(since, days)));
+            }
+            _ => {}
+        }
+        (first_due, resolve_due, want)
     }
 
     /// The deadline line of a card or a queue: the next target and the time left, for staff.
@@ -334,6 +330,37 @@ impl SlaConfig {
         let at = self.when(due, now, lang);
         Some(Msg::Deadline { at: &at, first }.text(lang))
     }
+}
+
+/// Ticket `id`'s pending timers become `want` (the fired ones stay, for the report).
+async fn replace_timers(
+    conn: &mut AnyConnection,
+    id: TicketId,
+    had_pending: bool,
+    want: &BTreeSet<(TimerKind, i64)>,
+) -> CoreResult<()> {
+    if had_pending {
+        sqlx::query("DELETE FROM timers WHERE ticket_id = $1 AND fired_ms IS NULL")
+            .bind(id.get())
+            .execute(&mut *conn)
+            .await?;
+    }
+    if !want.is_empty() {
+        // One statement for all of them: a registration is on the hot path.
+        let values: Vec<String> = (0..want.len())
+            .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO timers (ticket_id, kind, due_ms) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(id.get());
+        for (kind, due_ms) in want {
+            q = q.bind(kind.code()).bind(*due_ms);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// A ticket's next promised time: the first response while it is due (`true`), else the

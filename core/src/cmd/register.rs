@@ -52,36 +52,7 @@ pub(crate) async fn register(
         // A second press of a kind button: the first one registered the ticket.
         return Err(UserError::StaleChoice.into());
     }
-    let actor = turn.actor();
-    Store::add_event(
-        desk.conn,
-        ticket.id,
-        turn.now,
-        &crate::domain::Actor::Bot,
-        EventKind::Created,
-        &format!("{} · {} · {}", kind, ticket.priority, subject),
-    )
-    .await?;
-    Store::add_event(
-        desk.conn,
-        ticket.id,
-        turn.now,
-        &actor,
-        EventKind::MessageIn,
-        &q.text,
-    )
-    .await?;
-    if classify::asks_for_urgency(&q.text) {
-        Store::add_event(
-            desk.conn,
-            ticket.id,
-            turn.now,
-            &actor,
-            EventKind::PriorityRequested,
-            &q.text,
-        )
-        .await?;
-    }
+    record_opening(desk, turn, &ticket, q, &subject).await?;
     Store::set_current_ticket(desk.conn, turn.person.id, Some(ticket.id), turn.now).await?;
     // Deadlines are set now, so the user is told when to expect an answer.
     let (first_due_ms, resolve_due_ms) = desk
@@ -113,6 +84,55 @@ pub(crate) async fn register(
     )
     .await?;
     turn.reply(told);
+    tell_agents(desk, turn, &ticket, q);
+    Ok(())
+}
+
+/// The new ticket's first thread entries: its creation, the question, and a request for
+/// urgency when the question asked for one.
+async fn record_opening(
+    desk: &mut Desk<'_>,
+    turn: &Turn<'_>,
+    ticket: &Ticket,
+    q: &crate::store::Question,
+    subject: &str,
+) -> Result<(), Stop> {
+    let kind = ticket.kind;
+    let actor = turn.actor();
+    Store::add_event(
+        desk.conn,
+        ticket.id,
+        turn.now,
+        &crate::domain::Actor::Bot,
+        EventKind::Created,
+        &format!("{} · {} · {}", kind, ticket.priority, subject),
+    )
+    .await?;
+    Store::add_event(
+        desk.conn,
+        ticket.id,
+        turn.now,
+        &actor,
+        EventKind::MessageIn,
+        &q.text,
+    )
+    .await?;
+    if classify::asks_for_urgency(&q.text) {
+        Store::add_event(
+            desk.conn,
+            ticket.id,
+            turn.now,
+            &actor,
+            EventKind::PriorityRequested,
+            &q.text,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Line 2's card of the new ticket, with what the knowledge base did and the deadline.
+fn tell_agents(desk: &Desk<'_>, turn: &mut Turn<'_>, ticket: &Ticket, q: &crate::store::Question) {
     let kb = match (&q.article, q.suggested.is_empty()) {
         (Some(a), _) => KbNote::Answered(a),
         (None, false) => KbNote::Suggested(&q.suggested),
@@ -120,9 +140,9 @@ pub(crate) async fn register(
     };
     let requester = turn.person.display.clone();
     let lang = desk.config.default_lang;
-    let left = desk.config.sla.sla_line(&ticket, turn.now, lang);
+    let left = desk.config.sla.sla_line(ticket, turn.now, lang);
     let card = Card::New {
-        ticket: &ticket,
+        ticket,
         requester: &requester,
         question: &q.text,
         kb,
@@ -130,8 +150,7 @@ pub(crate) async fn register(
     }
     .text(lang);
     let claim = crate::cmd::claim_button(ticket.id, lang);
-    desk.to_agents_with(turn, &ticket, card, vec![claim]);
-    Ok(())
+    desk.to_agents_with(turn, ticket, card, vec![claim]);
 }
 
 /// The kind buttons, the guess first and marked, so one tap confirms it.
