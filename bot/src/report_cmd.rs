@@ -102,194 +102,229 @@ pub async fn run(command: ReportCommand, config: Config, data_dir: &Path) -> any
     let mut out = std::io::stdout().lock();
     match command {
         ReportCommand::Tickets { period, format } => {
-            let (f, t) = period.millis()?;
-            let r = store.ticket_report(f, t).await?;
-            let mut rows: Vec<(String, String, String)> = Vec::new();
-            rows.push(("total".into(), "".into(), r.total.to_string()));
+            tickets(store, &period, format, &mut out).await
+        }
+        ReportCommand::Hours { period, format } => hours(store, &period, format, &mut out).await,
+        ReportCommand::Sla { period, format } => sla(store, &period, format, &mut out).await,
+        ReportCommand::Deflection { period } => deflection(store, &period, &mut out).await,
+    }
+}
+
+/// Tickets by type, priority, line and status, with the medians and CSAT.
+async fn tickets(
+    store: &frontline_core::Store,
+    period: &Period,
+    format: Format,
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let (f, t) = period.millis()?;
+    let r = store.ticket_report(f, t).await?;
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    rows.push(("total".into(), "".into(), r.total.to_string()));
+    for (group, map) in [
+        ("type", &r.by_kind),
+        ("priority", &r.by_priority),
+        ("line", &r.by_line),
+        ("status", &r.by_status),
+    ] {
+        for (k, n) in map {
+            rows.push((group.into(), k.clone(), n.to_string()));
+        }
+    }
+    rows.push((
+        "median".into(),
+        "first_response_min".into(),
+        r.median_first_response_min
+            .map_or(String::new(), |m| format!("{m:.1}")),
+    ));
+    rows.push((
+        "median".into(),
+        "resolution_min".into(),
+        r.median_resolution_min
+            .map_or(String::new(), |m| format!("{m:.1}")),
+    ));
+    rows.push((
+        "csat".into(),
+        "average".into(),
+        r.csat_average.map_or(String::new(), |a| format!("{a:.2}")),
+    ));
+    rows.push(("csat".into(), "ratings".into(), r.csat_count.to_string()));
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(["group", "key", "value"])?;
+            for (g, k, v) in &rows {
+                w.write_record([g, k, v])?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            writeln!(out, "tickets: {}", r.total)?;
             for (group, map) in [
-                ("type", &r.by_kind),
-                ("priority", &r.by_priority),
-                ("line", &r.by_line),
-                ("status", &r.by_status),
+                ("by type", &r.by_kind),
+                ("by priority", &r.by_priority),
+                ("by line", &r.by_line),
+                ("by status", &r.by_status),
             ] {
-                for (k, n) in map {
-                    rows.push((group.into(), k.clone(), n.to_string()));
-                }
-            }
-            rows.push((
-                "median".into(),
-                "first_response_min".into(),
-                r.median_first_response_min
-                    .map_or(String::new(), |m| format!("{m:.1}")),
-            ));
-            rows.push((
-                "median".into(),
-                "resolution_min".into(),
-                r.median_resolution_min
-                    .map_or(String::new(), |m| format!("{m:.1}")),
-            ));
-            rows.push((
-                "csat".into(),
-                "average".into(),
-                r.csat_average.map_or(String::new(), |a| format!("{a:.2}")),
-            ));
-            rows.push(("csat".into(), "ratings".into(), r.csat_count.to_string()));
-            match format {
-                Format::Csv => {
-                    let mut w = csv::Writer::from_writer(out);
-                    w.write_record(["group", "key", "value"])?;
-                    for (g, k, v) in &rows {
-                        w.write_record([g, k, v])?;
-                    }
-                    w.flush()?;
-                }
-                Format::Table => {
-                    writeln!(out, "tickets: {}", r.total)?;
-                    for (group, map) in [
-                        ("by type", &r.by_kind),
-                        ("by priority", &r.by_priority),
-                        ("by line", &r.by_line),
-                        ("by status", &r.by_status),
-                    ] {
-                        let parts: Vec<String> =
-                            map.iter().map(|(k, n)| format!("{k} {n}")).collect();
-                        writeln!(
-                            out,
-                            "{group}: {}",
-                            if parts.is_empty() {
-                                "—".into()
-                            } else {
-                                parts.join(", ")
-                            }
-                        )?;
-                    }
-                    writeln!(
-                        out,
-                        "median first response: {}",
-                        minutes(r.median_first_response_min)
-                    )?;
-                    writeln!(
-                        out,
-                        "median resolution: {}",
-                        minutes(r.median_resolution_min)
-                    )?;
-                    match r.csat_average {
-                        Some(a) => writeln!(out, "CSAT: {a:.2} over {} ratings", r.csat_count)?,
-                        None => writeln!(out, "CSAT: no ratings")?,
-                    }
-                }
-            }
-        }
-        ReportCommand::Hours { period, format } => {
-            let (f, t) = period.millis()?;
-            let rows = store.hours_report(f, t).await?;
-            match format {
-                Format::Csv => {
-                    let mut w = csv::Writer::from_writer(out);
-                    w.write_record(["requester", "agent", "hours"])?;
-                    for r in &rows {
-                        w.write_record([
-                            r.requester.as_str(),
-                            r.agent.as_str(),
-                            &format!("{:.2}", r.hours),
-                        ])?;
-                    }
-                    w.flush()?;
-                }
-                Format::Table => {
-                    if rows.is_empty() {
-                        writeln!(out, "no billable hours in the period")?;
-                    }
-                    for r in &rows {
-                        writeln!(
-                            out,
-                            "{:<24} {:<16} {:>8.2} h",
-                            r.requester, r.agent, r.hours
-                        )?;
-                    }
-                }
-            }
-        }
-        ReportCommand::Sla { period, format } => {
-            let (f, t) = period.millis()?;
-            let rows = store
-                .sla_report(f, t, chrono::Utc::now().timestamp_millis())
-                .await?;
-            let pct = |r: Option<f64>| r.map_or(String::new(), |r| format!("{:.1}", r * 100.0));
-            match format {
-                Format::Csv => {
-                    let mut w = csv::Writer::from_writer(out);
-                    w.write_record([
-                        "priority",
-                        "tickets",
-                        "first_response_met_pct",
-                        "first_response_measured",
-                        "resolution_met_pct",
-                        "resolution_measured",
-                        "breached",
-                    ])?;
-                    for r in &rows {
-                        w.write_record([
-                            r.priority.clone(),
-                            r.tickets.to_string(),
-                            pct(r.first_rate()),
-                            r.first_measured.to_string(),
-                            pct(r.resolution_rate()),
-                            r.resolution_measured.to_string(),
-                            r.breached.to_string(),
-                        ])?;
-                    }
-                    w.flush()?;
-                }
-                Format::Table => {
-                    if rows.is_empty() {
-                        writeln!(out, "no tickets in the period")?;
-                    } else {
-                        writeln!(
-                            out,
-                            "{:<10} {:>7}  {:>15}  {:>15}  {:>8}",
-                            "priority", "tickets", "first response", "resolution", "breached"
-                        )?;
-                    }
-                    let shown = |rate: Option<f64>, n: i64| match rate {
-                        Some(r) => format!("{:.1}% of {n}", r * 100.0),
-                        None => "—".to_string(),
-                    };
-                    for r in &rows {
-                        writeln!(
-                            out,
-                            "{:<10} {:>7}  {:>15}  {:>15}  {:>8}",
-                            r.priority,
-                            r.tickets,
-                            shown(r.first_rate(), r.first_measured),
-                            shown(r.resolution_rate(), r.resolution_measured),
-                            r.breached
-                        )?;
-                    }
-                }
-            }
-        }
-        ReportCommand::Deflection { period } => {
-            let (f, t) = period.millis()?;
-            let r = store.deflection_report(f, t).await?;
-            writeln!(out, "questions: {}", r.questions)?;
-            writeln!(
-                out,
-                "answered without a ticket: {:.1}% ({} confirmed helped, {} without feedback)",
-                r.deflection_rate * 100.0,
-                r.helped,
-                r.answered_no_feedback
-            )?;
-            writeln!(out, "became tickets: {}", r.tickets)?;
-            if !r.top_unanswered.is_empty() {
+                let parts: Vec<String> = map.iter().map(|(k, n)| format!("{k} {n}")).collect();
                 writeln!(
                     out,
-                    "questions that most often became tickets (write these next):"
+                    "{group}: {}",
+                    if parts.is_empty() {
+                        "—".into()
+                    } else {
+                        parts.join(", ")
+                    }
                 )?;
-                for (q, n) in &r.top_unanswered {
-                    writeln!(out, "  {n} × {q}")?;
-                }
             }
+            writeln!(
+                out,
+                "median first response: {}",
+                minutes(r.median_first_response_min)
+            )?;
+            writeln!(
+                out,
+                "median resolution: {}",
+                minutes(r.median_resolution_min)
+            )?;
+            match r.csat_average {
+                Some(a) => writeln!(out, "CSAT: {a:.2} over {} ratings", r.csat_count)?,
+                None => writeln!(out, "CSAT: no ratings")?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Billable hours by requester and agent.
+async fn hours(
+    store: &frontline_core::Store,
+    period: &Period,
+    format: Format,
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let (f, t) = period.millis()?;
+    let rows = store.hours_report(f, t).await?;
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(["requester", "agent", "hours"])?;
+            for r in &rows {
+                w.write_record([
+                    r.requester.as_str(),
+                    r.agent.as_str(),
+                    &format!("{:.2}", r.hours),
+                ])?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            if rows.is_empty() {
+                writeln!(out, "no billable hours in the period")?;
+            }
+            for r in &rows {
+                writeln!(
+                    out,
+                    "{:<24} {:<16} {:>8.2} h",
+                    r.requester, r.agent, r.hours
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Targets met per priority.
+async fn sla(
+    store: &frontline_core::Store,
+    period: &Period,
+    format: Format,
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let (f, t) = period.millis()?;
+    let rows = store
+        .sla_report(f, t, chrono::Utc::now().timestamp_millis())
+        .await?;
+    let pct = |r: Option<f64>| r.map_or(String::new(), |r| format!("{:.1}", r * 100.0));
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "priority",
+                "tickets",
+                "first_response_met_pct",
+                "first_response_measured",
+                "resolution_met_pct",
+                "resolution_measured",
+                "breached",
+            ])?;
+            for r in &rows {
+                w.write_record([
+                    r.priority.clone(),
+                    r.tickets.to_string(),
+                    pct(r.first_rate()),
+                    r.first_measured.to_string(),
+                    pct(r.resolution_rate()),
+                    r.resolution_measured.to_string(),
+                    r.breached.to_string(),
+                ])?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            if rows.is_empty() {
+                writeln!(out, "no tickets in the period")?;
+            } else {
+                writeln!(
+                    out,
+                    "{:<10} {:>7}  {:>15}  {:>15}  {:>8}",
+                    "priority", "tickets", "first response", "resolution", "breached"
+                )?;
+            }
+            let shown = |rate: Option<f64>, n: i64| match rate {
+                Some(r) => format!("{:.1}% of {n}", r * 100.0),
+                None => "—".to_string(),
+            };
+            for r in &rows {
+                writeln!(
+                    out,
+                    "{:<10} {:>7}  {:>15}  {:>15}  {:>8}",
+                    r.priority,
+                    r.tickets,
+                    shown(r.first_rate(), r.first_measured),
+                    shown(r.resolution_rate(), r.resolution_measured),
+                    r.breached
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How many questions the knowledge base answered without a ticket, and what to write next.
+async fn deflection(
+    store: &frontline_core::Store,
+    period: &Period,
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let (f, t) = period.millis()?;
+    let r = store.deflection_report(f, t).await?;
+    writeln!(out, "questions: {}", r.questions)?;
+    writeln!(
+        out,
+        "answered without a ticket: {:.1}% ({} confirmed helped, {} without feedback)",
+        r.deflection_rate * 100.0,
+        r.helped,
+        r.answered_no_feedback
+    )?;
+    writeln!(out, "became tickets: {}", r.tickets)?;
+    if !r.top_unanswered.is_empty() {
+        writeln!(
+            out,
+            "questions that most often became tickets (write these next):"
+        )?;
+        for (q, n) in &r.top_unanswered {
+            writeln!(out, "  {n} × {q}")?;
         }
     }
     Ok(())

@@ -37,114 +37,43 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
     }
     let engine = Arc::new(app.engine.clone());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
-    let mut inbound: Vec<BoxFuture<'_, anyhow::Result<()>>> = Vec::new();
-    let mut health = crate::http::Health {
-        store: app.store.clone(),
-        kb: app.kb.clone(),
-        telegram: None,
-        discord: None,
-        metrics: crate::http::metrics(),
+    let mut p = Platforms {
+        channels: Vec::new(),
+        inbound: Vec::new(),
+        health: crate::http::Health {
+            store: app.store.clone(),
+            kb: app.kb.clone(),
+            telegram: None,
+            discord: None,
+            metrics: crate::http::metrics(),
+        },
+        shared_webhook: None,
+        shard_manager: None,
+        stop: stop_rx.clone(),
     };
-    // The webhook shares the operator's endpoint when it has no address of its own.
-    let mut shared_webhook: Option<axum::Router> = None;
     if let Some(token) = &tg.token {
-        let bot = telegram::bot(token.expose(), tg.api_url.as_deref())?;
-        if let Err(e) = telegram::register_commands(&bot, tg.agent_chat).await {
-            // The menu is a convenience: the desk works without it.
-            tracing::warn!(error = %e, "setMyCommands failed");
-        }
-        // `throttle = false` (for local fakes) sends without any pacing at all.
-        let pacer = (tg.throttle != Some(false)).then(telegram::Pacer::new);
-        channels.push(Arc::new(telegram::TelegramChannel::new(
-            bot.clone(),
-            app.store.clone(),
-            tg.agent_chat.filter(|_| tg.topics),
-            pacer,
-        )));
-        let connected = Arc::new(AtomicBool::new(false));
-        health.telegram = Some(connected.clone());
-        let engine = engine.clone();
-        let stop = stop_rx.clone();
-        match &tg.webhook_url {
-            None => inbound.push(Box::pin(async move {
-                telegram::poll(engine, bot, connected, stop).await;
-                Ok(())
-            })),
-            Some(url) => {
-                let router = set_webhook(app, engine, bot, url).await?;
-                connected.store(true, Ordering::SeqCst);
-                match &tg.webhook_listen {
-                    Some(listen) => inbound.push(Box::pin(serve_http(listen, router, stop))),
-                    None => shared_webhook = Some(router),
-                }
-            }
-        }
+        start_telegram(app, &engine, token.expose(), &mut p).await?;
     }
-    let mut shard_manager = None;
     if let Some(token) = &dc.token {
-        let id = |s: &Option<String>| s.as_deref().and_then(|c| c.parse::<u64>().ok());
-        let places = discord::Places {
-            staff: id(&dc.agent_channel),
-            support: id(&dc.support_channel),
-            routed: app
-                .config
-                .routes
-                .iter()
-                .filter_map(|r| id(&r.discord))
-                .collect(),
-        };
-        let shards = match &dc.shards {
-            Some(s) => Some(
-                discord::Shards::parse(s).map_err(|e| anyhow::anyhow!("discord.shards: {e}"))?,
-            ),
-            None => None,
-        };
-        let staff_users = app
-            .config
-            .staff
-            .iter()
-            .filter_map(|s| id(&s.discord))
-            .collect();
-        let client = discord::client(
-            engine.clone(),
-            discord::http(token.expose(), dc.api_proxy.as_deref()),
-            places.clone(),
-        )
-        .await?;
-        // Tickets get a thread in the staff channel and in every channel a route sends them to.
-        let thread_channels = places
-            .staff
-            .into_iter()
-            .chain(places.routed.iter().copied())
-            .collect();
-        // The outbox sends with the gateway client's REST client: one rate limiter per bot.
-        channels.push(Arc::new(discord::DiscordChannel::new(
-            client.http.clone(),
-            app.store.clone(),
-            thread_channels,
-            staff_users,
-        )));
-        health.discord = Some(client.shard_manager.clone());
-        shard_manager = Some(client.shard_manager.clone());
-        inbound.push(Box::pin(discord::run_gateway(client, shards)));
+        start_discord(app, &engine, token.expose(), &mut p).await?;
     }
     if let Some(listen) = &app.config.http.listen {
-        let mut router = crate::http::router(Arc::new(health));
-        if let Some(hook) = shared_webhook.take() {
+        let mut router = crate::http::router(Arc::new(p.health));
+        if let Some(hook) = p.shared_webhook.take() {
             router = router.merge(hook);
         }
-        inbound.push(Box::pin(serve_http(listen, router, stop_rx.clone())));
-    } else if shared_webhook.is_some() {
+        p.inbound
+            .push(Box::pin(serve_http(listen, router, stop_rx.clone())));
+    } else if p.shared_webhook.is_some() {
         bail!("telegram.webhook_url needs telegram.webhook_listen or [http] listen");
     }
-    let dispatcher = Dispatcher::new(app.store.clone(), app.engine.clock().clone(), channels)
+    let dispatcher = Dispatcher::new(app.store.clone(), app.engine.clock().clone(), p.channels)
         .with_holder(instance_name(app));
     tracing::info!(holder = dispatcher.holder(), "outbox dispatcher starting");
     let ready = app.engine.outbox_ready();
     let dispatcher_stop = Arc::new(Notify::new());
     let sending = dispatcher.run(ready, dispatcher_stop.clone(), OUTBOX_POLL);
-    let mut taking = futures_util::future::try_join_all(inbound);
+    let mut taking = futures_util::future::try_join_all(p.inbound);
     tokio::pin!(sending);
     tokio::select! {
         () = &mut sending => return Ok(()),
@@ -154,10 +83,143 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
     }
     // Stop taking updates (the one being handled is finished), then let the sends in
     // flight end and give the outbox's chats back; all within the grace period.
+    let _ = stop_tx.send(true);
+    stop_in_order(
+        p.shard_manager.as_ref(),
+        &mut taking,
+        &mut sending,
+        &dispatcher_stop,
+    )
+    .await;
+    Ok(())
+}
+
+/// What the platforms started: their outbox channels, their update loops, health, and the
+/// handles a stop needs.
+struct Platforms<'a> {
+    channels: Vec<Arc<dyn Channel>>,
+    inbound: Vec<BoxFuture<'a, anyhow::Result<()>>>,
+    health: crate::http::Health,
+    /// The Telegram webhook, when it shares the operator's endpoint (no address of its own).
+    shared_webhook: Option<axum::Router>,
+    shard_manager: Option<Arc<serenity::gateway::ShardManager>>,
+    stop: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Telegram: the command menus, the outbox channel, and long polling or the webhook.
+async fn start_telegram<'a>(
+    app: &'a App,
+    engine: &Arc<frontline_core::Engine>,
+    token: &str,
+    p: &mut Platforms<'a>,
+) -> anyhow::Result<()> {
+    let tg = &app.config.telegram;
+    let bot = telegram::bot(token, tg.api_url.as_deref())?;
+    if let Err(e) = telegram::register_commands(&bot, tg.agent_chat).await {
+        // The menu is a convenience: the desk works without it.
+        tracing::warn!(error = %e, "setMyCommands failed");
+    }
+    // `throttle = false` (for local fakes) sends without any pacing at all.
+    let pacer = (tg.throttle != Some(false)).then(telegram::Pacer::new);
+    p.channels.push(Arc::new(telegram::TelegramChannel::new(
+        bot.clone(),
+        app.store.clone(),
+        tg.agent_chat.filter(|_| tg.topics),
+        pacer,
+    )));
+    let connected = Arc::new(AtomicBool::new(false));
+    p.health.telegram = Some(connected.clone());
+    let engine = engine.clone();
+    let stop = p.stop.clone();
+    match &tg.webhook_url {
+        None => p.inbound.push(Box::pin(async move {
+            telegram::poll(engine, bot, connected, stop).await;
+            Ok(())
+        })),
+        Some(url) => {
+            let router = set_webhook(app, engine, bot, url).await?;
+            connected.store(true, Ordering::SeqCst);
+            match &tg.webhook_listen {
+                Some(listen) => p.inbound.push(Box::pin(serve_http(listen, router, stop))),
+                None => p.shared_webhook = Some(router),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Discord: the gateway client (its REST client also sends the outbox's messages), with a
+/// thread per ticket in the staff channel and in every channel a route sends tickets to.
+async fn start_discord<'a>(
+    app: &'a App,
+    engine: &Arc<frontline_core::Engine>,
+    token: &str,
+    p: &mut Platforms<'a>,
+) -> anyhow::Result<()> {
+    let dc = &app.config.discord;
+    let id = |s: &Option<String>| s.as_deref().and_then(|c| c.parse::<u64>().ok());
+    let places = discord::Places {
+        staff: id(&dc.agent_channel),
+        support: id(&dc.support_channel),
+        routed: app
+            .config
+            .routes
+            .iter()
+            .filter_map(|r| id(&r.discord))
+            .collect(),
+    };
+    let shards = match &dc.shards {
+        Some(s) => {
+            Some(discord::Shards::parse(s).map_err(|e| anyhow::anyhow!("discord.shards: {e}"))?)
+        }
+        None => None,
+    };
+    let staff_users = app
+        .config
+        .staff
+        .iter()
+        .filter_map(|s| id(&s.discord))
+        .collect();
+    let client = discord::client(
+        engine.clone(),
+        discord::http(token, dc.api_proxy.as_deref()),
+        places.clone(),
+    )
+    .await?;
+    // Tickets get a thread in the staff channel and in every channel a route sends them to.
+    let thread_channels = places
+        .staff
+        .into_iter()
+        .chain(places.routed.iter().copied())
+        .collect();
+    // The outbox sends with the gateway client's REST client: one rate limiter per bot.
+    p.channels.push(Arc::new(discord::DiscordChannel::new(
+        client.http.clone(),
+        app.store.clone(),
+        thread_channels,
+        staff_users,
+    )));
+    p.health.discord = Some(client.shard_manager.clone());
+    p.shard_manager = Some(client.shard_manager.clone());
+    p.inbound
+        .push(Box::pin(discord::run_gateway(client, shards)));
+    Ok(())
+}
+
+/// The stop: no new updates (the one being handled is finished), the sends in flight end
+/// and the outbox's chats go back, all within the grace periods.
+async fn stop_in_order<T, S>(
+    shard_manager: Option<&Arc<serenity::gateway::ShardManager>>,
+    mut taking: &mut T,
+    mut sending: &mut std::pin::Pin<&mut S>,
+    dispatcher_stop: &Notify,
+) where
+    T: std::future::Future + Unpin,
+    S: std::future::Future<Output = ()>,
+{
     let started = tokio::time::Instant::now();
     tracing::info!("stopping: no new updates; finishing what is in flight");
-    let _ = stop_tx.send(true);
-    if let Some(manager) = &shard_manager {
+    if let Some(manager) = shard_manager {
         manager.shutdown_all().await;
     }
     // The dispatcher goes on meanwhile: the updates in hand may wait for the connection it
@@ -172,7 +234,7 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
         }
         () = &mut sending => {
             tracing::warn!("the dispatcher ended before the updates in hand");
-            return Ok(());
+            return;
         }
     }
     dispatcher_stop.notify_one();
@@ -183,7 +245,6 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
         tracing::warn!("sends still in flight after the grace period; their rows stay queued");
     }
     tracing::info!(ms = started.elapsed().as_millis() as u64, "stopped");
-    Ok(())
 }
 
 /// How long a stop waits for the updates in hand, and for everything.
