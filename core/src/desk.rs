@@ -295,3 +295,21 @@ impl Desk<'_> {
         self.to_agents(turn, &closed, text);
     }
 }
+
+/// A staff member's command at work: the desk, the event, and who is acting. Staff
+/// commands are functions of this one value.
+pub(crate) struct Acting<'a, 'd, 't> {
+    pub(crate) desk: &'a mut Desk<'d>,
+    pub(crate) turn: &'a mut Turn<'t>,
+    pub(crate) me: &'a StaffMember,
+}
+
+impl Acting<'_, '_, '_> {
+    /// The acting staff member, as the thread records them.
+    pub(crate) fn actor(&self) -> Actor {
+        Actor::Agent(self.me.name.clone())
+    }
+}
+
+/// What a command comes to: done, or stopped with a refusal or an internal error.
+pub(crate) type Done = Result<(), Stop>;

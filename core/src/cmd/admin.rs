@@ -1,7 +1,7 @@
 //! Admins' commands about people: `/staff list|add|remove`, `/block`, `/unblock` and
 //! `/forget CHANNEL:ID`. Each is refused to agents before anything is read.
 
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Acting, Done, Stop};
 use crate::domain::{Actor, ChannelKind, Line};
 use crate::error::{AdminTask, UserError};
 use crate::i18n::staff::Ack;
@@ -16,17 +16,12 @@ fn admin(me: &StaffMember, task: AdminTask) -> Result<Actor, Stop> {
     }
 }
 
-pub(crate) async fn staff(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
-    cmd: StaffCommand,
-) -> Result<(), Stop> {
-    let actor = admin(me, AdminTask::ManageStaff)?;
+pub(crate) async fn staff(a: &mut Acting<'_, '_, '_>, cmd: StaffCommand) -> Done {
+    let actor = admin(a.me, AdminTask::ManageStaff)?;
     match cmd {
         StaffCommand::List => {
-            let list = Store::staff_list(desk.conn).await?;
-            turn.ack(Ack::StaffList { staff: &list });
+            let list = Store::staff_list(a.desk.conn).await?;
+            a.turn.ack(Ack::StaffList { staff: &list });
         }
         StaffCommand::Add {
             name,
@@ -44,10 +39,10 @@ pub(crate) async fn staff(
                 channel,
                 external_id: id.clone(),
             };
-            if !Store::staff_add(desk.conn, &stored, &actor, turn.now).await? {
+            if !Store::staff_add(a.desk.conn, &stored, &actor, a.turn.now).await? {
                 return Err(UserError::StaffExists(name).into());
             }
-            turn.ack(Ack::StaffAdded {
+            a.turn.ack(Ack::StaffAdded {
                 name: &name,
                 admin,
                 channel,
@@ -55,52 +50,38 @@ pub(crate) async fn staff(
             });
         }
         StaffCommand::Remove(name) => {
-            if !Store::staff_remove(desk.conn, &name, &actor, turn.now).await? {
+            if !Store::staff_remove(a.desk.conn, &name, &actor, a.turn.now).await? {
                 return Err(UserError::NoStaff(name).into());
             }
-            turn.ack(Ack::StaffRemoved { name: &name });
+            a.turn.ack(Ack::StaffRemoved { name: &name });
         }
     }
     Ok(())
 }
 
 pub(crate) async fn block(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
+    a: &mut Acting<'_, '_, '_>,
     channel: ChannelKind,
     id: &str,
     reason: &str,
-) -> Result<(), Stop> {
-    let actor = admin(me, AdminTask::Block)?;
-    Store::block(desk.conn, channel, id, reason, &actor, turn.now).await?;
-    turn.ack(Ack::Blocked { channel, id });
+) -> Done {
+    let actor = admin(a.me, AdminTask::Block)?;
+    Store::block(a.desk.conn, channel, id, reason, &actor, a.turn.now).await?;
+    a.turn.ack(Ack::Blocked { channel, id });
     Ok(())
 }
 
-pub(crate) async fn unblock(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
-    channel: ChannelKind,
-    id: &str,
-) -> Result<(), Stop> {
-    let actor = admin(me, AdminTask::Unblock)?;
-    let was = Store::unblock(desk.conn, channel, id, &actor, turn.now).await?;
-    turn.ack(Ack::Unblocked { channel, id, was });
+pub(crate) async fn unblock(a: &mut Acting<'_, '_, '_>, channel: ChannelKind, id: &str) -> Done {
+    let actor = admin(a.me, AdminTask::Unblock)?;
+    let was = Store::unblock(a.desk.conn, channel, id, &actor, a.turn.now).await?;
+    a.turn.ack(Ack::Unblocked { channel, id, was });
     Ok(())
 }
 
-pub(crate) async fn forget(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
-    channel: ChannelKind,
-    id: &str,
-) -> Result<(), Stop> {
-    let actor = admin(me, AdminTask::Forget)?;
-    let erased = Store::forget(desk.conn, channel, id, &actor, turn.now).await?;
-    turn.ack(Ack::Forgot {
+pub(crate) async fn forget(a: &mut Acting<'_, '_, '_>, channel: ChannelKind, id: &str) -> Done {
+    let actor = admin(a.me, AdminTask::Forget)?;
+    let erased = Store::forget(a.desk.conn, channel, id, &actor, a.turn.now).await?;
+    a.turn.ack(Ack::Forgot {
         channel,
         id,
         erased: erased.as_ref(),

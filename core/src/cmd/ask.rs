@@ -5,7 +5,7 @@ use frontline_kb::Decision;
 
 use crate::action::Action;
 use crate::classify;
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Desk, Done, Turn};
 use crate::domain::Lang;
 use crate::i18n::Msg;
 use crate::message::Button;
@@ -18,7 +18,7 @@ pub(crate) async fn question(
     turn: &mut Turn<'_>,
     text: &str,
     outcome: frontline_kb::SearchOutcome,
-) -> Result<(), Stop> {
+) -> Done {
     // Earlier questions stay open: their buttons still work when the user scrolls back
     // (each press is checked against its own question). /cancel and /new drop them.
     let lang = turn.person.lang;

@@ -3,18 +3,14 @@
 
 use crate::action::Action;
 use crate::agent::AgentCommand;
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Desk, Done, Turn};
 use crate::domain::Question;
 use crate::domain::TicketId;
 use crate::error::UserError;
 use crate::i18n::Msg;
 use crate::store::{QuestionState, Store};
 
-pub(crate) async fn button(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    data: &str,
-) -> Result<(), Stop> {
+pub(crate) async fn button(desk: &mut Desk<'_>, turn: &mut Turn<'_>, data: &str) -> Done {
     let action = Action::decode(data).ok_or(UserError::StaleChoice)?;
     match action {
         Action::Confirm { ticket, solved } => {
@@ -45,7 +41,7 @@ pub(crate) async fn button(
 }
 
 /// Declining to comment ends the wait for one; only the wait it was offered for.
-async fn no_comment(desk: &mut Desk<'_>, turn: &mut Turn<'_>, ticket: i64) -> Result<(), Stop> {
+async fn no_comment(desk: &mut Desk<'_>, turn: &mut Turn<'_>, ticket: i64) -> Done {
     if turn.person.comment_for.map(TicketId::get) != Some(ticket) {
         return Err(UserError::StaleChoice.into());
     }
@@ -56,7 +52,7 @@ async fn no_comment(desk: &mut Desk<'_>, turn: &mut Turn<'_>, ticket: i64) -> Re
 
 /// The confirmed `/forget`: only the person who asked can confirm; a forwarded button
 /// erases nobody.
-async fn forget(desk: &mut Desk<'_>, turn: &mut Turn<'_>, person: i64) -> Result<(), Stop> {
+async fn forget(desk: &mut Desk<'_>, turn: &mut Turn<'_>, person: i64) -> Done {
     if person != turn.person.id.get() {
         return Err(UserError::StaleChoice.into());
     }
@@ -72,7 +68,7 @@ async fn as_staff(
     turn: &mut Turn<'_>,
     name: &str,
     command: AgentCommand,
-) -> Result<(), Stop> {
+) -> Done {
     let Some(member) = turn.staff.clone() else {
         return Err(UserError::StaffOnly(name.into()).into());
     };
@@ -80,12 +76,7 @@ async fn as_staff(
 }
 
 /// A press on an answer, a suggestion or a kind: about question `id`, the presser's own.
-async fn on_question(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    action: Action,
-    id: i64,
-) -> Result<(), Stop> {
+async fn on_question(desk: &mut Desk<'_>, turn: &mut Turn<'_>, action: Action, id: i64) -> Done {
     let q = Store::question(desk.conn, id)
         .await?
         .filter(|q| q.person == turn.person.id)
@@ -127,12 +118,7 @@ async fn on_question(
 }
 
 /// One of the offered articles, picked: it is the answer now, asking whether it helped.
-async fn pick(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    q: &Question,
-    index: usize,
-) -> Result<(), Stop> {
+async fn pick(desk: &mut Desk<'_>, turn: &mut Turn<'_>, q: &Question, index: usize) -> Done {
     let key = q.suggested.get(index).ok_or(UserError::StaleChoice)?;
     let article = desk.article(key)?.ok_or(UserError::StaleChoice)?;
     let (from, to) = (QuestionState::Suggested, QuestionState::Answered);
@@ -160,7 +146,7 @@ pub(crate) async fn advance(
     from: QuestionState,
     to: QuestionState,
     now: i64,
-) -> Result<(), Stop> {
+) -> Done {
     if Store::advance_question(conn, id, from, to, None, None, now).await? {
         Ok(())
     } else {

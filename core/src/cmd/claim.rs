@@ -1,25 +1,20 @@
 //! `/claim N` and `/release N`: an agent takes a ticket from the queue, or gives it back.
 
 use crate::action::Action;
-use crate::desk::{Desk, Stop, Turn};
-use crate::domain::{Actor, EventKind, TicketId};
+use crate::desk::{Acting, Done};
+use crate::domain::{EventKind, TicketId};
 use crate::error::UserError;
 use crate::i18n::staff::Ack;
 use crate::message::Button;
-use crate::staff::{Role, StaffMember};
+use crate::staff::Role;
 use crate::store::Store;
 
-pub(crate) async fn claim(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
-    id: TicketId,
-) -> Result<(), Stop> {
-    let t = desk.ticket(id).await?;
-    desk.claim(turn, me, &t).await?;
+pub(crate) async fn claim(a: &mut Acting<'_, '_, '_>, id: TicketId) -> Done {
+    let t = a.desk.ticket(id).await?;
+    a.desk.claim(a.turn, a.me, &t).await?;
     // [Resolve] right there: the agent answers in the thread, then presses it.
-    let lang = turn.person.lang;
-    turn.reply_with(
+    let lang = a.turn.person.lang;
+    a.turn.reply_with(
         Ack::Claimed {
             ticket: id,
             subject: &t.subject,
@@ -33,20 +28,15 @@ pub(crate) async fn claim(
     Ok(())
 }
 
-pub(crate) async fn release(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
-    id: TicketId,
-) -> Result<(), Stop> {
-    desk.ticket(id).await?;
+pub(crate) async fn release(a: &mut Acting<'_, '_, '_>, id: TicketId) -> Done {
+    a.desk.ticket(id).await?;
     // An admin may take a ticket back from whoever holds it.
-    let holder = (me.role != Role::Admin).then_some(me.name.as_str());
-    if !Store::release(desk.conn, id, holder, turn.now).await? {
+    let holder = (a.me.role != Role::Admin).then_some(a.me.name.as_str());
+    if !Store::release(a.desk.conn, id, holder, a.turn.now).await? {
         return Err(UserError::NotHolder(id).into());
     }
-    let actor = Actor::Agent(me.name.clone());
-    Store::add_event(desk.conn, id, turn.now, &actor, EventKind::Released, "").await?;
-    turn.ack(Ack::Released { ticket: id });
+    let actor = a.actor();
+    Store::add_event(a.desk.conn, id, a.turn.now, &actor, EventKind::Released, "").await?;
+    a.turn.ack(Ack::Released { ticket: id });
     Ok(())
 }

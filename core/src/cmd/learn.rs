@@ -1,6 +1,6 @@
 //! Learned phrasings: a question confirmed as answered by an article is kept with it.
 
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Desk, Done, Turn};
 use crate::store::Store;
 
 /// A question the user confirmed becomes a learned phrasing of the article that answered
@@ -11,7 +11,7 @@ pub(crate) async fn learn(
     desk: &mut Desk<'_>,
     turn: &mut Turn<'_>,
     q: &crate::store::Question,
-) -> Result<(), Stop> {
+) -> Done {
     let cap = desk.config.limits.learned_per_article;
     if cap == 0 || turn.staff.is_some() || q.ticket.is_some() {
         return Ok(());

@@ -27,7 +27,7 @@ pub(crate) use status::claim_button;
 pub(crate) use text::text;
 
 use crate::agent::AgentCommand;
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Acting, Desk, Done, Turn};
 use crate::staff::StaffMember;
 
 /// Runs an agent's or admin's command; every command checks the sender's role and lines
@@ -37,32 +37,33 @@ pub(crate) async fn staff(
     turn: &mut Turn<'_>,
     me: &StaffMember,
     cmd: AgentCommand,
-) -> Result<(), Stop> {
+) -> Done {
     if let Some(id) = cmd.ticket() {
         // Whatever a command does to a ticket, its deadlines follow.
         turn.touched.insert(id);
     }
     use AgentCommand as C;
+    let a = &mut Acting { desk, turn, me };
     match cmd {
-        C::Queue => queue::queue(desk, turn, me).await,
-        C::Stats => queue::stats(desk, turn).await,
-        C::Claim(id) => claim::claim(desk, turn, me, id).await,
-        C::Release(id) => claim::release(desk, turn, me, id).await,
-        C::Reply(id, text) => reply::reply(desk, turn, me, id, &text, false).await,
-        C::Ask(id, text) => reply::reply(desk, turn, me, id, &text, true).await,
-        C::Note(id, text) => reply::note(desk, turn, me, id, &text).await,
-        C::Answer(id, slug) => reply::answer(desk, turn, me, id, &slug).await,
-        C::Priority(id, p, reason) => fields::priority(desk, turn, me, id, p, &reason).await,
-        C::Type(id, kind) => fields::kind(desk, turn, me, id, kind).await,
-        C::Hours(id, minutes, note) => fields::hours(desk, turn, me, id, minutes, &note).await,
-        C::Resolve(id) => status::resolve(desk, turn, me, id).await,
-        C::Reopen(id) => status::reopen(desk, turn, me, id).await,
-        C::Escalate(id, line, reason) => status::escalate(desk, turn, me, id, line, &reason).await,
-        C::Transcript(id) => transcript::transcript(desk, turn, id).await,
-        C::Staff(cmd) => admin::staff(desk, turn, me, cmd).await,
-        C::Block(channel, id, reason) => admin::block(desk, turn, me, channel, &id, &reason).await,
-        C::Unblock(channel, id) => admin::unblock(desk, turn, me, channel, &id).await,
-        C::Forget(channel, id) => admin::forget(desk, turn, me, channel, &id).await,
-        C::Kb(cmd) => kb::run(desk, turn, me, cmd).await,
+        C::Queue => queue::queue(a).await,
+        C::Stats => queue::stats(a).await,
+        C::Claim(id) => claim::claim(a, id).await,
+        C::Release(id) => claim::release(a, id).await,
+        C::Reply(id, text) => reply::reply(a, id, &text, false).await,
+        C::Ask(id, text) => reply::reply(a, id, &text, true).await,
+        C::Note(id, text) => reply::note(a, id, &text).await,
+        C::Answer(id, slug) => reply::answer(a, id, &slug).await,
+        C::Priority(id, p, reason) => fields::priority(a, id, p, &reason).await,
+        C::Type(id, kind) => fields::kind(a, id, kind).await,
+        C::Hours(id, minutes, note) => fields::hours(a, id, minutes, &note).await,
+        C::Resolve(id) => status::resolve(a, id).await,
+        C::Reopen(id) => status::reopen(a, id).await,
+        C::Escalate(id, line, reason) => status::escalate(a, id, line, &reason).await,
+        C::Transcript(id) => transcript::transcript(a, id).await,
+        C::Staff(cmd) => admin::staff(a, cmd).await,
+        C::Block(channel, id, reason) => admin::block(a, channel, &id, &reason).await,
+        C::Unblock(channel, id) => admin::unblock(a, channel, &id).await,
+        C::Forget(channel, id) => admin::forget(a, channel, &id).await,
+        C::Kb(cmd) => kb::run(a, cmd).await,
     }
 }

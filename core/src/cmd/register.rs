@@ -3,7 +3,7 @@
 
 use crate::action::Action;
 use crate::classify;
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Desk, Done, Turn};
 use crate::domain::{EventKind, Lang, Line, Ticket, TicketKind};
 use crate::error::UserError;
 use crate::i18n::Msg;
@@ -20,7 +20,7 @@ pub(crate) async fn register(
     turn: &mut Turn<'_>,
     q: &crate::store::Question,
     kind: TicketKind,
-) -> Result<(), Stop> {
+) -> Done {
     let subject = subject_of(&q.text);
     metrics::counter!("frontline_tickets_opened_total", "kind" => kind.code()).increment(1);
     let ticket = Store::insert_ticket(
@@ -96,7 +96,7 @@ async fn record_opening(
     ticket: &Ticket,
     q: &crate::store::Question,
     subject: &str,
-) -> Result<(), Stop> {
+) -> Done {
     let kind = ticket.kind;
     let actor = turn.actor();
     Store::add_event(

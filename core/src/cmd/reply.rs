@@ -1,27 +1,19 @@
 //! What an agent says on a ticket: `/reply` and `/ask` (to the requester), `/note` (to
 //! staff only) and `/answer` (a knowledge-base article as the answer).
 
-use crate::desk::{Desk, Stop, Turn};
-use crate::domain::{Actor, ArticleKey, EventKind, Lang, Status, TicketId};
+use crate::desk::{Acting, Done};
+use crate::domain::{ArticleKey, EventKind, Lang, Status, TicketId};
 use crate::error::UserError;
 use crate::i18n::Msg;
 use crate::i18n::staff::Ack;
-use crate::staff::StaffMember;
 use crate::store::Store;
 
 /// An agent's answer to the requester; with `ask`, a question that leaves the ticket
 /// waiting on the customer (the SLA clock stops until they answer).
-pub(crate) async fn reply(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
-    id: TicketId,
-    text: &str,
-    ask: bool,
-) -> Result<(), Stop> {
-    let now = turn.now;
-    let actor = Actor::Agent(me.name.clone());
-    let mut t = desk.ticket(id).await?;
+pub(crate) async fn reply(a: &mut Acting<'_, '_, '_>, id: TicketId, text: &str, ask: bool) -> Done {
+    let now = a.turn.now;
+    let actor = a.actor();
+    let mut t = a.desk.ticket(id).await?;
     if t.status == Status::Closed || (ask && t.status == Status::Resolved) {
         return Err(UserError::IllegalTransition {
             ticket: id,
@@ -35,16 +27,17 @@ pub(crate) async fn reply(
         .into());
     }
     if t.assignee.is_none() {
-        desk.claim(turn, me, &t).await?;
-        t = desk.ticket(id).await?;
+        a.desk.claim(a.turn, a.me, &t).await?;
+        t = a.desk.ticket(id).await?;
     }
-    Store::add_event(desk.conn, id, now, &actor, EventKind::MessageOut, text).await?;
-    Store::stamp_first_response(desk.conn, id, now).await?;
+    Store::add_event(a.desk.conn, id, now, &actor, EventKind::MessageOut, text).await?;
+    Store::stamp_first_response(a.desk.conn, id, now).await?;
     if ask && t.status != Status::WaitingOnCustomer {
-        desk.transition(&t, Status::WaitingOnCustomer, &actor, now)
+        a.desk
+            .transition(&t, Status::WaitingOnCustomer, &actor, now)
             .await?;
     }
-    let agent = &me.name;
+    let agent = &a.me.name;
     let msg = if ask {
         Msg::AgentAsks {
             ticket: id,
@@ -58,8 +51,8 @@ pub(crate) async fn reply(
             text,
         }
     };
-    turn.tell_requester(&t, msg.text(t.lang), Vec::new());
-    turn.ack(if ask {
+    a.turn.tell_requester(&t, msg.text(t.lang), Vec::new());
+    a.turn.ack(if ask {
         Ack::Asked { ticket: id }
     } else {
         Ack::Replied { ticket: id }
@@ -68,35 +61,24 @@ pub(crate) async fn reply(
 }
 
 /// A note in the thread that the requester never sees.
-pub(crate) async fn note(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
-    id: TicketId,
-    text: &str,
-) -> Result<(), Stop> {
-    desk.ticket(id).await?;
-    let actor = Actor::Agent(me.name.clone());
-    Store::add_event(desk.conn, id, turn.now, &actor, EventKind::Note, text).await?;
-    turn.ack(Ack::NoteAdded { ticket: id });
+pub(crate) async fn note(a: &mut Acting<'_, '_, '_>, id: TicketId, text: &str) -> Done {
+    a.desk.ticket(id).await?;
+    let actor = a.actor();
+    Store::add_event(a.desk.conn, id, a.turn.now, &actor, EventKind::Note, text).await?;
+    a.turn.ack(Ack::NoteAdded { ticket: id });
     Ok(())
 }
 
 /// Sends article `slug` (in the requester's language, else the other) as the answer.
-pub(crate) async fn answer(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
-    id: TicketId,
-    slug: &str,
-) -> Result<(), Stop> {
-    let now = turn.now;
-    let t = desk.ticket(id).await?;
+pub(crate) async fn answer(a: &mut Acting<'_, '_, '_>, id: TicketId, slug: &str) -> Done {
+    let now = a.turn.now;
+    let t = a.desk.ticket(id).await?;
     let parsed =
         frontline_kb::Slug::parse(slug).map_err(|_| UserError::NoArticle(slug.to_string()))?;
-    let article = match desk.kb.get(&parsed, t.lang)? {
+    let article = match a.desk.kb.get(&parsed, t.lang)? {
         Some(a) => a,
-        None => desk
+        None => a
+            .desk
             .kb
             .get(&parsed, t.lang.other())?
             .ok_or_else(|| UserError::NoArticle(slug.to_string()))?,
@@ -110,22 +92,22 @@ pub(crate) async fn answer(
         .into());
     }
     if t.assignee.is_none() {
-        desk.claim(turn, me, &t).await?;
+        a.desk.claim(a.turn, a.me, &t).await?;
     }
-    let actor = Actor::Agent(me.name.clone());
+    let actor = a.actor();
     let body = article_event(&article.slug, article.lang);
-    Store::add_event(desk.conn, id, now, &actor, EventKind::MessageOut, &body).await?;
-    Store::stamp_first_response(desk.conn, id, now).await?;
+    Store::add_event(a.desk.conn, id, now, &actor, EventKind::MessageOut, &body).await?;
+    Store::stamp_first_response(a.desk.conn, id, now).await?;
     let text = frontline_kb::text::markdown_to_plain(&article.body);
     let msg = Msg::ArticleAnswer {
         ticket: id,
-        agent: &me.name,
+        agent: &a.me.name,
         title: article.display_title(),
         body: &text,
     }
     .text(t.lang);
-    turn.tell_requester(&t, msg, Vec::new());
-    turn.ack(Ack::ArticleSent {
+    a.turn.tell_requester(&t, msg, Vec::new());
+    a.turn.ack(Ack::ArticleSent {
         ticket: id,
         slug: article.slug.as_str(),
     });

@@ -2,7 +2,7 @@
 //! rating, [No] reopens to the same agent) and rating the closed ticket, once.
 
 use crate::action::Action;
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Desk, Done, Stop, Turn};
 use crate::domain::{EventKind, Status, TicketId};
 use crate::error::UserError;
 use crate::i18n::Msg;
@@ -15,7 +15,7 @@ pub(crate) async fn confirm(
     turn: &mut Turn<'_>,
     id: TicketId,
     solved: bool,
-) -> Result<(), Stop> {
+) -> Done {
     let t = desk
         .own_ticket(turn, id)
         .await
@@ -55,7 +55,7 @@ pub(crate) async fn rate(
     turn: &mut Turn<'_>,
     id: TicketId,
     score: u8,
-) -> Result<(), Stop> {
+) -> Done {
     let t = desk
         .own_ticket(turn, id)
         .await

@@ -2,26 +2,21 @@
 //! `/escalate N LINE reason` up to the developers (3) or the vendor (4), or back down to 2.
 
 use crate::action::Action;
-use crate::desk::{Desk, Stop, Turn};
-use crate::domain::{Actor, EventKind, Line, Status, Ticket, TicketId};
+use crate::desk::{Acting, Done};
+use crate::domain::{EventKind, Line, Status, Ticket, TicketId};
 use crate::error::UserError;
 use crate::i18n::Msg;
 use crate::i18n::staff::{Ack, Card};
 use crate::message::Button;
-use crate::staff::StaffMember;
 use crate::store::Store;
 
-pub(crate) async fn resolve(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
-    id: TicketId,
-) -> Result<(), Stop> {
-    let t = desk.ticket(id).await?;
-    let actor = Actor::Agent(me.name.clone());
-    desk.transition(&t, Status::Resolved, &actor, turn.now)
+pub(crate) async fn resolve(a: &mut Acting<'_, '_, '_>, id: TicketId) -> Done {
+    let t = a.desk.ticket(id).await?;
+    let actor = a.actor();
+    a.desk
+        .transition(&t, Status::Resolved, &actor, a.turn.now)
         .await?;
-    Store::stamp_first_response(desk.conn, id, turn.now).await?;
+    Store::stamp_first_response(a.desk.conn, id, a.turn.now).await?;
     let confirm = |solved: bool, label: Msg<'_>| Button {
         label: label.text(t.lang),
         data: Action::Confirm {
@@ -31,22 +26,20 @@ pub(crate) async fn resolve(
         .encode(),
     };
     let buttons = vec![confirm(true, Msg::SolvedYes), confirm(false, Msg::SolvedNo)];
-    turn.tell_requester(&t, Msg::ResolvedAsk { ticket: id }.text(t.lang), buttons);
-    turn.ack(Ack::Resolved { ticket: id });
+    a.turn
+        .tell_requester(&t, Msg::ResolvedAsk { ticket: id }.text(t.lang), buttons);
+    a.turn.ack(Ack::Resolved { ticket: id });
     Ok(())
 }
 
-pub(crate) async fn reopen(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
-    id: TicketId,
-) -> Result<(), Stop> {
-    let t = desk.ticket(id).await?;
-    let actor = Actor::Agent(me.name.clone());
-    desk.transition(&t, Status::InProgress, &actor, turn.now)
+pub(crate) async fn reopen(a: &mut Acting<'_, '_, '_>, id: TicketId) -> Done {
+    let t = a.desk.ticket(id).await?;
+    let actor = a.actor();
+    a.desk
+        .transition(&t, Status::InProgress, &actor, a.turn.now)
         .await?;
-    turn.tell_requester(&t, Msg::Reopened { ticket: id }.text(t.lang), Vec::new());
+    a.turn
+        .tell_requester(&t, Msg::Reopened { ticket: id }.text(t.lang), Vec::new());
     // Told through the ticket's channels, so a closed thread opens again first.
     let reopened = Ticket {
         status: Status::InProgress,
@@ -54,23 +47,21 @@ pub(crate) async fn reopen(
     };
     let card = Card::ReopenedBy {
         ticket: id,
-        agent: &me.name,
+        agent: &a.me.name,
     }
-    .text(desk.config.default_lang);
-    desk.to_agents(turn, &reopened, card);
+    .text(a.desk.config.default_lang);
+    a.desk.to_agents(a.turn, &reopened, card);
     Ok(())
 }
 
 pub(crate) async fn escalate(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
+    a: &mut Acting<'_, '_, '_>,
     id: TicketId,
     line: Line,
     reason: &str,
-) -> Result<(), Stop> {
-    let now = turn.now;
-    let t = desk.ticket(id).await?;
+) -> Done {
+    let now = a.turn.now;
+    let t = a.desk.ticket(id).await?;
     if !t.status.is_open() {
         return Err(UserError::IllegalTransition {
             ticket: id,
@@ -82,16 +73,16 @@ pub(crate) async fn escalate(
     if line == t.line {
         return Err(UserError::SameLine { ticket: id, line }.into());
     }
-    Store::set_line(desk.conn, id, line, now).await?;
-    let actor = Actor::Agent(me.name.clone());
+    Store::set_line(a.desk.conn, id, line, now).await?;
+    let actor = a.actor();
     let body = format!("escalated line {} -> {line}: {reason}", t.line);
-    Store::add_event(desk.conn, id, now, &actor, EventKind::Note, &body).await?;
-    let lang = desk.config.default_lang;
-    let left = desk.config.sla.sla_line(&t, now, lang);
+    Store::add_event(a.desk.conn, id, now, &actor, EventKind::Note, &body).await?;
+    let lang = a.desk.config.default_lang;
+    let left = a.desk.config.sla.sla_line(&t, now, lang);
     let card = Card::Escalated {
         ticket: &t,
         to: line,
-        by: &me.name,
+        by: &a.me.name,
         reason,
         left: left.as_deref(),
     }
@@ -101,13 +92,14 @@ pub(crate) async fn escalate(
         assignee: None,
         ..t.clone()
     };
-    desk.to_agents_with(turn, &moved, card, vec![claim_button(id, lang)]);
-    turn.tell_requester(
+    a.desk
+        .to_agents_with(a.turn, &moved, card, vec![claim_button(id, lang)]);
+    a.turn.tell_requester(
         &t,
         Msg::Escalated { ticket: id, line }.text(t.lang),
         Vec::new(),
     );
-    turn.ack(Ack::Escalated {
+    a.turn.ack(Ack::Escalated {
         ticket: id,
         from: t.line,
         to: line,

@@ -2,7 +2,7 @@
 //! asking for a person goes straight to registering a ticket.
 
 use crate::classify;
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Desk, Done, Turn};
 use crate::i18n::Msg;
 use crate::store::{NewQuestion, QuestionState, Store};
 
@@ -13,7 +13,7 @@ pub(crate) async fn small_talk(
     turn: &mut Turn<'_>,
     text: &str,
     talk: crate::small_talk::SmallTalk,
-) -> Result<(), Stop> {
+) -> Done {
     use crate::small_talk::SmallTalk;
     let lang = turn.person.lang;
     metrics::counter!("frontline_small_talk_total", "kind" => format!("{talk:?}").to_lowercase())

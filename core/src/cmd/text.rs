@@ -4,7 +4,7 @@
 
 use crate::agent;
 use crate::command;
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Acting, Desk, Done, Turn};
 use crate::domain::{EventKind, Lang};
 use crate::error::UserError;
 use crate::i18n::Msg;
@@ -16,7 +16,7 @@ pub(crate) async fn text(
     turn: &mut Turn<'_>,
     raw: &str,
     search: Option<Result<frontline_kb::SearchOutcome, frontline_kb::KbError>>,
-) -> Result<(), Stop> {
+) -> Done {
     let text = clean_text(raw)?;
     if let Some(cmd) = agent::parse_in(&text, turn.thread) {
         let Some(member) = turn.staff.clone() else {
@@ -73,7 +73,7 @@ pub(crate) async fn file(
     name: &str,
     body: &str,
     caption: &str,
-) -> Result<(), Stop> {
+) -> Done {
     let n = body.chars().count();
     if n > crate::message::MAX_FILE_CHARS {
         return Err(UserError::TooLong(n).into());
@@ -84,7 +84,8 @@ pub(crate) async fn file(
         && args.starts_with(char::is_whitespace)
     {
         let cmd = crate::cmd::kb::parse(&format!("{}\n{text}", args.trim(), text = body))?;
-        return crate::cmd::kb::run(desk, turn, &member, cmd).await;
+        let me = &member;
+        return crate::cmd::kb::run(&mut Acting { desk, turn, me }, cmd).await;
     }
     let said = format!("{caption}\n📎 {name} ({n} characters)");
     text(desk, turn, said.trim(), None).await

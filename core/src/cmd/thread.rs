@@ -2,7 +2,7 @@
 //! agents hear it.
 
 use crate::classify;
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Desk, Done, Stop, Turn};
 use crate::domain::{EventKind, Status, Ticket};
 use crate::error::UserError;
 use crate::i18n::Msg;
@@ -27,7 +27,7 @@ pub(crate) async fn add_to_thread(
     turn: &mut Turn<'_>,
     ticket: &Ticket,
     text: &str,
-) -> Result<(), Stop> {
+) -> Done {
     let actor = turn.actor();
     // An answer restarts a paused clock and cancels an auto-close.
     turn.touched.insert(ticket.id);

@@ -1,6 +1,6 @@
 //! `/transcript N`: a ticket's whole thread, as a message or, when long, a text file.
 
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Acting, Done};
 use crate::domain::TicketId;
 use crate::i18n::staff::Ack;
 use crate::message::Attachment;
@@ -8,14 +8,10 @@ use crate::message::Attachment;
 /// Longest transcript sent as a message; a longer one is attached as a text file.
 pub const TRANSCRIPT_INLINE_CHARS: usize = 3_500;
 
-pub(crate) async fn transcript(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    id: TicketId,
-) -> Result<(), Stop> {
-    let t = desk.ticket(id).await?;
-    let thread = crate::store::Store::thread_in(desk.conn, id).await?;
-    let lang = turn.person.lang;
+pub(crate) async fn transcript(a: &mut Acting<'_, '_, '_>, id: TicketId) -> Done {
+    let t = a.desk.ticket(id).await?;
+    let thread = crate::store::Store::thread_in(a.desk.conn, id).await?;
+    let lang = a.turn.person.lang;
     let mut lines = vec![Ack::TicketLine { ticket: &t }.text(lang)];
     for e in thread {
         let at = chrono::DateTime::from_timestamp_millis(e.at_ms)
@@ -33,7 +29,7 @@ pub(crate) async fn transcript(
             file: &name,
         }
         .text(lang);
-        turn.reply_file(
+        a.turn.reply_file(
             note,
             Attachment {
                 name,
@@ -41,7 +37,7 @@ pub(crate) async fn transcript(
             },
         );
     } else {
-        turn.reply(text);
+        a.turn.reply(text);
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use crate::action::Action;
 use crate::command::Command;
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Desk, Done, Turn};
 use crate::domain::Status;
 use crate::error::UserError;
 use crate::i18n::Msg;
@@ -13,11 +13,7 @@ use crate::store::Store;
 /// Tickets `/my` lists at most.
 const MY_LIMIT: i64 = 20;
 
-pub(crate) async fn run(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    cmd: Command,
-) -> Result<(), Stop> {
+pub(crate) async fn run(desk: &mut Desk<'_>, turn: &mut Turn<'_>, cmd: Command) -> Done {
     let lang = turn.person.lang;
     let (me, now) = (turn.person.id, turn.now);
     match cmd {

@@ -6,8 +6,8 @@ use frontline_kb::{Article, Slug};
 use super::{Target, bad, put_article, target_article};
 use crate::articles::ArticleState;
 use crate::cmd::reply::parse_article_event;
-use crate::desk::{Desk, Stop, Turn};
-use crate::domain::{Actor, ArticleKey, EventKind, Status, TicketId};
+use crate::desk::{Acting, Done};
+use crate::domain::{ArticleKey, EventKind, Status, TicketId};
 use crate::error::UserError;
 use crate::i18n::kb::KbAck;
 use crate::store::Store;
@@ -15,17 +15,12 @@ use crate::store::Store;
 /// Longest question kept as the draft's phrasing to match.
 const MAX_QUESTION_CHARS: usize = 300;
 
-pub(super) async fn draft(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    author: &str,
-    id: TicketId,
-) -> Result<(), Stop> {
-    let t = desk.ticket(id).await?;
+pub(super) async fn draft(a: &mut Acting<'_, '_, '_>, id: TicketId) -> Done {
+    let t = a.desk.ticket(id).await?;
     if !matches!(t.status, Status::Resolved | Status::Closed) {
         return Err(UserError::NotResolved(id).into());
     }
-    let thread = Store::thread_in(desk.conn, id).await?;
+    let thread = Store::thread_in(a.desk.conn, id).await?;
     let question = thread
         .iter()
         .find(|e| e.kind == EventKind::MessageIn)
@@ -37,7 +32,7 @@ pub(super) async fn draft(
         .iter()
         .filter(|e| e.kind == EventKind::MessageOut && e.actor.is_agent())
         .map(|e| match parse_article_event(&e.body) {
-            Some(ArticleKey { slug, lang }) => match desk.kb.get(&slug, lang) {
+            Some(ArticleKey { slug, lang }) => match a.desk.kb.get(&slug, lang) {
                 Ok(Some(a)) => format!("**{}**\n\n{}", a.display_title(), a.body.trim()),
                 _ => KbAck::GoneArticle { slug: &slug, lang }.text(t.lang),
             },
@@ -56,19 +51,28 @@ pub(super) async fn draft(
     }
     article.category = t.category.clone();
     let note = format!("draft from ticket {id}");
-    let v = match put_article(desk, turn, &article, ArticleState::Draft, author, &note).await? {
+    let v = match put_article(
+        a.desk,
+        a.turn,
+        &article,
+        ArticleState::Draft,
+        &a.me.name,
+        &note,
+    )
+    .await?
+    {
         Some(v) => v,
         None => {
             let target = Target {
                 slug: article.slug.to_string(),
                 lang: Some(article.lang),
             };
-            target_article(desk, &target, None).await?
+            target_article(a.desk, &target, None).await?
         }
     };
-    let actor = Actor::Agent(author.to_string());
+    let actor = a.actor();
     let event = format!("draft article {} v{}", v.article.slug, v.version);
-    Store::add_event(desk.conn, id, turn.now, &actor, EventKind::Note, &event).await?;
-    turn.ack_kb(KbAck::Drafted { v: &v, ticket: id });
+    Store::add_event(a.desk.conn, id, a.turn.now, &actor, EventKind::Note, &event).await?;
+    a.turn.ack_kb(KbAck::Drafted { v: &v, ticket: id });
     Ok(())
 }

@@ -11,10 +11,10 @@ mod write;
 use frontline_kb::{Article, Lang, Slug};
 
 use crate::articles::{ArticleState, ArticleVersion};
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Acting, Desk, Done, Stop, Turn};
 use crate::domain::TicketId;
 use crate::error::{AdminTask, UserError};
-use crate::staff::{Role, StaffMember};
+use crate::staff::Role;
 use crate::store::Store;
 
 /// An article named in a command: its slug and, when given, its language.
@@ -223,35 +223,23 @@ fn bad(e: impl std::fmt::Display) -> UserError {
 }
 
 /// Runs a `/kb` command for `me`.
-pub(crate) async fn run(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    me: &StaffMember,
-    cmd: KbCommand,
-) -> Result<(), Stop> {
-    if cmd.admin_only() && me.role != Role::Admin {
+pub(crate) async fn run(a: &mut Acting<'_, '_, '_>, cmd: KbCommand) -> Done {
+    if cmd.admin_only() && a.me.role != Role::Admin {
         return Err(UserError::AdminOnly(AdminTask::ChangeArticles).into());
     }
-    let author = me.name.as_str();
     match cmd {
-        KbCommand::Add { lang, title, body } => {
-            write::add(desk, turn, author, lang, title, body).await
-        }
-        KbCommand::AddMarkdown(text) => write::add_markdown(desk, turn, author, &text).await,
-        KbCommand::Edit { target, content } => {
-            write::edit(desk, turn, author, &target, content).await
-        }
-        KbCommand::Delete(target) => write::delete(desk, turn, author, &target).await,
-        KbCommand::Revert(target, version) => {
-            write::revert(desk, turn, author, &target, version).await
-        }
-        KbCommand::Publish(target) => write::publish(desk, turn, author, &target).await,
-        KbCommand::List(query) => read::list(desk, turn, &query).await,
-        KbCommand::Show(target) => read::show(desk, turn, &target).await,
-        KbCommand::History(target) => read::history(desk, turn, &target).await,
-        KbCommand::Learned(target) => read::learned(desk, turn, &target).await,
-        KbCommand::Unlearn(target, n) => write::unlearn(desk, turn, author, &target, n).await,
-        KbCommand::Draft(id) => draft::draft(desk, turn, author, id).await,
+        KbCommand::Add { lang, title, body } => write::add(a, lang, title, body).await,
+        KbCommand::AddMarkdown(text) => write::add_markdown(a, &text).await,
+        KbCommand::Edit { target, content } => write::edit(a, &target, content).await,
+        KbCommand::Delete(target) => write::delete(a, &target).await,
+        KbCommand::Revert(target, version) => write::revert(a, &target, version).await,
+        KbCommand::Publish(target) => write::publish(a, &target).await,
+        KbCommand::List(query) => read::list(a, &query).await,
+        KbCommand::Show(target) => read::show(a, &target).await,
+        KbCommand::History(target) => read::history(a, &target).await,
+        KbCommand::Learned(target) => read::learned(a, &target).await,
+        KbCommand::Unlearn(target, n) => write::unlearn(a, &target, n).await,
+        KbCommand::Draft(id) => draft::draft(a, id).await,
     }
 }
 

@@ -5,7 +5,7 @@ use frontline_kb::{Article, Lang, Slug};
 
 use super::{Target, bad, put_article, slugify, target_article};
 use crate::articles::ArticleState;
-use crate::desk::{Desk, Stop, Turn};
+use crate::desk::{Acting, Done};
 use crate::error::UserError;
 use crate::i18n::kb::KbAck;
 use crate::store::Store;
@@ -13,17 +13,15 @@ use crate::store::Store;
 /// `/kb add LANG TITLE` and the body: a new article under a slug made from the title (with
 /// `-2`, `-3`… when the slug is taken).
 pub(super) async fn add(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    author: &str,
+    a: &mut Acting<'_, '_, '_>,
     lang: Lang,
     title: String,
     body: String,
-) -> Result<(), Stop> {
+) -> Done {
     let base = slugify(&title);
     let mut slug = base.clone();
     let mut n = 2;
-    while !Store::article_langs(desk.conn, &Slug::parse(&slug).map_err(bad)?)
+    while !Store::article_langs(a.desk.conn, &Slug::parse(&slug).map_err(bad)?)
         .await?
         .is_empty()
     {
@@ -31,64 +29,52 @@ pub(super) async fn add(
         n += 1;
     }
     let article = Article::new(Slug::parse(&slug).map_err(bad)?, lang, title, body).map_err(bad)?;
-    store_new(desk, turn, &article, author).await
+    store_new(a, &article).await
 }
 
 /// `/kb add` with a whole Markdown file: its front matter names the slug and language.
-pub(super) async fn add_markdown(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    author: &str,
-    text: &str,
-) -> Result<(), Stop> {
+pub(super) async fn add_markdown(a: &mut Acting<'_, '_, '_>, text: &str) -> Done {
     let article = Article::parse_markdown(text, None).map_err(bad)?;
-    if Store::article_latest(desk.conn, &article.slug, article.lang)
+    if Store::article_latest(a.desk.conn, &article.slug, article.lang)
         .await?
         .is_some_and(|v| v.state != ArticleState::Deleted)
     {
         return Err(UserError::ArticleExists(article.slug.to_string()).into());
     }
-    store_new(desk, turn, &article, author).await
+    store_new(a, &article).await
 }
 
-async fn store_new(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    article: &Article,
-    author: &str,
-) -> Result<(), Stop> {
+async fn store_new(a: &mut Acting<'_, '_, '_>, article: &Article) -> Done {
     let v = put_article(
-        desk,
-        turn,
+        a.desk,
+        a.turn,
         article,
         ArticleState::Published,
-        author,
+        &a.me.name,
         "added",
     )
     .await?
     .ok_or_else(|| UserError::ArticleExists(article.slug.to_string()))?;
-    turn.ack_kb(KbAck::Added { v: &v });
+    a.turn.ack_kb(KbAck::Added { v: &v });
     Ok(())
 }
 
 /// `/kb edit SLUG [LANG]`: without content, the source to change and send back; with a
 /// Markdown file, the whole article; with plain text, the body.
 pub(super) async fn edit(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    author: &str,
+    a: &mut Acting<'_, '_, '_>,
     target: &Target,
     content: Option<String>,
-) -> Result<(), Stop> {
+) -> Done {
     let from_markdown = match &content {
         Some(c) if c.trim_start().starts_with("---") => {
             Some(Article::parse_markdown(c, target.lang).map_err(bad)?)
         }
         _ => None,
     };
-    let current = target_article(desk, target, from_markdown.as_ref().map(|a| a.lang)).await?;
+    let current = target_article(a.desk, target, from_markdown.as_ref().map(|a| a.lang)).await?;
     let Some(content) = content else {
-        turn.ack_kb(KbAck::Source { v: &current });
+        a.turn.ack_kb(KbAck::Source { v: &current });
         return Ok(());
     };
     let article = match from_markdown {
@@ -116,28 +102,30 @@ pub(super) async fn edit(
         ArticleState::Deleted => ArticleState::Published,
         s => s,
     };
-    match put_article(desk, turn, &article, state, author, "edited").await? {
-        Some(v) => turn.ack_kb(KbAck::Saved { v: &v }),
-        None => turn.ack_kb(KbAck::Unchanged { v: &current }),
+    match put_article(a.desk, a.turn, &article, state, &a.me.name, "edited").await? {
+        Some(v) => a.turn.ack_kb(KbAck::Saved { v: &v }),
+        None => a.turn.ack_kb(KbAck::Unchanged { v: &current }),
     }
     Ok(())
 }
 
-pub(super) async fn delete(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    author: &str,
-    target: &Target,
-) -> Result<(), Stop> {
-    let current = target_article(desk, target, None).await?;
+pub(super) async fn delete(a: &mut Acting<'_, '_, '_>, target: &Target) -> Done {
+    let current = target_article(a.desk, target, None).await?;
     if current.state == ArticleState::Deleted {
         return Err(UserError::NoArticle(target.slug.clone()).into());
     }
     let deleted = ArticleState::Deleted;
-    let v = put_article(desk, turn, &current.article, deleted, author, "deleted")
-        .await?
-        .unwrap_or(current.clone());
-    turn.ack_kb(KbAck::Deleted {
+    let v = put_article(
+        a.desk,
+        a.turn,
+        &current.article,
+        deleted,
+        &a.me.name,
+        "deleted",
+    )
+    .await?
+    .unwrap_or(current.clone());
+    a.turn.ack_kb(KbAck::Deleted {
         v: &v,
         last: current.version,
     });
@@ -145,16 +133,10 @@ pub(super) async fn delete(
 }
 
 /// `/kb revert SLUG [LANG] N`: a new version that reads as version N did.
-pub(super) async fn revert(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    author: &str,
-    target: &Target,
-    version: i64,
-) -> Result<(), Stop> {
-    let current = target_article(desk, target, None).await?;
+pub(super) async fn revert(a: &mut Acting<'_, '_, '_>, target: &Target, version: i64) -> Done {
+    let current = target_article(a.desk, target, None).await?;
     let (slug, lang) = (&current.article.slug, current.article.lang);
-    let old = Store::article_version(desk.conn, slug, lang, version)
+    let old = Store::article_version(a.desk.conn, slug, lang, version)
         .await?
         .ok_or_else(|| UserError::NoArticleVersion {
             slug: target.slug.clone(),
@@ -167,9 +149,9 @@ pub(super) async fn revert(
         s => s,
     };
     let note = format!("reverted to v{version}");
-    match put_article(desk, turn, &old.article, state, author, &note).await? {
-        Some(v) => turn.ack_kb(KbAck::Reverted { v: &v, version }),
-        None => turn.ack_kb(KbAck::AlreadyAs {
+    match put_article(a.desk, a.turn, &old.article, state, &a.me.name, &note).await? {
+        Some(v) => a.turn.ack_kb(KbAck::Reverted { v: &v, version }),
+        None => a.turn.ack_kb(KbAck::AlreadyAs {
             v: &current,
             version,
         }),
@@ -177,33 +159,29 @@ pub(super) async fn revert(
     Ok(())
 }
 
-pub(super) async fn publish(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    author: &str,
-    target: &Target,
-) -> Result<(), Stop> {
-    let current = target_article(desk, target, None).await?;
+pub(super) async fn publish(a: &mut Acting<'_, '_, '_>, target: &Target) -> Done {
+    let current = target_article(a.desk, target, None).await?;
     if current.state != ArticleState::Draft {
         return Err(UserError::NotDraft(target.slug.clone()).into());
     }
     let published = ArticleState::Published;
-    let v = put_article(desk, turn, &current.article, published, author, "published")
-        .await?
-        .unwrap_or(current);
-    turn.ack_kb(KbAck::Published { v: &v });
+    let v = put_article(
+        a.desk,
+        a.turn,
+        &current.article,
+        published,
+        &a.me.name,
+        "published",
+    )
+    .await?
+    .unwrap_or(current);
+    a.turn.ack_kb(KbAck::Published { v: &v });
     Ok(())
 }
 
 /// `/kb unlearn SLUG [LANG] N`: the N-th learned phrasing goes.
-pub(super) async fn unlearn(
-    desk: &mut Desk<'_>,
-    turn: &mut Turn<'_>,
-    author: &str,
-    target: &Target,
-    n: usize,
-) -> Result<(), Stop> {
-    let v = target_article(desk, target, None).await?;
+pub(super) async fn unlearn(a: &mut Acting<'_, '_, '_>, target: &Target, n: usize) -> Done {
+    let v = target_article(a.desk, target, None).await?;
     let mut article = v.article.clone();
     let Some(gone) = article.unlearn(n) else {
         return Err(UserError::NoLearned {
@@ -214,8 +192,8 @@ pub(super) async fn unlearn(
         .into());
     };
     let note = format!("unlearned phrasing {n}");
-    put_article(desk, turn, &article, v.state, author, &note).await?;
-    turn.ack_kb(KbAck::Unlearned {
+    put_article(a.desk, a.turn, &article, v.state, &a.me.name, &note).await?;
+    a.turn.ack_kb(KbAck::Unlearned {
         v: &v,
         n,
         text: &gone.text,
