@@ -87,11 +87,7 @@ pub fn deadline_line(target: Target, left: &str, lang: Lang) -> String {
 
 /// A ticket in one line, for staff: `🔵 #12 incident · high · anna · VPN drops`.
 fn ticket_line(t: &Ticket, lang: Lang) -> String {
-    let holder = match (&t.assignee, lang) {
-        (Some(a), _) => a.as_str(),
-        (None, Lang::En) => "unclaimed",
-        (None, Lang::Ru) => "не взята",
-    };
+    let holder = ticket_holder(t, lang);
     format!(
         "{} {} {} · {} · {holder} · {}",
         t.status.emoji(),
