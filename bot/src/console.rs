@@ -190,6 +190,24 @@ fn parse_line(line: &str) -> Line<'_> {
     }
 }
 
+/// The scheduler's rounds every 30 s, each followed by sending what they queued (the
+/// console has no dispatcher loop of its own: it sends after each line).
+fn background(app: &App, channel: Arc<ConsoleChannel>) -> tokio::task::JoinHandle<()> {
+    let engine = app.engine.clone();
+    let store = app.store.clone();
+    tokio::spawn(async move {
+        let dispatcher = Dispatcher::new(store, engine.clock().clone(), vec![channel]);
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            every.tick().await;
+            engine.scheduler_round().await;
+            if let Err(e) = dispatcher.drain().await {
+                tracing::error!(error = %e, "sending failed");
+            }
+        }
+    })
+}
+
 /// Runs the console over `input` until it ends.
 ///
 /// # Errors
@@ -212,24 +230,8 @@ pub async fn run(
     // Messages left unsent by an earlier run go out first.
     dispatcher.drain().await?;
     // On real time, in a terminal, service levels run in the background too.
-    let background = (interactive && options.clock.is_none()).then(|| {
-        let engine = app.engine.clone();
-        let store = app.store.clone();
-        let channel = channel.clone();
-        tokio::spawn(async move {
-            let dispatcher = Dispatcher::new(store, engine.clock().clone(), vec![channel]);
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
-            loop {
-                every.tick().await;
-                if let Err(e) = engine.tick().await {
-                    tracing::error!(error = %e, "scheduler tick failed");
-                }
-                if let Err(e) = dispatcher.drain().await {
-                    tracing::error!(error = %e, "sending failed");
-                }
-            }
-        })
-    });
+    let background =
+        (interactive && options.clock.is_none()).then(|| background(app, channel.clone()));
     let nonce = app.engine.clock().now_ms();
     if interactive {
         println!(

@@ -304,15 +304,21 @@ impl Engine {
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            if let Err(e) = self.tick().await {
-                tracing::error!(error = %e, "scheduler tick failed");
-            }
-            if let Err(e) = self.sync_kb().await {
-                tracing::error!(error = %e, "search index sync failed");
-            }
-            if let Err(e) = self.prune().await {
-                tracing::error!(error = %e, "pruning old rows failed");
-            }
+            self.scheduler_round().await;
+        }
+    }
+
+    /// One round of the scheduler: due timers, the index catching up with other instances,
+    /// retention. A failed step is logged; the next round tries again.
+    pub async fn scheduler_round(&self) {
+        if let Err(e) = self.tick().await {
+            tracing::error!(error = %e, "scheduler tick failed");
+        }
+        if let Err(e) = self.sync_kb().await {
+            tracing::error!(error = %e, "search index sync failed");
+        }
+        if let Err(e) = self.prune().await {
+            tracing::error!(error = %e, "pruning old rows failed");
         }
     }
 
