@@ -83,84 +83,33 @@ const USAGE: &str =
 /// # Errors
 /// [`UserError::MissingArgument`] naming what is missing.
 pub fn parse(args: &str) -> Result<KbCommand, UserError> {
-    let missing = |what: &'static str| UserError::MissingArgument {
-        command: "kb",
-        what,
-    };
     let args = args.trim_start_matches([' ', '\t']);
     let (head, rest) = args.split_once('\n').unwrap_or((args, ""));
     let rest = rest.trim_matches(['\r', '\n']);
     let mut words = head.split_whitespace();
     let sub = words.next().unwrap_or("").to_lowercase();
-    let target = |words: &mut std::str::SplitWhitespace<'_>| -> Result<Target, UserError> {
-        let slug = words.next().ok_or(missing("an article's slug"))?;
-        let lang = match words.clone().next().map(Lang::parse) {
-            Some(Ok(l)) => {
-                words.next();
-                Some(l)
-            }
-            _ => None,
-        };
-        Ok(Target {
-            slug: slug.to_string(),
-            lang,
-        })
-    };
-    let no_more = |words: &mut std::str::SplitWhitespace<'_>, what| {
-        if words.next().is_some() {
-            Err(missing(what))
-        } else {
-            Ok(())
-        }
-    };
+    let w = &mut words;
     Ok(match sub.as_str() {
-        "add" => {
-            let head_rest: Vec<&str> = words.collect();
-            if head_rest.is_empty() {
-                if rest.trim_start().starts_with("---") {
-                    return Ok(KbCommand::AddMarkdown(rest.to_string()));
-                }
-                return Err(missing(
-                    "LANG TITLE and the body on the next lines, or a Markdown file with front matter",
-                ));
-            }
-            let lang = Lang::parse(head_rest[0])
-                .map_err(|_| missing("a language first: /kb add en TITLE"))?;
-            let title = head_rest[1..].join(" ");
-            if title.is_empty() {
-                return Err(missing("a title after the language"));
-            }
-            if rest.trim().is_empty() {
-                return Err(missing("the article's body on the lines after the title"));
-            }
-            KbCommand::Add {
-                lang,
-                title,
-                body: rest.trim().to_string(),
-            }
-        }
+        "add" => parse_add(w.collect(), rest)?,
         "edit" => {
-            let target = target(&mut words)?;
-            no_more(
-                &mut words,
-                "the new text on the lines after /kb edit SLUG [LANG]",
-            )?;
+            let target = target(w)?;
+            no_more(w, "the new text on the lines after /kb edit SLUG [LANG]")?;
             KbCommand::Edit {
                 target,
                 content: (!rest.trim().is_empty()).then(|| rest.to_string()),
             }
         }
         "delete" => {
-            let t = target(&mut words)?;
-            no_more(&mut words, "only a slug and a language")?;
+            let t = target(w)?;
+            no_more(w, "only a slug and a language")?;
             KbCommand::Delete(t)
         }
-        "show" => KbCommand::Show(target(&mut words)?),
-        "history" => KbCommand::History(target(&mut words)?),
-        "publish" => KbCommand::Publish(target(&mut words)?),
+        "show" => KbCommand::Show(target(w)?),
+        "history" => KbCommand::History(target(w)?),
+        "publish" => KbCommand::Publish(target(w)?),
         "revert" => {
-            let t = target(&mut words)?;
-            let version = words
+            let t = target(w)?;
+            let version = w
                 .next()
                 .map(|v| v.trim_start_matches(['v', 'V']))
                 .and_then(|v| v.parse::<i64>().ok())
@@ -171,29 +120,83 @@ pub fn parse(args: &str) -> Result<KbCommand, UserError> {
             KbCommand::Revert(t, version)
         }
         "learned" => {
-            let t = target(&mut words)?;
-            no_more(&mut words, "only a slug and a language")?;
+            let t = target(w)?;
+            no_more(w, "only a slug and a language")?;
             KbCommand::Learned(t)
         }
         "unlearn" => {
-            let t = target(&mut words)?;
-            let n = words
+            let t = target(w)?;
+            let n = w
                 .next()
                 .and_then(|n| n.parse::<usize>().ok())
                 .filter(|n| *n > 0)
                 .ok_or(missing(
                     "the number of the phrasing to remove, such as 2 (see /kb learned)",
                 ))?;
-            no_more(&mut words, "only a slug, a language and a number")?;
+            no_more(w, "only a slug, a language and a number")?;
             KbCommand::Unlearn(t, n)
         }
-        "list" => KbCommand::List(words.collect::<Vec<_>>().join(" ")),
-        "draft" => {
-            let n = words.next().ok_or(missing("a ticket number"))?;
-            KbCommand::Draft(TicketId::parse(n)?)
-        }
-        "" => return Err(missing(USAGE)),
+        "list" => KbCommand::List(w.collect::<Vec<_>>().join(" ")),
+        "draft" => KbCommand::Draft(TicketId::parse(
+            w.next().ok_or(missing("a ticket number"))?,
+        )?),
         _ => return Err(missing(USAGE)),
+    })
+}
+
+fn missing(what: &'static str) -> UserError {
+    UserError::MissingArgument {
+        command: "kb",
+        what,
+    }
+}
+
+/// `SLUG [LANG]`.
+fn target(words: &mut std::str::SplitWhitespace<'_>) -> Result<Target, UserError> {
+    let slug = words.next().ok_or(missing("an article's slug"))?;
+    let lang = match words.clone().next().map(Lang::parse) {
+        Some(Ok(l)) => {
+            words.next();
+            Some(l)
+        }
+        _ => None,
+    };
+    Ok(Target {
+        slug: slug.to_string(),
+        lang,
+    })
+}
+
+/// Nothing more on the command's line; else `what` it takes.
+fn no_more(words: &mut std::str::SplitWhitespace<'_>, what: &'static str) -> Result<(), UserError> {
+    match words.next() {
+        Some(_) => Err(missing(what)),
+        None => Ok(()),
+    }
+}
+
+/// `/kb add LANG TITLE` with the body on the next lines, or `/kb add` with a Markdown file.
+fn parse_add(head: Vec<&str>, rest: &str) -> Result<KbCommand, UserError> {
+    if head.is_empty() {
+        if rest.trim_start().starts_with("---") {
+            return Ok(KbCommand::AddMarkdown(rest.to_string()));
+        }
+        return Err(missing(
+            "LANG TITLE and the body on the next lines, or a Markdown file with front matter",
+        ));
+    }
+    let lang = Lang::parse(head[0]).map_err(|_| missing("a language first: /kb add en TITLE"))?;
+    let title = head[1..].join(" ");
+    if title.is_empty() {
+        return Err(missing("a title after the language"));
+    }
+    if rest.trim().is_empty() {
+        return Err(missing("the article's body on the lines after the title"));
+    }
+    Ok(KbCommand::Add {
+        lang,
+        title,
+        body: rest.trim().to_string(),
     })
 }
 
