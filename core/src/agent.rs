@@ -66,6 +66,58 @@ impl AgentCommand {
     }
 }
 
+/// A staff command's arguments: the first word and the rest, with the ticket a thread
+/// implies when the command is about one and its first word is not a number.
+struct Args<'a> {
+    command: &'static str,
+    first: &'a str,
+    rest: &'a str,
+    implied: Option<TicketId>,
+}
+
+impl<'a> Args<'a> {
+    fn new(name: Name, args: &'a str, thread: Option<TicketId>) -> Args<'a> {
+        let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+        let implied = thread.filter(|_| {
+            name.spec().ticket == TicketArg::Implied && TicketId::parse(first).is_err()
+        });
+        let (first, rest) = match implied {
+            Some(_) => ("", args),
+            None => (first, rest.trim()),
+        };
+        Args {
+            command: name.spec().name,
+            first,
+            rest,
+            implied,
+        }
+    }
+
+    fn missing(&self, what: &'static str) -> UserError {
+        UserError::MissingArgument {
+            command: self.command,
+            what,
+        }
+    }
+
+    /// The ticket: the thread's, or the first word.
+    fn ticket(&self) -> Result<TicketId, UserError> {
+        match (self.implied, self.first) {
+            (Some(t), _) => Ok(t),
+            (None, "") => Err(self.missing("a ticket number")),
+            (None, first) => TicketId::parse(first),
+        }
+    }
+
+    /// The text after the ticket, which must be there.
+    fn text(&self, what: &'static str) -> Result<String, UserError> {
+        match self.rest {
+            "" => Err(self.missing(what)),
+            rest => Ok(rest.to_string()),
+        }
+    }
+}
+
 /// Parses `text` if it starts with an agent command; `None` otherwise.
 ///
 /// # Errors
@@ -97,33 +149,12 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
     if name.spec().who != Who::Staff {
         return None;
     }
-    let command = name.spec().name;
-    let (first, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
-    // In a thread, a ticket command whose first word is not a number is about the thread's.
-    let implied = thread
-        .filter(|_| name.spec().ticket == TicketArg::Implied && TicketId::parse(first).is_err());
-    let (first, rest) = if implied.is_some() {
-        ("", args)
-    } else {
-        (first, rest.trim())
-    };
-    let missing = |what: &'static str| UserError::MissingArgument { command, what };
-    let ticket = || -> Result<TicketId, UserError> {
-        if let Some(t) = implied {
-            return Ok(t);
-        }
-        if first.is_empty() {
-            return Err(missing("a ticket number"));
-        }
-        TicketId::parse(first)
-    };
-    let text_arg = |what: &'static str| -> Result<String, UserError> {
-        if rest.is_empty() {
-            Err(missing(what))
-        } else {
-            Ok(rest.to_string())
-        }
-    };
+    let a = Args::new(name, args, thread);
+    let (first, rest) = (a.first, a.rest);
+    let missing = |what: &'static str| a.missing(what);
+    let ticket = || a.ticket();
+    let text_arg = |what: &'static str| a.text(what);
+    let command = a.command;
     Some((|| {
         Ok(match name {
             Name::Queue => AgentCommand::Queue,
