@@ -544,34 +544,7 @@ impl ChatWorker {
                 full = rows.len() as i64 >= READ_ROWS;
                 continue;
             }
-            let mut queue = Vec::new();
-            for row in rows.iter().take_while(|r| r.next_attempt_ms <= now) {
-                if let Some(q) = decoded.get(&row.id).filter(|q| q.attempts == row.attempts) {
-                    queue.push(q.clone());
-                    continue;
-                }
-                match serde_json::from_str::<Outbound>(&row.payload) {
-                    Ok(message) => {
-                        let q = Queued {
-                            id: row.id,
-                            attempts: row.attempts,
-                            message,
-                        };
-                        decoded.insert(row.id, q.clone());
-                        queue.push(q);
-                    }
-                    Err(e) => {
-                        tracing::error!(id = row.id, error = %e, "unreadable outbox payload; parked");
-                        self.store
-                            .mark_failed(&[row.id], PARKED, &format!("unreadable: {e}"))
-                            .await?;
-                        let bad = row.id;
-                        rows.retain(|r| r.id != bad);
-                        queue.clear();
-                        break;
-                    }
-                }
-            }
+            let queue = self.decode_due(&mut rows, &mut decoded, now).await?;
             // A message (not a reaction, which is no message) waits for its turn first; what
             // came meanwhile is read and joins it.
             if !have_turn
@@ -596,21 +569,7 @@ impl ChatWorker {
                 .max()
                 .unwrap_or(0);
             let result = send_caught(channel.as_ref(), &message, attempts).await;
-            let kind = channel.kind().code();
-            let label = match &result {
-                Ok(()) => "sent",
-                Err(SendError::Retry {
-                    after_ms: Some(_), ..
-                }) => {
-                    metrics::counter!("frontline_rate_limited_total", "channel" => kind)
-                        .increment(1);
-                    "retry"
-                }
-                Err(SendError::Retry { .. }) => "retry",
-                Err(SendError::Permanent(_)) => "failed",
-            };
-            metrics::counter!("frontline_sends_total", "channel" => kind, "result" => label)
-                .increment(1);
+            count_send(channel.kind(), &result);
             match result {
                 Ok(()) => {
                     self.recorder.sent(ids.clone()).await;
@@ -637,6 +596,45 @@ impl ChatWorker {
         }
     }
 
+    /// The due rows at the head of the chat's queue, decoded (once per attempt). A row that
+    /// cannot be read is parked and left out, and the queue comes back empty: the caller
+    /// looks again.
+    async fn decode_due(
+        &self,
+        rows: &mut Vec<PendingRow>,
+        decoded: &mut HashMap<i64, Queued>,
+        now: i64,
+    ) -> CoreResult<Vec<Queued>> {
+        let mut queue = Vec::new();
+        for row in rows.iter().take_while(|r| r.next_attempt_ms <= now) {
+            if let Some(q) = decoded.get(&row.id).filter(|q| q.attempts == row.attempts) {
+                queue.push(q.clone());
+                continue;
+            }
+            match serde_json::from_str::<Outbound>(&row.payload) {
+                Ok(message) => {
+                    let q = Queued {
+                        id: row.id,
+                        attempts: row.attempts,
+                        message,
+                    };
+                    decoded.insert(row.id, q.clone());
+                    queue.push(q);
+                }
+                Err(e) => {
+                    tracing::error!(id = row.id, error = %e, "unreadable outbox payload; parked");
+                    self.store
+                        .mark_failed(&[row.id], PARKED, &format!("unreadable: {e}"))
+                        .await?;
+                    let bad = row.id;
+                    rows.retain(|r| r.id != bad);
+                    return Ok(Vec::new());
+                }
+            }
+        }
+        Ok(queue)
+    }
+
     /// The chat's version, then its first pending rows (in that order: mail queued after
     /// the version was read moves it).
     async fn read(&self, to: &ChatRef) -> CoreResult<(i64, Vec<PendingRow>)> {
@@ -648,6 +646,23 @@ impl ChatWorker {
 
 /// Sends, turning a panic into a failure: retried a few times, then parked, so one message
 /// that crashes its adapter cannot stop the chat or the process.
+/// A send's outcome in the metrics, and a rate limit on its own.
+fn count_send(channel: ChannelKind, result: &Result<(), SendError>) {
+    let kind = channel.code();
+    let label = match result {
+        Ok(()) => "sent",
+        Err(SendError::Retry {
+            after_ms: Some(_), ..
+        }) => {
+            metrics::counter!("frontline_rate_limited_total", "channel" => kind).increment(1);
+            "retry"
+        }
+        Err(SendError::Retry { .. }) => "retry",
+        Err(SendError::Permanent(_)) => "failed",
+    };
+    metrics::counter!("frontline_sends_total", "channel" => kind, "result" => label).increment(1);
+}
+
 async fn send_caught(
     channel: &dyn Channel,
     message: &Outbound,
