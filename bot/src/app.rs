@@ -204,7 +204,7 @@ impl App {
             // A desk with no articles of its own gets the demo; its first import retires it.
             let sample = frontline_kb::sample::articles();
             engine
-                .import_articles(&sample.articles, frontline_core::engine::SAMPLE_AUTHOR)
+                .import_articles(&sample.articles, frontline_core::kb_sync::SAMPLE_AUTHOR)
                 .await
                 .context("loading the sample articles")?;
         }

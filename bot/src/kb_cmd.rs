@@ -114,9 +114,9 @@ async fn import(app: &App, path: &Path, replace: bool) -> anyhow::Result<()> {
         bail!("no article could be read from {}", path.display());
     }
     let mode = if replace {
-        frontline_core::engine::ImportMode::Replace
+        frontline_core::kb_sync::ImportMode::Replace
     } else {
-        frontline_core::engine::ImportMode::Merge
+        frontline_core::kb_sync::ImportMode::Merge
     };
     let done = app
         .engine

@@ -34,6 +34,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod i18n;
+pub mod kb_sync;
 pub mod limits;
 pub mod message;
 pub mod outbox;
