@@ -1,7 +1,8 @@
 //! The agents' command grammar: a pure parser from text to a typed command.
 
 pub use crate::cmd::admin::StaffCommand;
-use crate::cmd::{admin, fields, status};
+pub use crate::cmd::queue::QueueView;
+use crate::cmd::{admin, fields, queue, status};
 use crate::commands::{Name, TicketArg, Who};
 use crate::domain::{ChannelKind, Line, Priority, TicketId, TicketKind};
 use crate::error::UserError;
@@ -9,7 +10,12 @@ use crate::error::UserError;
 /// An agent's command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgentCommand {
-    Queue,
+    /// `/queue [line] [all]`.
+    Queue(QueueView),
+    /// The agent's own open tickets.
+    Mine,
+    /// Hand the ticket to the colleague named.
+    Assign(TicketId, String),
     Claim(TicketId),
     Release(TicketId),
     Reply(TicketId, String),
@@ -43,6 +49,7 @@ impl AgentCommand {
         match self {
             AgentCommand::Claim(id)
             | AgentCommand::Release(id)
+            | AgentCommand::Assign(id, _)
             | AgentCommand::Reply(id, _)
             | AgentCommand::Ask(id, _)
             | AgentCommand::Note(id, _)
@@ -55,7 +62,8 @@ impl AgentCommand {
             | AgentCommand::Answer(id, _)
             | AgentCommand::Escalate(id, ..) => Some(*id),
             AgentCommand::Kb(crate::cmd::kb::KbCommand::Draft(id)) => Some(*id),
-            AgentCommand::Queue
+            AgentCommand::Queue(_)
+            | AgentCommand::Mine
             | AgentCommand::Stats
             | AgentCommand::Staff(_)
             | AgentCommand::Kb(_)
@@ -157,7 +165,16 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
     let command = a.command;
     Some((|| {
         Ok(match name {
-            Name::Queue => AgentCommand::Queue,
+            Name::Queue => AgentCommand::Queue(queue::parse_view(args).map_err(missing)?),
+            Name::Mine => AgentCommand::Mine,
+            Name::Assign => {
+                let id = ticket()?;
+                let name = text_arg("the colleague's name")?;
+                if name.contains(char::is_whitespace) {
+                    return Err(missing("one colleague's name"));
+                }
+                AgentCommand::Assign(id, name)
+            }
             Name::Claim => AgentCommand::Claim(ticket()?),
             Name::Release => AgentCommand::Release(ticket()?),
             Name::Reply => AgentCommand::Reply(ticket()?, text_arg("the text of the reply")?),
@@ -259,7 +276,10 @@ mod tests {
             parse_in("/claim 9", t),
             Some(Ok(AgentCommand::Claim(id("9"))))
         );
-        assert_eq!(parse_in("/queue", t), Some(Ok(AgentCommand::Queue)));
+        assert_eq!(
+            parse_in("/queue", t),
+            Some(Ok(AgentCommand::Queue(QueueView::default())))
+        );
         assert_eq!(
             parse_in("/kb draft", t),
             Some(Ok(AgentCommand::Kb(crate::cmd::kb::KbCommand::Draft(id(
@@ -278,7 +298,24 @@ mod tests {
 
     #[test]
     fn agent_commands_parse_with_their_arguments() {
-        assert_eq!(parse("/queue"), Some(Ok(AgentCommand::Queue)));
+        assert_eq!(
+            parse("/queue"),
+            Some(Ok(AgentCommand::Queue(QueueView::default())))
+        );
+        assert_eq!(
+            parse("/queue 3 all"),
+            Some(Ok(AgentCommand::Queue(QueueView {
+                line: Line::new(3).ok(),
+                all: true
+            })))
+        );
+        assert_eq!(parse("/mine"), Some(Ok(AgentCommand::Mine)));
+        assert_eq!(
+            parse("/assign 4 boris"),
+            Some(Ok(AgentCommand::Assign(id("4"), "boris".into())))
+        );
+        assert!(matches!(parse("/queue 9"), Some(Err(_))));
+        assert!(matches!(parse("/assign 4"), Some(Err(_))));
         assert_eq!(parse("/claim #4"), Some(Ok(AgentCommand::Claim(id("4")))));
         assert_eq!(
             parse("/reply 4 Try restarting,\nthen tell me"),

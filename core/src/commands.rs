@@ -127,13 +127,17 @@ commands! {
     Forget: "forget", User, No, No, "",
         "erase my data", "удалить мои данные";
     // Staff.
-    Queue: "queue", Staff, No, No, "",
-        "unclaimed tickets of your lines, most urgent first",
-        "свободные заявки ваших линий, самые срочные первыми";
+    Queue: "queue", Staff, No, Optional, "[2|3|4] [all]",
+        "unclaimed tickets of your lines, most urgent first (all: claimed too)",
+        "свободные заявки ваших линий, самые срочные первыми (all: и взятые)";
+    Mine: "mine", Staff, No, No, "",
+        "your open tickets, most urgent first", "ваши открытые заявки, самые срочные первыми";
     Claim: "claim", Staff, Implied, No, "N",
         "take ticket N", "взять заявку N";
     Release: "release", Staff, Implied, No, "N",
         "give ticket N back to the queue", "вернуть заявку N в очередь";
+    Assign: "assign", Staff, Implied, Required, "N NAME",
+        "hand ticket N to a colleague", "передать заявку N коллеге";
     Reply: "reply", Staff, Implied, Required, "N text",
         "answer the requester", "ответить заявителю";
     Ask: "ask", Staff, Implied, Required, "N text",

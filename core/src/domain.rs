@@ -288,6 +288,7 @@ coded_enum!(
         Released = "released",
         KindChanged = "kind_changed",
         Rated = "rated",
+        Assigned = "assigned",
     }
 );
 

@@ -47,6 +47,17 @@ pub enum UserError {
     AlreadyClaimed { ticket: TicketId, by: String },
     #[error("ticket {0} is not yours to release")]
     NotHolder(TicketId),
+    #[error("ticket {0} is not yours to hand over")]
+    NotYoursToAssign(TicketId),
+    #[error("no colleague is called {0}")]
+    UnknownColleague(String),
+    #[error("{name} does not work line {line}")]
+    ColleagueNotOnLine {
+        name: String,
+        line: crate::domain::Line,
+    },
+    #[error("line {0} is not one of yours")]
+    LineNotYours(crate::domain::Line),
     #[error("no article `{0}`")]
     NoArticle(String),
     /// Said to an agent who tried what only admins do.

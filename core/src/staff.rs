@@ -61,6 +61,11 @@ impl Staff {
             })
     }
 
+    /// The staff member called `name` (the first identity listed under it).
+    pub fn named(&self, name: &str) -> Option<&StaffMember> {
+        self.by_identity.values().find(|m| m.name == name)
+    }
+
     /// The staff member behind an identity, if any.
     pub fn get(&self, channel: ChannelKind, id: &str) -> Option<&StaffMember> {
         self.by_identity.get(&(channel, id.to_string()))

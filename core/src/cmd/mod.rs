@@ -11,7 +11,7 @@ mod claim;
 pub(crate) mod fields;
 pub(crate) mod kb;
 mod learn;
-mod queue;
+pub(crate) mod queue;
 mod register;
 pub(crate) mod reply;
 pub(crate) mod resolution;
@@ -45,7 +45,9 @@ pub(crate) async fn staff(
     use AgentCommand as C;
     let a = &mut Acting { desk, turn, me };
     match cmd {
-        C::Queue => queue::queue(a).await,
+        C::Queue(view) => queue::queue(a, view).await,
+        C::Mine => queue::mine(a).await,
+        C::Assign(id, name) => claim::assign(a, id, &name).await,
         C::Stats => queue::stats(a).await,
         C::Claim(id) => claim::claim(a, id).await,
         C::Release(id) => claim::release(a, id).await,

@@ -1,25 +1,88 @@
-//! What is waiting: `/queue` (unclaimed tickets of the agent's lines, most urgent first) and
-//! `/stats` (today's tickets by status and line).
+//! What is waiting: `/queue [line] [all]` (unclaimed tickets of the agent's lines, or of one
+//! of them, most urgent first; `all` counts claimed ones too), `/mine` (the agent's own
+//! open tickets) and `/stats` (today's tickets by status and line).
 
 use crate::desk::{Acting, Done};
-use crate::i18n::staff::Ack;
-use crate::store::Store;
+use crate::domain::Line;
+use crate::error::UserError;
+use crate::i18n::staff::{Ack, Listing};
+use crate::store::{Holder, Store};
 
-/// Tickets `/queue` shows at most.
-const QUEUE_LIMIT: i64 = 20;
+/// Tickets a list shows at most.
+const LIST_LIMIT: i64 = 20;
 
-pub(crate) async fn queue(a: &mut Acting<'_, '_, '_>) -> Done {
-    let tickets = Store::queue(a.desk.conn, a.me.queue_lines(), QUEUE_LIMIT).await?;
+/// Which tickets `/queue` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueView {
+    /// One line (of the agent's); all of theirs when `None`.
+    pub line: Option<Line>,
+    /// Claimed tickets too.
+    pub all: bool,
+}
+
+/// `[2|3|4] [all]`, in either order.
+pub(crate) fn parse_view(args: &str) -> Result<QueueView, &'static str> {
+    let mut view = QueueView::default();
+    for word in args.split_whitespace() {
+        match word.to_lowercase().as_str() {
+            "all" | "все" => view.all = true,
+            n => {
+                let line = n
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|l| (2..=4).contains(l) && view.line.is_none())
+                    .and_then(|l| Line::new(l).ok());
+                view.line = Some(line.ok_or("a line (2, 3 or 4) and/or `all`")?);
+            }
+        }
+    }
+    Ok(view)
+}
+
+pub(crate) async fn queue(a: &mut Acting<'_, '_, '_>, view: QueueView) -> Done {
+    let one;
+    let lines = match view.line {
+        Some(line) if !a.me.works(line) => return Err(UserError::LineNotYours(line).into()),
+        Some(line) => {
+            one = [line];
+            Some(&one[..])
+        }
+        None => a.me.queue_lines(),
+    };
+    let holder = if view.all {
+        Holder::Anyone
+    } else {
+        Holder::Nobody
+    };
+    let tickets = Store::open_tickets(a.desk.conn, lines, holder, LIST_LIMIT).await?;
+    let listing = if view.all {
+        Listing::Open
+    } else {
+        Listing::Unclaimed
+    };
+    list(a, listing, &tickets);
+    Ok(())
+}
+
+/// The agent's own open tickets, on whatever line they are now.
+pub(crate) async fn mine(a: &mut Acting<'_, '_, '_>) -> Done {
+    let holder = Holder::Named(&a.me.name);
+    let tickets = Store::open_tickets(a.desk.conn, None, holder, LIST_LIMIT).await?;
+    list(a, Listing::Mine, &tickets);
+    Ok(())
+}
+
+fn list(a: &mut Acting<'_, '_, '_>, listing: Listing, tickets: &[crate::domain::Ticket]) {
     let lang = a.turn.person.lang;
     let left: Vec<Option<String>> = tickets
         .iter()
         .map(|t| a.desk.config.sla.sla_line(t, a.turn.now, lang))
         .collect();
     a.turn.ack(Ack::Queue {
-        tickets: &tickets,
+        listing,
+        tickets,
         left: &left,
     });
-    Ok(())
 }
 
 pub(crate) async fn stats(a: &mut Acting<'_, '_, '_>) -> Done {

@@ -5,7 +5,7 @@ use crate::desk::{Acting, Done};
 use crate::domain::{ArticleKey, EventKind, Lang, Status, TicketId};
 use crate::error::UserError;
 use crate::i18n::Msg;
-use crate::i18n::staff::Ack;
+use crate::i18n::staff::{Ack, Card};
 use crate::store::Store;
 
 /// An agent's answer to the requester; with `ask`, a question that leaves the ticket
@@ -62,9 +62,17 @@ pub(crate) async fn reply(a: &mut Acting<'_, '_, '_>, id: TicketId, text: &str, 
 
 /// A note in the thread that the requester never sees.
 pub(crate) async fn note(a: &mut Acting<'_, '_, '_>, id: TicketId, text: &str) -> Done {
-    a.desk.ticket(id).await?;
+    let t = a.desk.ticket(id).await?;
     let actor = a.actor();
     Store::add_event(a.desk.conn, id, a.turn.now, &actor, EventKind::Note, text).await?;
+    // Colleagues in the ticket's thread see it, marked internal; never the requester.
+    let card = Card::Note {
+        ticket: id,
+        by: &a.me.name,
+        text,
+    }
+    .text(a.desk.config.default_lang);
+    a.desk.to_agents(a.turn, &t, card);
     a.turn.ack(Ack::NoteAdded { ticket: id });
     Ok(())
 }

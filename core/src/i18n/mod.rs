@@ -622,6 +622,22 @@ fn user_error(e: &UserError, lang: Lang) -> String {
             format!("Заявка {id} не ваша: вернуть её в очередь может тот, кто её взял."),
             format!("Ticket {id} is not yours to release."),
         ),
+        UserError::NotYoursToAssign(id) => pick(
+            format!("Заявка {id} не ваша: передать её может тот, кто её взял, или администратор."),
+            format!("Ticket {id} is not yours to hand over: its holder or an admin can."),
+        ),
+        UserError::UnknownColleague(n) => pick(
+            format!("Сотрудника {n} нет. /staff list — кто добавлен из чата."),
+            format!("There is no colleague called {n}. /staff list shows those added from chat."),
+        ),
+        UserError::ColleagueNotOnLine { name, line } => pick(
+            format!("{name} не работает на линии {line}: передайте заявку сотруднику этой линии."),
+            format!("{name} does not work line {line}: hand it to someone of that line."),
+        ),
+        UserError::LineNotYours(line) => pick(
+            format!("Линия {line} — не ваша: /queue показывает ваши линии."),
+            format!("Line {line} is not one of yours: /queue shows your lines."),
+        ),
         UserError::NoArticle(s) => pick(
             format!("Статьи `{s}` нет."),
             format!("There is no article `{s}`."),

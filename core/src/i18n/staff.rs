@@ -158,10 +158,17 @@ pub enum Ack<'a> {
         from: Line,
         to: Line,
     },
-    /// The unclaimed queue, with each ticket's deadline line.
+    /// A list of tickets (the unclaimed queue, all open ones, the agent's own), with each
+    /// ticket's deadline line.
     Queue {
+        listing: Listing,
         tickets: &'a [Ticket],
         left: &'a [Option<String>],
+    },
+    /// A ticket handed to a colleague.
+    Assigned {
+        ticket: TicketId,
+        to: &'a str,
     },
     /// Today's tickets by status and line.
     Today {
@@ -297,7 +304,15 @@ impl Ack<'_> {
                 (true, false) => format!("{ticket} escalated to line {to}."),
                 (false, false) => format!("{ticket} sent back to line {to}."),
             },
-            Ack::Queue { tickets, left } => queue(tickets, left, lang),
+            Ack::Queue {
+                listing,
+                tickets,
+                left,
+            } => queue(*listing, tickets, left, lang),
+            Ack::Assigned { ticket, to } => pick(
+                format!("{ticket} передана: {to}."),
+                format!("{ticket} is now {to}'s."),
+            ),
             Ack::Today { counts } => {
                 if counts.is_empty() {
                     return pick("Сегодня заявок нет.".into(), "No tickets today.".into());
@@ -391,19 +406,51 @@ impl Ack<'_> {
     }
 }
 
-fn queue(tickets: &[Ticket], left: &[Option<String>], lang: Lang) -> String {
+/// Which tickets a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Unclaimed,
+    /// Open ones, claimed or not: each shows its holder.
+    Open,
+    Mine,
+}
+
+fn queue(listing: Listing, tickets: &[Ticket], left: &[Option<String>], lang: Lang) -> String {
+    let (empty, head) = match (listing, lang) {
+        (Listing::Unclaimed, Lang::En) => (
+            "The queue is empty.",
+            "Unclaimed tickets, most urgent first:",
+        ),
+        (Listing::Unclaimed, Lang::Ru) => {
+            ("Очередь пуста.", "Невзятые заявки, сначала самые срочные:")
+        }
+        (Listing::Open, Lang::En) => ("No open tickets.", "Open tickets, most urgent first:"),
+        (Listing::Open, Lang::Ru) => (
+            "Открытых заявок нет.",
+            "Открытые заявки, сначала самые срочные:",
+        ),
+        (Listing::Mine, Lang::En) => (
+            "You hold no open tickets.",
+            "Your open tickets, most urgent first:",
+        ),
+        (Listing::Mine, Lang::Ru) => (
+            "У вас нет открытых заявок.",
+            "Ваши открытые заявки, сначала самые срочные:",
+        ),
+    };
     if tickets.is_empty() {
-        return match lang {
-            Lang::Ru => "Очередь пуста.".into(),
-            Lang::En => "The queue is empty.".into(),
-        };
+        return empty.into();
     }
     let lines: Vec<String> = tickets
         .iter()
         .zip(left.iter().chain(std::iter::repeat(&None)))
         .map(|(t, left)| {
+            let holder = match listing {
+                Listing::Open => format!(" · {}", ticket_holder(t, lang)),
+                Listing::Unclaimed | Listing::Mine => String::new(),
+            };
             format!(
-                "{} {} {} · {} · {}{}",
+                "{} {} {} · {} · {}{holder}{}",
                 t.status.emoji(),
                 t.id,
                 priority_name(t.priority, lang),
@@ -415,10 +462,6 @@ fn queue(tickets: &[Ticket], left: &[Option<String>], lang: Lang) -> String {
             )
         })
         .collect();
-    let head = match lang {
-        Lang::Ru => "Невзятые заявки, сначала самые срочные:",
-        Lang::En => "Unclaimed tickets, most urgent first:",
-    };
     format!("{head}\n{}", lines.join("\n"))
 }
 
@@ -472,6 +515,18 @@ pub enum Card<'a> {
         left: Option<&'a str>,
     },
     ClaimButton,
+    /// A ticket handed from one agent (or nobody) to another.
+    Assigned {
+        ticket: TicketId,
+        to: &'a str,
+        by: &'a str,
+    },
+    /// An internal note, for the colleagues in the ticket's thread.
+    Note {
+        ticket: TicketId,
+        by: &'a str,
+        text: &'a str,
+    },
     /// A requester's follow-up in their ticket.
     Relay {
         ticket: TicketId,
@@ -543,6 +598,14 @@ impl Card<'_> {
                 requester,
                 text,
             } => format!("💬 {ticket} {requester}: {text}"),
+            Card::Assigned { ticket, to, by } => pick(
+                format!("👤 {ticket} передана {to} ({by})"),
+                format!("👤 {ticket} handed to {to} by {by}"),
+            ),
+            Card::Note { ticket, by, text } => pick(
+                format!("🔒 {ticket} заметка {by} (заявитель не видит):\n{text}"),
+                format!("🔒 {ticket} note by {by} (not sent to the requester):\n{text}"),
+            ),
             Card::PriorityRequest { ticket, requester } => pick(
                 format!(
                     "⚠️ {ticket} {requester} просит повысить приоритет (решите через /priority)"
@@ -758,6 +821,13 @@ mod tests {
             }
             .text(Lang::Ru),
             Ack::Queue {
+                listing: Listing::Unclaimed,
+                tickets: &[],
+                left: &[],
+            }
+            .text(Lang::Ru),
+            Ack::Queue {
+                listing: Listing::Mine,
                 tickets: &[],
                 left: &[],
             }

@@ -32,7 +32,7 @@ pub use people::{ERASED, Erased, PersonRecord, Pruned, identity};
 pub use questions::NewQuestion;
 pub use staff::StoredStaff;
 pub use threads::ChatThread;
-pub use tickets::NewTicket;
+pub use tickets::{Holder, NewTicket};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");

@@ -10,6 +10,15 @@ use crate::error::{CoreError, CoreResult};
 
 use super::{Store, corrupt};
 
+/// Whose tickets a list takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder<'a> {
+    /// Unclaimed only.
+    Nobody,
+    Anyone,
+    Named(&'a str),
+}
+
 /// A new ticket to register.
 #[derive(Debug, Clone)]
 pub struct NewTicket<'a> {
@@ -147,10 +156,13 @@ impl Store {
         Ok(changed)
     }
 
-    /// Open tickets nobody has claimed, most urgent first, then oldest.
-    pub async fn queue(
+    /// Open tickets (new, in progress, waiting) of `lines` (all when `None`) held as
+    /// `holder` says, the most urgent first: those that need work before those waiting on the
+    /// customer, then the nearest deadline, then priority, then number.
+    pub async fn open_tickets(
         conn: &mut AnyConnection,
         lines: Option<&[crate::domain::Line]>,
+        holder: Holder<'_>,
         limit: i64,
     ) -> CoreResult<Vec<Ticket>> {
         // Lines are small typed integers, so they can be written into the statement.
@@ -162,19 +174,53 @@ impl Store {
                 format!(" AND line IN ({})", ls.join(", "))
             }
         };
-        let rows = sqlx::query(&format!(
+        let (held, name) = match holder {
+            Holder::Nobody => (" AND assignee IS NULL", None),
+            Holder::Anyone => ("", None),
+            Holder::Named(n) => (" AND assignee = $2", Some(n)),
+        };
+        let sql = format!(
             "SELECT {TICKET_COLUMNS} FROM tickets \
-             WHERE assignee IS NULL AND status IN ('new', 'in_progress', 'waiting'){of_lines} \
+             WHERE status IN ('new', 'in_progress', 'waiting'){held}{of_lines} \
              ORDER BY CASE WHEN status = 'waiting' THEN 1 ELSE 0 END, \
              COALESCE(CASE WHEN first_response_ms IS NULL THEN first_due_ms ELSE resolve_due_ms END, \
              9223372036854775807), \
              CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 \
              WHEN 'normal' THEN 2 ELSE 3 END, id LIMIT $1"
-        ))
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await?;
+        );
+        let mut q = sqlx::query(&sql).bind(limit);
+        if let Some(n) = name {
+            q = q.bind(n);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
         rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// Hands open ticket `id` from `from` (`None`: unclaimed) to `to`, a new one going in
+    /// progress: one conditional update, so a hand-over and a claim at once cannot both win.
+    /// `false` if the ticket was closed or changed hands first.
+    pub async fn assign(
+        conn: &mut AnyConnection,
+        id: TicketId,
+        from: Option<&str>,
+        to: &str,
+        now: i64,
+    ) -> CoreResult<bool> {
+        let held = match from {
+            None => "assignee IS NULL",
+            Some(_) => "assignee = $4",
+        };
+        let sql = format!(
+            "UPDATE tickets SET assignee = $1, updated_ms = $2, \
+             status = CASE WHEN status = 'new' THEN 'in_progress' ELSE status END \
+             WHERE id = $3 AND status <> 'closed' AND {held}"
+        );
+        let mut q = sqlx::query(&sql).bind(to).bind(now).bind(id.get());
+        if let Some(f) = from {
+            q = q.bind(f);
+        }
+        let done = q.execute(&mut *conn).await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Gives an unclaimed, unclosed ticket to `agent`, a new one going in progress: one

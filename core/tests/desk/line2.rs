@@ -157,7 +157,10 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     // Every staff command, with arguments that would be valid from an agent.
     for cmd in [
         "/queue",
+        "/queue all",
+        "/mine",
         "/claim 1",
+        "/assign 1 anna",
         "/release 1",
         "/reply 1 hi",
         "/ask 1 which model is it?",
@@ -195,7 +198,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     assert_eq!(desk.count("article_versions").await, 60, "the sample only");
     assert_eq!(
         frontline_core::commands::of(frontline_core::commands::Who::Staff).count(),
-        20,
+        22,
         "a new staff command needs a refusal case above"
     );
 }

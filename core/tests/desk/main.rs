@@ -13,6 +13,7 @@ mod reports;
 mod sla;
 mod small_talk;
 mod user_path;
+mod workbench;
 
 /// Defines `NAME_sqlite` and `NAME_postgres` tests from `async fn NAME(db: harness::Db)`.
 #[macro_export]

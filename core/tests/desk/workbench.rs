@@ -1,0 +1,127 @@
+//! The agents' workbench: their own tickets, the queue by line and with claimed ones, handing
+//! a ticket to a colleague, and notes the colleagues in the ticket's thread see.
+
+use crate::harness::{AGENTS, Db, Desk, to};
+
+async fn agents_list_their_own_and_all_open_tickets(db: Db) {
+    let desk = Desk::new(&db).await;
+    desk.question_ticket("uma").await;
+    desk.question_ticket("vera").await;
+    assert_eq!(
+        desk.say("anna", "/mine").await[0].text,
+        "You hold no open tickets."
+    );
+    desk.say("anna", "/claim 1").await;
+    let mine = desk.say("anna", "/mine").await;
+    assert!(
+        mine[0]
+            .text
+            .starts_with("Your open tickets, most urgent first:\n🔵 #1 "),
+        "{mine:?}"
+    );
+    assert!(!mine[0].text.contains("#2"), "{mine:?}");
+    // The queue: unclaimed only; `all`: claimed ones too, with their holder.
+    let queue = desk.say("boris", "/queue").await;
+    assert!(
+        queue[0].text.contains("#2") && !queue[0].text.contains("#1 "),
+        "{queue:?}"
+    );
+    let all = desk.say("boris", "/queue all").await;
+    assert!(
+        all[0].text.starts_with("Open tickets, most urgent first:"),
+        "{all:?}"
+    );
+    assert!(
+        all[0].text.contains("#1 ") && all[0].text.contains("· anna"),
+        "{all:?}"
+    );
+    assert!(all[0].text.contains("· unclaimed"), "{all:?}");
+    // A line the agent does not work, and a line that is not one.
+    assert_eq!(
+        desk.say("boris", "/queue 3").await[0].text,
+        "Line 3 is not one of yours: /queue shows your lines."
+    );
+    assert_eq!(
+        desk.say("boris", "/queue 7").await[0].text,
+        "/queue needs a line (2, 3 or 4) and/or `all`."
+    );
+    // An admin sees any line.
+    assert_eq!(
+        desk.say("root", "/queue 3").await[0].text,
+        "The queue is empty."
+    );
+}
+
+async fn a_ticket_is_handed_to_a_colleague(db: Db) {
+    let desk = Desk::new(&db).await;
+    desk.question_ticket("uma").await;
+    desk.say("anna", "/claim 1").await;
+    // Only its holder (or an admin) hands it over.
+    assert_eq!(
+        desk.say("boris", "/assign 1 boris").await[0].text,
+        "Ticket #1 is not yours to hand over: its holder or an admin can."
+    );
+    assert_eq!(
+        desk.say("anna", "/assign 1 nobody").await[0].text,
+        "There is no colleague called nobody. /staff list shows those added from chat."
+    );
+    desk.say("root", "/staff add carl agent console:carl 3")
+        .await;
+    assert_eq!(
+        desk.say("anna", "/assign 1 carl").await[0].text,
+        "carl does not work line 2: hand it to someone of that line."
+    );
+    let out = desk.say("anna", "/assign 1 boris").await;
+    assert_eq!(to(&out, "anna"), ["#1 is now boris's."]);
+    assert_eq!(to(&out, "uma"), ["boris has taken your ticket #1."]);
+    assert_eq!(to(&out, AGENTS), ["👤 #1 handed to boris by anna"]);
+    assert_eq!(to(&out, "boris"), ["👤 #1 handed to boris by anna"]);
+    assert!(desk.say("boris", "/mine").await[0].text.contains("#1 "));
+    assert_eq!(
+        desk.say("anna", "/mine").await[0].text,
+        "You hold no open tickets."
+    );
+    // Now boris holds it: anna's release is refused, and the history shows the hand-over.
+    let out = desk.say("anna", "/release 1").await;
+    assert_eq!(to(&out, "anna"), ["Ticket #1 is not yours to release."]);
+    let transcript = desk.say("boris", "/transcript 1").await;
+    assert!(
+        transcript[0]
+            .text
+            .contains("agent:anna assigned: anna -> boris"),
+        "{transcript:?}"
+    );
+    // An admin hands an unclaimed ticket too.
+    desk.question_ticket("vera").await;
+    let out = desk.say("root", "/assign 2 anna").await;
+    assert_eq!(to(&out, "root"), ["#2 is now anna's."]);
+}
+
+async fn notes_reach_the_colleagues_in_the_thread_not_the_requester(db: Db) {
+    let desk = Desk::new(&db).await;
+    desk.question_ticket("uma").await;
+    let out = desk
+        .say("anna", "/note 1 customer is on the old firmware")
+        .await;
+    assert_eq!(
+        to(&out, "anna"),
+        ["Note added to #1 (not sent to the requester)."]
+    );
+    assert_eq!(
+        to(&out, AGENTS),
+        ["🔒 #1 note by anna (not sent to the requester):\ncustomer is on the old firmware"]
+    );
+    assert!(to(&out, "uma").is_empty(), "{out:?}");
+    let about: Vec<_> = out.iter().filter_map(|m| m.about.as_ref()).collect();
+    assert_eq!(
+        about.len(),
+        1,
+        "the note is about its ticket, for its thread: {out:?}"
+    );
+}
+
+crate::on_both_databases!(
+    agents_list_their_own_and_all_open_tickets,
+    a_ticket_is_handed_to_a_colleague,
+    notes_reach_the_colleagues_in_the_thread_not_the_requester,
+);
