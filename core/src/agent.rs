@@ -16,6 +16,8 @@ pub enum AgentCommand {
     Mine,
     /// Hand the ticket to the colleague named.
     Assign(TicketId, String),
+    /// Saved replies.
+    Macro(crate::cmd::macros::MacroCommand),
     Claim(TicketId),
     Release(TicketId),
     Reply(TicketId, String),
@@ -50,6 +52,7 @@ impl AgentCommand {
             AgentCommand::Claim(id)
             | AgentCommand::Release(id)
             | AgentCommand::Assign(id, _)
+            | AgentCommand::Macro(crate::cmd::macros::MacroCommand::Send { ticket: id, .. })
             | AgentCommand::Reply(id, _)
             | AgentCommand::Ask(id, _)
             | AgentCommand::Note(id, _)
@@ -64,6 +67,7 @@ impl AgentCommand {
             AgentCommand::Kb(crate::cmd::kb::KbCommand::Draft(id)) => Some(*id),
             AgentCommand::Queue(_)
             | AgentCommand::Mine
+            | AgentCommand::Macro(_)
             | AgentCommand::Stats
             | AgentCommand::Staff(_)
             | AgentCommand::Kb(_)
@@ -167,6 +171,9 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
         Ok(match name {
             Name::Queue => AgentCommand::Queue(queue::parse_view(args).map_err(missing)?),
             Name::Mine => AgentCommand::Mine,
+            Name::Macro => {
+                AgentCommand::Macro(crate::cmd::macros::parse(args, thread).map_err(missing)?)
+            }
             Name::Assign => {
                 let id = ticket()?;
                 let name = text_arg("the colleague's name")?;

@@ -162,6 +162,8 @@ commands! {
     Escalate: "escalate", Staff, Implied, Required, "N 2|3|4 reason",
         "to line 3 (developers), 4 (vendors) or back to 2",
         "на линию 3 (разработчики), 4 (поставщик) или обратно на 2";
+    Macro: "macro", Staff, No, Required, "NAME N | add NAME [ru|en] text | list | remove NAME",
+        "saved replies", "сохранённые ответы";
     Stats: "stats", Staff, No, No, "",
         "today's counts", "счётчики за сегодня";
     Staff: "staff", Staff, No, Optional, "list|add|remove",

@@ -49,6 +49,8 @@ pub enum UserError {
     NotHolder(TicketId),
     #[error("ticket {0} is not yours to hand over")]
     NotYoursToAssign(TicketId),
+    #[error("there is no macro {0}")]
+    NoMacro(String),
     #[error("no colleague is called {0}")]
     UnknownColleague(String),
     #[error("{name} does not work line {line}")]
@@ -148,4 +150,5 @@ pub enum AdminTask {
     Unblock,
     Forget,
     ChangeArticles,
+    ManageMacros,
 }

@@ -11,6 +11,7 @@ mod claim;
 pub(crate) mod fields;
 pub(crate) mod kb;
 mod learn;
+pub(crate) mod macros;
 pub(crate) mod queue;
 mod register;
 pub(crate) mod reply;
@@ -47,6 +48,7 @@ pub(crate) async fn staff(
     match cmd {
         C::Queue(view) => queue::queue(a, view).await,
         C::Mine => queue::mine(a).await,
+        C::Macro(cmd) => macros::run(a, cmd).await,
         C::Assign(id, name) => claim::assign(a, id, &name).await,
         C::Stats => queue::stats(a).await,
         C::Claim(id) => claim::claim(a, id).await,

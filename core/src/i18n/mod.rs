@@ -498,6 +498,8 @@ fn admin_only(task: crate::error::AdminTask, lang: Lang) -> String {
         (Unblock, Lang::En) => "unblock senders",
         (Forget, Lang::En) => "erase a person's data",
         (ChangeArticles, Lang::En) => "change knowledge-base articles",
+        (ManageMacros, Lang::En) => "change saved replies",
+        (ManageMacros, Lang::Ru) => "менять сохранённые ответы",
         (ManageStaff, Lang::Ru) => "управлять сотрудниками",
         (Block, Lang::Ru) => "блокировать отправителей",
         (Unblock, Lang::Ru) => "разблокировать отправителей",
@@ -625,6 +627,10 @@ fn user_error(e: &UserError, lang: Lang) -> String {
         UserError::NotYoursToAssign(id) => pick(
             format!("Заявка {id} не ваша: передать её может тот, кто её взял, или администратор."),
             format!("Ticket {id} is not yours to hand over: its holder or an admin can."),
+        ),
+        UserError::NoMacro(n) => pick(
+            format!("Сохранённого ответа {n} нет: /macro list — какие есть."),
+            format!("There is no macro {n}: /macro list shows them."),
         ),
         UserError::UnknownColleague(n) => pick(
             format!("Сотрудника {n} нет. /staff list — кто добавлен из чата."),

@@ -7,7 +7,7 @@ use crate::domain::{
     ArticleKey, ChannelKind, Lang, Line, Priority, Status, Ticket, TicketId, TicketKind,
 };
 use crate::store::Erased;
-use crate::store::StoredStaff;
+use crate::store::{Macro, StoredStaff};
 
 /// A status as staff name it ("waiting on the customer", not the requester's "waiting for
 /// you").
@@ -170,6 +170,17 @@ pub enum Ack<'a> {
         ticket: TicketId,
         to: &'a str,
     },
+    /// The saved replies, each with its languages.
+    Macros {
+        macros: &'a [Macro],
+    },
+    MacroSaved {
+        name: &'a str,
+        lang: Lang,
+    },
+    MacroRemoved {
+        name: &'a str,
+    },
     /// Today's tickets by status and line.
     Today {
         counts: &'a [(Status, i64, i64)],
@@ -309,6 +320,15 @@ impl Ack<'_> {
                 tickets,
                 left,
             } => queue(*listing, tickets, left, lang),
+            Ack::Macros { macros } => macro_list(macros, lang),
+            Ack::MacroSaved { name, lang: l } => pick(
+                format!("Сохранённый ответ {name} ({l}) записан. Отправить: /macro {name} N."),
+                format!("Macro {name} ({l}) saved. Send it with /macro {name} N."),
+            ),
+            Ack::MacroRemoved { name } => pick(
+                format!("Сохранённый ответ {name} удалён."),
+                format!("Macro {name} removed."),
+            ),
             Ack::Assigned { ticket, to } => pick(
                 format!("{ticket} передана: {to}."),
                 format!("{ticket} is now {to}'s."),
@@ -463,6 +483,36 @@ fn queue(listing: Listing, tickets: &[Ticket], left: &[Option<String>], lang: La
         })
         .collect();
     format!("{head}\n{}", lines.join("\n"))
+}
+
+/// Longest part of a macro's text a list shows.
+const MACRO_PREVIEW_CHARS: usize = 60;
+
+fn macro_list(macros: &[Macro], lang: Lang) -> String {
+    if macros.is_empty() {
+        return match lang {
+            Lang::Ru => "Сохранённых ответов нет. /macro add NAME [ru|en] текст — добавить (администраторы).",
+            Lang::En => "No macros yet. /macro add NAME [ru|en] text adds one (admins).",
+        }
+        .into();
+    }
+    let head = match lang {
+        Lang::Ru => "Сохранённые ответы (/macro NAME N — отправить):",
+        Lang::En => "Macros (send one with /macro NAME N):",
+    };
+    let rows: Vec<String> = macros
+        .iter()
+        .map(|m| {
+            let preview: String = m.body.chars().take(MACRO_PREVIEW_CHARS).collect();
+            let more = if m.body.chars().count() > MACRO_PREVIEW_CHARS {
+                "…"
+            } else {
+                ""
+            };
+            format!("{} ({}) · {preview}{more}", m.name, m.lang)
+        })
+        .collect();
+    format!("{head}\n{}", rows.join("\n"))
 }
 
 fn staff_list(staff: &[StoredStaff], lang: Lang) -> String {

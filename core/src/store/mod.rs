@@ -19,6 +19,7 @@ use crate::domain::ChannelKind;
 use crate::error::{CoreError, CoreResult};
 
 mod events;
+mod macros;
 mod outbox;
 mod people;
 mod persons;
@@ -27,6 +28,7 @@ mod staff;
 mod threads;
 mod tickets;
 pub use crate::domain::{Person, Question, QuestionState};
+pub use macros::Macro;
 pub use outbox::{LeasedChat, PARKED, PendingRow, ReleasedChat};
 pub use people::{ERASED, Erased, PersonRecord, Pruned, identity};
 pub use questions::NewQuestion;

@@ -139,6 +139,18 @@ impl Store {
         }))
     }
 
+    /// The name a person shows (`{name}` in a saved reply); `None` for nobody.
+    pub async fn person_display(
+        conn: &mut AnyConnection,
+        person: crate::domain::PersonId,
+    ) -> CoreResult<Option<String>> {
+        let row = sqlx::query("SELECT display FROM persons WHERE id = $1")
+            .bind(person.get())
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(row.map(|r| r.try_get("display")).transpose()?)
+    }
+
     pub async fn set_person_lang(
         conn: &mut AnyConnection,
         person: PersonId,

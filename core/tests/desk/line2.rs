@@ -161,6 +161,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
         "/mine",
         "/claim 1",
         "/assign 1 anna",
+        "/macro add hello Hello {name}",
         "/release 1",
         "/reply 1 hi",
         "/ask 1 which model is it?",
@@ -198,7 +199,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     assert_eq!(desk.count("article_versions").await, 60, "the sample only");
     assert_eq!(
         frontline_core::commands::of(frontline_core::commands::Who::Staff).count(),
-        22,
+        23,
         "a new staff command needs a refusal case above"
     );
 }

@@ -120,7 +120,85 @@ async fn notes_reach_the_colleagues_in_the_thread_not_the_requester(db: Db) {
     );
 }
 
+async fn saved_replies_are_sent_in_the_requesters_language(db: Db) {
+    let desk = Desk::new(&db).await;
+    desk.question_ticket("uma").await;
+    assert_eq!(
+        desk.say("anna", "/macro list").await[0].text,
+        "No macros yet. /macro add NAME [ru|en] text adds one (admins)."
+    );
+    // Admins keep them.
+    let out = desk
+        .say("anna", "/macro add restart Please restart it")
+        .await;
+    assert_eq!(to(&out, "anna"), ["Only admins change saved replies."]);
+    let out = desk
+        .say(
+            "root",
+            "/macro add restart en Hi {name}: restart the router, then write to {ticket}. {agent}",
+        )
+        .await;
+    assert_eq!(
+        to(&out, "root"),
+        ["Macro restart (en) saved. Send it with /macro restart N."]
+    );
+    desk.say(
+        "root",
+        "/macro add restart ru {name}, перезагрузите роутер и напишите в {ticket}.",
+    )
+    .await;
+    let list = desk.say("anna", "/macro list").await;
+    assert!(
+        list[0].text.contains("restart (en) · Hi {name}"),
+        "{list:?}"
+    );
+    assert!(
+        list[0]
+            .text
+            .contains("restart (ru) · {name}, перезагрузите"),
+        "{list:?}"
+    );
+    // Sent as anna's reply, in the requester's language, placeholders filled; the ticket is
+    // claimed as a reply claims it.
+    let out = desk.say("anna", "/macro restart 1").await;
+    assert_eq!(
+        to(&out, "uma"),
+        [
+            "anna has taken your ticket #1.",
+            "💬 #1 · anna:\nHi uma: restart the router, then write to #1. anna"
+        ]
+    );
+    assert_eq!(to(&out, "anna"), ["Sent to the requester of #1."]);
+    // A Russian requester gets the Russian text.
+    desk.say("vera", "/lang ru").await;
+    desk.question_ticket("vera").await;
+    let out = desk.say("anna", "/macro restart 2").await;
+    assert!(
+        to(&out, "vera")
+            .iter()
+            .any(|t| t.ends_with("vera, перезагрузите роутер и напишите в #2.")),
+        "{out:?}"
+    );
+    assert_eq!(
+        desk.say("anna", "/macro nosuch 1").await[0].text,
+        "There is no macro nosuch: /macro list shows them."
+    );
+    assert_eq!(
+        desk.say("anna", "/macro restart 99").await[0].text,
+        "There is no ticket #99."
+    );
+    assert_eq!(
+        desk.say("root", "/macro remove restart").await[0].text,
+        "Macro restart removed."
+    );
+    assert_eq!(
+        desk.say("anna", "/macro restart 1").await[0].text,
+        "There is no macro restart: /macro list shows them."
+    );
+}
+
 crate::on_both_databases!(
+    saved_replies_are_sent_in_the_requesters_language,
     agents_list_their_own_and_all_open_tickets,
     a_ticket_is_handed_to_a_colleague,
     notes_reach_the_colleagues_in_the_thread_not_the_requester,
