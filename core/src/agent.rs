@@ -14,6 +14,8 @@ pub enum AgentCommand {
     Queue(QueueView),
     /// The agent's own open tickets.
     Mine,
+    /// Tickets by words, requester or number.
+    Find(crate::cmd::find::FindQuery),
     /// Hand the ticket to the colleague named.
     Assign(TicketId, String),
     /// Saved replies.
@@ -67,6 +69,7 @@ impl AgentCommand {
             AgentCommand::Kb(crate::cmd::kb::KbCommand::Draft(id)) => Some(*id),
             AgentCommand::Queue(_)
             | AgentCommand::Mine
+            | AgentCommand::Find(_)
             | AgentCommand::Macro(_)
             | AgentCommand::Stats
             | AgentCommand::Staff(_)
@@ -171,6 +174,7 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
         Ok(match name {
             Name::Queue => AgentCommand::Queue(queue::parse_view(args).map_err(missing)?),
             Name::Mine => AgentCommand::Mine,
+            Name::Find => AgentCommand::Find(crate::cmd::find::parse(args).map_err(missing)?),
             Name::Macro => {
                 AgentCommand::Macro(crate::cmd::macros::parse(args, thread).map_err(missing)?)
             }

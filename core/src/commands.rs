@@ -130,6 +130,9 @@ commands! {
     Queue: "queue", Staff, No, Optional, "[2|3|4] [all]",
         "unclaimed tickets of your lines, most urgent first (all: claimed too)",
         "свободные заявки ваших линий, самые срочные первыми (all: и взятые)";
+    Find: "find", Staff, No, Required, "words | @USER | #N",
+        "find tickets by their words, requester or number",
+        "найти заявки по словам, заявителю или номеру";
     Mine: "mine", Staff, No, No, "",
         "your open tickets, most urgent first", "ваши открытые заявки, самые срочные первыми";
     Claim: "claim", Staff, Implied, No, "N",

@@ -9,6 +9,7 @@ mod ask;
 mod button;
 mod claim;
 pub(crate) mod fields;
+pub(crate) mod find;
 pub(crate) mod kb;
 mod learn;
 pub(crate) mod macros;
@@ -48,6 +49,7 @@ pub(crate) async fn staff(
     match cmd {
         C::Queue(view) => queue::queue(a, view).await,
         C::Mine => queue::mine(a).await,
+        C::Find(query) => find::find(a, query).await,
         C::Macro(cmd) => macros::run(a, cmd).await,
         C::Assign(id, name) => claim::assign(a, id, &name).await,
         C::Stats => queue::stats(a).await,

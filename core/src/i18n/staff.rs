@@ -170,6 +170,10 @@ pub enum Ack<'a> {
         ticket: TicketId,
         to: &'a str,
     },
+    /// `/find` found nothing.
+    NothingFound {
+        query: &'a str,
+    },
     /// The saved replies, each with its languages.
     Macros {
         macros: &'a [Macro],
@@ -321,6 +325,10 @@ impl Ack<'_> {
                 left,
             } => queue(*listing, tickets, left, lang),
             Ack::Macros { macros } => macro_list(macros, lang),
+            Ack::NothingFound { query } => pick(
+                format!("По «{query}» заявок не нашлось."),
+                format!("No ticket matches “{query}”."),
+            ),
             Ack::MacroSaved { name, lang: l } => pick(
                 format!("Сохранённый ответ {name} ({l}) записан. Отправить: /macro {name} N."),
                 format!("Macro {name} ({l}) saved. Send it with /macro {name} N."),
@@ -433,6 +441,8 @@ pub enum Listing {
     /// Open ones, claimed or not: each shows its holder.
     Open,
     Mine,
+    /// What `/find` found: each shows its status and holder.
+    Found,
 }
 
 fn queue(listing: Listing, tickets: &[Ticket], left: &[Option<String>], lang: Lang) -> String {
@@ -457,6 +467,8 @@ fn queue(listing: Listing, tickets: &[Ticket], left: &[Option<String>], lang: La
             "У вас нет открытых заявок.",
             "Ваши открытые заявки, сначала самые срочные:",
         ),
+        (Listing::Found, Lang::En) => ("Nothing found.", "Found, best first:"),
+        (Listing::Found, Lang::Ru) => ("Ничего не нашлось.", "Найдено, сначала лучшие:"),
     };
     if tickets.is_empty() {
         return empty.into();
@@ -466,7 +478,7 @@ fn queue(listing: Listing, tickets: &[Ticket], left: &[Option<String>], lang: La
         .zip(left.iter().chain(std::iter::repeat(&None)))
         .map(|(t, left)| {
             let holder = match listing {
-                Listing::Open => format!(" · {}", ticket_holder(t, lang)),
+                Listing::Open | Listing::Found => format!(" · {}", ticket_holder(t, lang)),
                 Listing::Unclaimed | Listing::Mine => String::new(),
             };
             format!(

@@ -26,6 +26,13 @@ impl Store {
         .bind(body)
         .execute(&mut *conn)
         .await?;
+        // What was said in a ticket is what `/find` finds it by.
+        if matches!(
+            kind,
+            EventKind::Created | EventKind::MessageIn | EventKind::MessageOut | EventKind::Note
+        ) {
+            Store::index_ticket_text(conn, ticket, body).await?;
+        }
         Ok(())
     }
 

@@ -228,6 +228,8 @@ impl Store {
                 .await?
                 .rows_affected();
         }
+        // Their tickets' words go from the search too (the numbers stay).
+        Self::unindex_tickets_of(conn, person).await?;
         let exec = |sql: &'static str| sqlx::query(sql).bind(ERASED).bind(person);
         // Their own messages, and the bot's in their tickets (which repeat the subject).
         erased.messages = sqlx::query(

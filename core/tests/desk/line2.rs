@@ -159,6 +159,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
         "/queue",
         "/queue all",
         "/mine",
+        "/find coffee",
         "/claim 1",
         "/assign 1 anna",
         "/macro add hello Hello {name}",
@@ -199,7 +200,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     assert_eq!(desk.count("article_versions").await, 60, "the sample only");
     assert_eq!(
         frontline_core::commands::of(frontline_core::commands::Who::Staff).count(),
-        23,
+        24,
         "a new staff command needs a refusal case above"
     );
 }

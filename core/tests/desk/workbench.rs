@@ -197,7 +197,62 @@ async fn saved_replies_are_sent_in_the_requesters_language(db: Db) {
     );
 }
 
+async fn tickets_are_found_by_word_forms_requester_and_number(db: Db) {
+    let desk = Desk::new(&db).await;
+    desk.question_ticket("uma").await;
+    desk.say("uma", "also the printers on floor two are jammed")
+        .await;
+    desk.say("vera", "/lang ru").await;
+    desk.question_ticket("vera").await;
+    desk.say("vera", "и принтеры не печатают").await;
+    let found = desk.say("anna", "/find printer").await;
+    assert!(
+        found[0].text.starts_with("Found, best first:\n"),
+        "{found:?}"
+    );
+    assert!(
+        found[0].text.contains("#1 ") && !found[0].text.contains("#2 "),
+        "{found:?}"
+    );
+    let found = desk.say("anna", "/find принтер").await;
+    assert!(
+        found[0].text.contains("#2 ") && !found[0].text.contains("#1 "),
+        "{found:?}"
+    );
+    let found = desk.say("anna", "/find coffee machine").await;
+    assert!(
+        found[0].text.contains("#1 ") && found[0].text.contains("#2 "),
+        "{found:?}"
+    );
+    let found = desk.say("anna", "/find @uma").await;
+    assert!(
+        found[0].text.contains("#1 ") && !found[0].text.contains("#2 "),
+        "{found:?}"
+    );
+    let found = desk.say("anna", "/find #2").await;
+    assert!(
+        found[0].text.contains("#2 ") && !found[0].text.contains("#1 "),
+        "{found:?}"
+    );
+    assert_eq!(
+        desk.say("anna", "/find the").await[0].text,
+        "No ticket matches “the”."
+    );
+    assert_eq!(
+        desk.say("anna", "/find \"unbalanced AND (").await[0].text,
+        "No ticket matches “\"unbalanced AND (”."
+    );
+    // A forgotten person's words leave the search; their ticket's number stays findable.
+    desk.say("root", "/forget console:uma").await;
+    assert_eq!(
+        desk.say("anna", "/find printer").await[0].text,
+        "No ticket matches “printer”."
+    );
+    assert!(desk.say("anna", "/find #1").await[0].text.contains("#1 "));
+}
+
 crate::on_both_databases!(
+    tickets_are_found_by_word_forms_requester_and_number,
     saved_replies_are_sent_in_the_requesters_language,
     agents_list_their_own_and_all_open_tickets,
     a_ticket_is_handed_to_a_colleague,
