@@ -47,6 +47,14 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Per agent: tickets taken and resolved, median first response and resolution in
+    /// business time, SLA met, CSAT, billable hours.
+    Agents {
+        #[command(flatten)]
+        period: Period,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// Billable consultation hours per requester and agent.
     Hours {
         #[command(flatten)]
@@ -105,6 +113,10 @@ pub async fn run(command: ReportCommand, config: Config, data_dir: &Path) -> any
             tickets(store, &period, format, &mut out).await
         }
         ReportCommand::Hours { period, format } => hours(store, &period, format, &mut out).await,
+        ReportCommand::Agents { period, format } => {
+            let calendar = &app.engine.config().sla.calendar;
+            agents(store, calendar, &period, format, &mut out).await
+        }
         ReportCommand::Sla { period, format } => sla(store, &period, format, &mut out).await,
         ReportCommand::Deflection { period } => deflection(store, &period, &mut out).await,
     }
@@ -191,6 +203,91 @@ async fn tickets(
                 Some(a) => writeln!(out, "CSAT: {a:.2} over {} ratings", r.csat_count)?,
                 None => writeln!(out, "CSAT: no ratings")?,
             }
+        }
+    }
+    Ok(())
+}
+
+/// Per-agent figures, in business time.
+async fn agents(
+    store: &frontline_core::Store,
+    calendar: &frontline_core::calendar::BusinessCalendar,
+    period: &Period,
+    format: Format,
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let (f, t) = period.millis()?;
+    let rows = store.agents_report(f, t, calendar).await?;
+    let num = |v: Option<f64>, digits: usize| v.map_or(String::new(), |v| format!("{v:.digits$}"));
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "agent",
+                "claimed",
+                "resolved",
+                "median_first_response_business_min",
+                "median_resolution_business_min",
+                "sla_met_pct",
+                "csat_average",
+                "csat_count",
+                "billable_hours",
+            ])?;
+            for r in &rows {
+                w.write_record([
+                    r.agent.clone(),
+                    r.claimed.to_string(),
+                    r.resolved.to_string(),
+                    num(r.median_first_response_min, 1),
+                    num(r.median_resolution_min, 1),
+                    num(r.sla_met.map(|s| s * 100.0), 1),
+                    num(r.csat_average, 2),
+                    r.csat_count.to_string(),
+                    format!("{:.2}", r.billable_hours),
+                ])?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            if rows.is_empty() {
+                writeln!(out, "no agent worked a ticket in the period")?;
+                return Ok(());
+            }
+            writeln!(
+                out,
+                "{:<16} {:>7} {:>8} {:>14} {:>14} {:>7} {:>10} {:>8}",
+                "agent",
+                "claimed",
+                "resolved",
+                "first resp.",
+                "resolution",
+                "SLA met",
+                "CSAT",
+                "hours"
+            )?;
+            let dash = |s: String| if s.is_empty() { "—".to_string() } else { s };
+            for r in &rows {
+                let csat = match r.csat_average {
+                    Some(a) => format!("{a:.2} ({})", r.csat_count),
+                    None => "—".into(),
+                };
+                writeln!(
+                    out,
+                    "{:<16} {:>7} {:>8} {:>14} {:>14} {:>7} {:>10} {:>8.2}",
+                    r.agent,
+                    r.claimed,
+                    r.resolved,
+                    minutes(r.median_first_response_min),
+                    minutes(r.median_resolution_min),
+                    dash(
+                        num(r.sla_met.map(|s| s * 100.0), 0)
+                            + if r.sla_met.is_some() { "%" } else { "" }
+                    ),
+                    csat,
+                    r.billable_hours
+                )?;
+            }
+            writeln!(out, "(times are business time, in the desk's calendar)")?;
         }
     }
     Ok(())

@@ -37,6 +37,8 @@ pub enum AgentCommand {
     Answer(TicketId, String),
     Escalate(TicketId, Line, String),
     Stats,
+    /// Per-agent figures over the last 30 days (admins).
+    AgentStats,
     Staff(StaffCommand),
     /// Knowledge-base articles.
     Kb(crate::cmd::kb::KbCommand),
@@ -72,6 +74,7 @@ impl AgentCommand {
             | AgentCommand::Find(_)
             | AgentCommand::Macro(_)
             | AgentCommand::Stats
+            | AgentCommand::AgentStats
             | AgentCommand::Staff(_)
             | AgentCommand::Kb(_)
             | AgentCommand::Block(..)
@@ -201,7 +204,11 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
                 AgentCommand::Type(id, fields::parse_kind(rest).map_err(missing)?)
             }
             Name::Resolve => AgentCommand::Resolve(ticket()?),
-            Name::Stats => AgentCommand::Stats,
+            Name::Stats => match args.to_lowercase().as_str() {
+                "" => AgentCommand::Stats,
+                "agents" => AgentCommand::AgentStats,
+                _ => return Err(missing("nothing, or `agents`")),
+            },
             Name::Block | Name::Unblock | Name::ForgetPerson => {
                 let usage = if name == Name::Block {
                     "CHANNEL:ID and a reason (telegram:123 spam)"

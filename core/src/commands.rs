@@ -167,8 +167,9 @@ commands! {
         "на линию 3 (разработчики), 4 (поставщик) или обратно на 2";
     Macro: "macro", Staff, No, Required, "NAME N | add NAME [ru|en] text | list | remove NAME",
         "saved replies", "сохранённые ответы";
-    Stats: "stats", Staff, No, No, "",
-        "today's counts", "счётчики за сегодня";
+    Stats: "stats", Staff, No, Optional, "[agents]",
+        "today's counts; agents: each agent's figures (admins)",
+        "счётчики за сегодня; agents: показатели агентов (администраторы)";
     Staff: "staff", Staff, No, Optional, "list|add|remove",
         "staff from chat (admins)", "сотрудники из чата (администраторы)";
     Kb: "kb", Staff, No, Required, "list|show|add|edit|…",

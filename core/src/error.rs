@@ -151,4 +151,5 @@ pub enum AdminTask {
     Forget,
     ChangeArticles,
     ManageMacros,
+    SeeAgentFigures,
 }

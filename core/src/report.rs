@@ -27,6 +27,26 @@ pub struct TicketReport {
     pub csat_count: i64,
 }
 
+/// One agent's work on tickets created in a period. Times are business time (the desk's
+/// calendar), as the service levels count them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AgentRow {
+    pub agent: String,
+    /// Tickets they took in the period: claimed, or handed to them.
+    pub claimed: i64,
+    /// Tickets they resolved in the period.
+    pub resolved: i64,
+    /// Median business minutes from creation to the first response, of the tickets they hold.
+    pub median_first_response_min: Option<f64>,
+    /// Median business minutes from creation to resolution, of the tickets they hold.
+    pub median_resolution_min: Option<f64>,
+    /// Of the tickets they hold with a deadline: the share with none breached.
+    pub sla_met: Option<f64>,
+    pub csat_average: Option<f64>,
+    pub csat_count: i64,
+    pub billable_hours: f64,
+}
+
 /// Billable time of one requester with one agent.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HoursRow {
@@ -51,6 +71,10 @@ pub struct DeflectionReport {
     /// The questions that most often ended in a ticket: what to write next.
     pub top_unanswered: Vec<(String, i64)>,
 }
+
+/// What an agent's held tickets add up to: first-response and resolution minutes, ratings,
+/// tickets with a decided deadline, and of those the ones met.
+type Held = (Vec<f64>, Vec<f64>, Vec<f64>, i64, i64);
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
@@ -102,6 +126,132 @@ impl Store {
         r.csat_count = csat.len() as i64;
         r.csat_average = (!csat.is_empty()).then(|| csat.iter().sum::<f64>() / csat.len() as f64);
         Ok(r)
+    }
+
+    /// Per agent, over tickets created (and events in) `[from_ms, to_ms)`: what they took and
+    /// resolved, their medians in business time on `calendar`, SLA met, CSAT and billable hours.
+    pub async fn agents_report(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        calendar: &crate::calendar::BusinessCalendar,
+    ) -> CoreResult<Vec<AgentRow>> {
+        let mut conn = self.pool().acquire().await?;
+        Self::agents_figures(&mut conn, from_ms, to_ms, calendar).await
+    }
+
+    /// [`Store::agents_report`] in a connection (a chat command's transaction).
+    pub async fn agents_figures(
+        conn: &mut sqlx::AnyConnection,
+        from_ms: i64,
+        to_ms: i64,
+        calendar: &crate::calendar::BusinessCalendar,
+    ) -> CoreResult<Vec<AgentRow>> {
+        let mut rows: BTreeMap<String, AgentRow> = BTreeMap::new();
+        fn entry<'r>(rows: &'r mut BTreeMap<String, AgentRow>, name: &str) -> &'r mut AgentRow {
+            rows.entry(name.to_string()).or_insert_with(|| AgentRow {
+                agent: name.to_string(),
+                ..AgentRow::default()
+            })
+        }
+        let events = sqlx::query(
+            "SELECT actor, kind, body FROM ticket_events \
+             WHERE kind IN ('claimed', 'assigned', 'status_changed') AND at_ms >= $1 AND at_ms < $2",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&mut *conn)
+        .await?;
+        for e in &events {
+            let (kind, body): (String, String) = (e.try_get("kind")?, e.try_get("body")?);
+            let actor = crate::domain::Actor::parse(&e.try_get::<String, _>("actor")?);
+            match kind.as_str() {
+                "claimed" => entry(&mut rows, &body).claimed += 1,
+                // `from -> to`: the new holder took it.
+                "assigned" => {
+                    if let Some((_, to)) = body.split_once(" -> ") {
+                        entry(&mut rows, to).claimed += 1;
+                    }
+                }
+                _ => {
+                    if let crate::domain::Actor::Agent(name) = actor
+                        && body.ends_with("-> resolved")
+                    {
+                        entry(&mut rows, &name).resolved += 1;
+                    }
+                }
+            }
+        }
+        let tickets = sqlx::query(
+            "SELECT assignee, created_ms, first_response_ms, resolved_ms, csat_score, \
+             first_due_ms, resolve_due_ms, first_breached, resolve_breached \
+             FROM tickets WHERE assignee IS NOT NULL AND created_ms >= $1 AND created_ms < $2",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut times: BTreeMap<String, Held> = BTreeMap::new();
+        for t in &tickets {
+            let name: String = t.try_get("assignee")?;
+            let created: i64 = t.try_get("created_ms")?;
+            let (first, resolution, csat, with_deadline, met) = times.entry(name).or_default();
+            let business = |at: i64| calendar.business_ms(created, at) as f64 / 60_000.0;
+            if let Some(at) = t.try_get::<Option<i64>, _>("first_response_ms")? {
+                first.push(business(at));
+            }
+            if let Some(at) = t.try_get::<Option<i64>, _>("resolved_ms")? {
+                resolution.push(business(at));
+            }
+            if let Some(s) = t.try_get::<Option<i64>, _>("csat_score")? {
+                csat.push(s as f64);
+            }
+            // A deadline counts once it is decided: met or missed by the time it was done,
+            // or missed while still undone (the scheduler marked the breach).
+            let verdict = |done: Option<i64>, due: Option<i64>, breached: bool| match (done, due) {
+                (_, None) => None,
+                (Some(at), Some(due)) => Some(at <= due),
+                (None, Some(_)) => breached.then_some(false),
+            };
+            let first_verdict = verdict(
+                t.try_get("first_response_ms")?,
+                t.try_get("first_due_ms")?,
+                t.try_get::<i64, _>("first_breached")? != 0,
+            );
+            let resolve_verdict = verdict(
+                t.try_get("resolved_ms")?,
+                t.try_get("resolve_due_ms")?,
+                t.try_get::<i64, _>("resolve_breached")? != 0,
+            );
+            if first_verdict.is_some() || resolve_verdict.is_some() {
+                *with_deadline += 1;
+                if first_verdict != Some(false) && resolve_verdict != Some(false) {
+                    *met += 1;
+                }
+            }
+        }
+        for (name, (first, resolution, csat, with_deadline, met)) in times {
+            let row = entry(&mut rows, &name);
+            row.median_first_response_min = median(first);
+            row.median_resolution_min = median(resolution);
+            row.sla_met = (with_deadline > 0).then(|| met as f64 / with_deadline as f64);
+            row.csat_count = csat.len() as i64;
+            row.csat_average =
+                (!csat.is_empty()).then(|| csat.iter().sum::<f64>() / csat.len() as f64);
+        }
+        let hours = sqlx::query(
+            "SELECT agent, CAST(SUM(minutes) AS BIGINT) AS minutes FROM time_entries \
+             WHERE billable = 1 AND at_ms >= $1 AND at_ms < $2 GROUP BY agent",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(&mut *conn)
+        .await?;
+        for h in &hours {
+            let name: String = h.try_get("agent")?;
+            entry(&mut rows, &name).billable_hours = h.try_get::<i64, _>("minutes")? as f64 / 60.0;
+        }
+        Ok(rows.into_values().collect())
     }
 
     /// Billable hours recorded in `[from_ms, to_ms)`, per requester and agent.

@@ -53,6 +53,7 @@ pub(crate) async fn staff(
         C::Macro(cmd) => macros::run(a, cmd).await,
         C::Assign(id, name) => claim::assign(a, id, &name).await,
         C::Stats => queue::stats(a).await,
+        C::AgentStats => queue::agent_stats(a).await,
         C::Claim(id) => claim::claim(a, id).await,
         C::Release(id) => claim::release(a, id).await,
         C::Reply(id, text) => reply::reply(a, id, &text, false).await,

@@ -85,6 +85,24 @@ fn list(a: &mut Acting<'_, '_, '_>, listing: Listing, tickets: &[crate::domain::
     });
 }
 
+/// How far back `/stats agents` looks.
+const AGENT_STATS_DAYS: i64 = 30;
+
+/// Each agent's figures over the last 30 days, as `frontline report agents` gives them.
+pub(crate) async fn agent_stats(a: &mut Acting<'_, '_, '_>) -> Done {
+    if a.me.role != crate::staff::Role::Admin {
+        return Err(UserError::AdminOnly(crate::error::AdminTask::SeeAgentFigures).into());
+    }
+    let to = a.turn.now + 1;
+    let from = to - AGENT_STATS_DAYS * 86_400_000;
+    let rows = Store::agents_figures(a.desk.conn, from, to, &a.desk.config.sla.calendar).await?;
+    a.turn.ack(Ack::AgentFigures {
+        rows: &rows,
+        days: AGENT_STATS_DAYS,
+    });
+    Ok(())
+}
+
 pub(crate) async fn stats(a: &mut Acting<'_, '_, '_>) -> Done {
     // "Today" is the UTC day of the engine's clock.
     let day = a.turn.now - a.turn.now.rem_euclid(86_400_000);

@@ -499,6 +499,8 @@ fn admin_only(task: crate::error::AdminTask, lang: Lang) -> String {
         (Forget, Lang::En) => "erase a person's data",
         (ChangeArticles, Lang::En) => "change knowledge-base articles",
         (ManageMacros, Lang::En) => "change saved replies",
+        (SeeAgentFigures, Lang::En) => "see each agent's figures",
+        (SeeAgentFigures, Lang::Ru) => "видеть показатели агентов",
         (ManageMacros, Lang::Ru) => "менять сохранённые ответы",
         (ManageStaff, Lang::Ru) => "управлять сотрудниками",
         (Block, Lang::Ru) => "блокировать отправителей",

@@ -6,6 +6,7 @@ use super::{kind_name, priority_name};
 use crate::domain::{
     ArticleKey, ChannelKind, Lang, Line, Priority, Status, Ticket, TicketId, TicketKind,
 };
+use crate::report::AgentRow;
 use crate::store::Erased;
 use crate::store::{Macro, StoredStaff};
 
@@ -174,6 +175,11 @@ pub enum Ack<'a> {
     NothingFound {
         query: &'a str,
     },
+    /// Each agent's figures over the last `days` days.
+    AgentFigures {
+        rows: &'a [AgentRow],
+        days: i64,
+    },
     /// The saved replies, each with its languages.
     Macros {
         macros: &'a [Macro],
@@ -325,6 +331,7 @@ impl Ack<'_> {
                 left,
             } => queue(*listing, tickets, left, lang),
             Ack::Macros { macros } => macro_list(macros, lang),
+            Ack::AgentFigures { rows, days } => agent_figures(rows, *days, lang),
             Ack::NothingFound { query } => pick(
                 format!("По «{query}» заявок не нашлось."),
                 format!("No ticket matches “{query}”."),
@@ -495,6 +502,47 @@ fn queue(listing: Listing, tickets: &[Ticket], left: &[Option<String>], lang: La
         })
         .collect();
     format!("{head}\n{}", lines.join("\n"))
+}
+
+fn agent_figures(rows: &[AgentRow], days: i64, lang: Lang) -> String {
+    let ru = lang == Lang::Ru;
+    if rows.is_empty() {
+        return if ru {
+            format!("За {days} дней агенты заявок не брали.")
+        } else {
+            format!("No agent worked a ticket in the last {days} days.")
+        };
+    }
+    let min = |m: Option<f64>| match (m, ru) {
+        (Some(m), false) => format!("{m:.0} min"),
+        (Some(m), true) => format!("{m:.0} мин"),
+        (None, _) => "—".into(),
+    };
+    let mut lines = vec![if ru {
+        format!("Агенты за {days} дней (время рабочее):")
+    } else {
+        format!("Agents, last {days} days (business time):")
+    }];
+    for r in rows {
+        let sla = r
+            .sla_met
+            .map_or("—".into(), |s| format!("{:.0}%", s * 100.0));
+        let csat = r
+            .csat_average
+            .map_or("—".into(), |c| format!("{c:.2} ({})", r.csat_count));
+        lines.push(if ru {
+            format!(
+                "{} · взято {} · решено {} · первый ответ {} · решение {} · SLA {sla} · оценка {csat} · часы {:.2}",
+                r.agent, r.claimed, r.resolved, min(r.median_first_response_min), min(r.median_resolution_min), r.billable_hours
+            )
+        } else {
+            format!(
+                "{} · claimed {} · resolved {} · first response {} · resolution {} · SLA met {sla} · CSAT {csat} · hours {:.2}",
+                r.agent, r.claimed, r.resolved, min(r.median_first_response_min), min(r.median_resolution_min), r.billable_hours
+            )
+        });
+    }
+    lines.join("\n")
 }
 
 /// Longest part of a macro's text a list shows.

@@ -251,7 +251,53 @@ async fn tickets_are_found_by_word_forms_requester_and_number(db: Db) {
     assert!(desk.say("anna", "/find #1").await[0].text.contains("#1 "));
 }
 
+/// A fixture worked out by hand, in the office calendar (Mon–Fri 09:00–18:00, Moscow):
+/// anna answers #1 two hours after it came (Tue 13:00) and resolves it at 14:00; boris takes
+/// #2 at 14:00 and answers it the next day at 14:00 — 4 business hours that Tuesday and 5 on
+/// Wednesday, 540 minutes (24 wall-clock hours), past its 4-hour target.
+async fn per_agent_figures_are_in_business_time(db: Db) {
+    const HOUR: i64 = 3_600_000;
+    let desk = Desk::new(&db).await;
+    desk.question_ticket("uma").await;
+    desk.clock.advance(2 * HOUR);
+    desk.say("anna", "/reply 1 please update the firmware")
+        .await;
+    desk.clock.advance(HOUR);
+    desk.say("anna", "/resolve 1").await;
+    desk.press("uma", 1).await;
+    desk.press("uma", 4).await;
+    desk.question_ticket("vera").await;
+    desk.say("boris", "/claim 2").await;
+    desk.clock.advance(24 * HOUR);
+    desk.say("boris", "/reply 2 we are on it").await;
+    desk.say("boris", "/type 2 consultation").await;
+    desk.say("boris", "/hours 2 1.5 call").await;
+    assert_eq!(
+        desk.say("anna", "/stats agents").await[0].text,
+        "Only admins see each agent's figures."
+    );
+    let figures = desk.say("root", "/stats agents").await;
+    assert_eq!(
+        figures[0].text,
+        "Agents, last 30 days (business time):\n\
+         anna · claimed 1 · resolved 1 · first response 120 min · resolution 180 min · SLA met 100% · CSAT 4.00 (1) · hours 0.00\n\
+         boris · claimed 1 · resolved 0 · first response 540 min · resolution — · SLA met 0% · CSAT — · hours 1.50"
+    );
+    let rows = desk
+        .store
+        .agents_report(
+            0,
+            i64::MAX,
+            &frontline_core::calendar::BusinessCalendar::office(chrono_tz::Europe::Moscow),
+        )
+        .await
+        .expect("report");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].median_first_response_min, Some(540.0));
+}
+
 crate::on_both_databases!(
+    per_agent_figures_are_in_business_time,
     tickets_are_found_by_word_forms_requester_and_number,
     saved_replies_are_sent_in_the_requesters_language,
     agents_list_their_own_and_all_open_tickets,
