@@ -110,7 +110,8 @@ pub async fn run(command: ReportCommand, config: Config, data_dir: &Path) -> any
     let mut out = std::io::stdout().lock();
     match command {
         ReportCommand::Tickets { period, format } => {
-            tickets(store, &period, format, &mut out).await
+            let calendar = &app.engine.config().sla.calendar;
+            tickets(store, calendar, &period, format, &mut out).await
         }
         ReportCommand::Hours { period, format } => hours(store, &period, format, &mut out).await,
         ReportCommand::Agents { period, format } => {
@@ -125,12 +126,13 @@ pub async fn run(command: ReportCommand, config: Config, data_dir: &Path) -> any
 /// Tickets by type, priority, line and status, with the medians and CSAT.
 async fn tickets(
     store: &frontline_core::Store,
+    calendar: &frontline_core::calendar::BusinessCalendar,
     period: &Period,
     format: Format,
     mut out: impl Write,
 ) -> anyhow::Result<()> {
     let (f, t) = period.millis()?;
-    let r = store.ticket_report(f, t).await?;
+    let r = store.ticket_report(f, t, calendar).await?;
     let mut rows: Vec<(String, String, String)> = Vec::new();
     rows.push(("total".into(), "".into(), r.total.to_string()));
     for (group, map) in [
@@ -191,12 +193,12 @@ async fn tickets(
             }
             writeln!(
                 out,
-                "median first response: {}",
+                "median first response (business time): {}",
                 minutes(r.median_first_response_min)
             )?;
             writeln!(
                 out,
-                "median resolution: {}",
+                "median resolution (business time): {}",
                 minutes(r.median_resolution_min)
             )?;
             match r.csat_average {

@@ -19,9 +19,9 @@ pub struct TicketReport {
     pub by_priority: BTreeMap<String, i64>,
     pub by_line: BTreeMap<String, i64>,
     pub by_status: BTreeMap<String, i64>,
-    /// Median minutes from creation to the first response (tickets that have one).
+    /// Median business minutes from creation to the first response (tickets that have one).
     pub median_first_response_min: Option<f64>,
-    /// Median minutes from creation to resolution (tickets resolved).
+    /// Median business minutes from creation to resolution (tickets resolved).
     pub median_resolution_min: Option<f64>,
     pub csat_average: Option<f64>,
     pub csat_count: i64,
@@ -90,8 +90,13 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 }
 
 impl Store {
-    /// Tickets created in `[from_ms, to_ms)`.
-    pub async fn ticket_report(&self, from_ms: i64, to_ms: i64) -> CoreResult<TicketReport> {
+    /// Tickets created in `[from_ms, to_ms)`; the medians in business time on `calendar`.
+    pub async fn ticket_report(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        calendar: &crate::calendar::BusinessCalendar,
+    ) -> CoreResult<TicketReport> {
         let rows = sqlx::query(
             "SELECT kind, priority, line, status, created_ms, first_response_ms, resolved_ms, csat_score \
              FROM tickets WHERE created_ms >= $1 AND created_ms < $2",
@@ -112,10 +117,10 @@ impl Store {
             *r.by_status.entry(row.try_get("status")?).or_default() += 1;
             let created: i64 = row.try_get("created_ms")?;
             if let Some(t) = row.try_get::<Option<i64>, _>("first_response_ms")? {
-                first.push((t - created) as f64 / 60_000.0);
+                first.push(calendar.business_ms(created, t) as f64 / 60_000.0);
             }
             if let Some(t) = row.try_get::<Option<i64>, _>("resolved_ms")? {
-                resolution.push((t - created) as f64 / 60_000.0);
+                resolution.push(calendar.business_ms(created, t) as f64 / 60_000.0);
             }
             if let Some(s) = row.try_get::<Option<i64>, _>("csat_score")? {
                 csat.push(s as f64);

@@ -36,7 +36,11 @@ async fn reports_match_figures_worked_out_by_hand(db: Db) {
     desk.press("wendy", 1).await;
 
     let (from, to) = (T0 - MIN, T0 + 24 * 60 * MIN);
-    let r = desk.store.ticket_report(from, to).await.expect("report");
+    let r = desk
+        .store
+        .ticket_report(from, to, &office())
+        .await
+        .expect("report");
     assert_eq!(r.total, 2);
     assert_eq!(r.by_kind.get("consultation"), Some(&1));
     assert_eq!(r.by_kind.get("incident"), Some(&1));
@@ -77,7 +81,7 @@ async fn reports_match_figures_worked_out_by_hand(db: Db) {
     // Outside the period, nothing.
     assert_eq!(
         desk.store
-            .ticket_report(0, T0 - MIN)
+            .ticket_report(0, T0 - MIN, &office())
             .await
             .expect("report")
             .total,
@@ -86,3 +90,8 @@ async fn reports_match_figures_worked_out_by_hand(db: Db) {
 }
 
 crate::on_both_databases!(reports_match_figures_worked_out_by_hand);
+
+/// The harness desk's calendar.
+fn office() -> frontline_core::calendar::BusinessCalendar {
+    frontline_core::calendar::BusinessCalendar::office(chrono_tz::Europe::Moscow)
+}

@@ -294,6 +294,14 @@ async fn per_agent_figures_are_in_business_time(db: Db) {
         .expect("report");
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1].median_first_response_min, Some(540.0));
+    // `report tickets` counts in business time too: (120 + 540) / 2, not (120 + 1440) / 2.
+    let office = frontline_core::calendar::BusinessCalendar::office(chrono_tz::Europe::Moscow);
+    let tickets = desk
+        .store
+        .ticket_report(0, i64::MAX, &office)
+        .await
+        .expect("report");
+    assert_eq!(tickets.median_first_response_min, Some(330.0));
 }
 
 crate::on_both_databases!(
