@@ -26,11 +26,15 @@ impl Store {
         .bind(body)
         .execute(&mut *conn)
         .await?;
-        // What was said in a ticket is what `/find` finds it by.
-        if matches!(
-            kind,
-            EventKind::Created | EventKind::MessageIn | EventKind::MessageOut | EventKind::Note
-        ) {
+        // What people said in a ticket is what `/find` finds it by: the requester's messages
+        // (the first is the question, whose first line is the subject), the agents' replies
+        // and notes — not the bot's own wording, which every ticket shares.
+        let said = match kind {
+            EventKind::MessageIn | EventKind::Note => true,
+            EventKind::MessageOut => actor.is_agent(),
+            _ => false,
+        };
+        if said {
             Store::index_ticket_text(conn, ticket, body).await?;
         }
         Ok(())
