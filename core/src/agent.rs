@@ -18,6 +18,10 @@ pub enum AgentCommand {
     Find(crate::cmd::find::FindQuery),
     /// Hand the ticket to the colleague named.
     Assign(TicketId, String),
+    /// Known issues.
+    Problem(crate::cmd::problem::ProblemCommand),
+    /// Link a ticket to a known issue.
+    Link(TicketId, crate::domain::ProblemId),
     /// Saved replies.
     Macro(crate::cmd::macros::MacroCommand),
     Claim(TicketId),
@@ -56,6 +60,7 @@ impl AgentCommand {
             AgentCommand::Claim(id)
             | AgentCommand::Release(id)
             | AgentCommand::Assign(id, _)
+            | AgentCommand::Link(id, _)
             | AgentCommand::Macro(crate::cmd::macros::MacroCommand::Send { ticket: id, .. })
             | AgentCommand::Reply(id, _)
             | AgentCommand::Ask(id, _)
@@ -72,6 +77,7 @@ impl AgentCommand {
             AgentCommand::Queue(_)
             | AgentCommand::Mine
             | AgentCommand::Find(_)
+            | AgentCommand::Problem(_)
             | AgentCommand::Macro(_)
             | AgentCommand::Stats
             | AgentCommand::AgentStats
@@ -177,6 +183,16 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
         Ok(match name {
             Name::Queue => AgentCommand::Queue(queue::parse_view(args).map_err(missing)?),
             Name::Mine => AgentCommand::Mine,
+            Name::Problem => {
+                AgentCommand::Problem(crate::cmd::problem::parse(args).map_err(missing)?)
+            }
+            Name::Link => {
+                let id = ticket()?;
+                let p = crate::domain::ProblemId::parse(&text_arg(
+                    "a known issue's number, such as P3",
+                )?)?;
+                AgentCommand::Link(id, p)
+            }
             Name::Find => AgentCommand::Find(crate::cmd::find::parse(args).map_err(missing)?),
             Name::Macro => {
                 AgentCommand::Macro(crate::cmd::macros::parse(args, thread).map_err(missing)?)

@@ -167,6 +167,10 @@ commands! {
         "на линию 3 (разработчики), 4 (поставщик) или обратно на 2";
     Macro: "macro", Staff, No, Required, "NAME N | add NAME [ru|en] text | list | remove NAME",
         "saved replies", "сохранённые ответы";
+    Problem: "problem", Staff, No, Required, "new TITLE | update P text | resolve P text | list | show P",
+        "known issues behind many tickets", "известные проблемы за многими заявками";
+    Link: "link", Staff, Implied, Required, "N P",
+        "link ticket N to known issue P", "привязать заявку N к известной проблеме P";
     Stats: "stats", Staff, No, Optional, "[agents]",
         "today's counts; agents: each agent's figures (admins)",
         "счётчики за сегодня; agents: показатели агентов (администраторы)";

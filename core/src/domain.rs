@@ -46,6 +46,41 @@ impl TicketId {
     }
 }
 
+/// A known issue's number, shown as `P3`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ProblemId(i64);
+
+impl ProblemId {
+    /// `P3`, `p3` or `3`.
+    ///
+    /// # Errors
+    /// [`UserError::BadProblemNumber`] for anything else.
+    pub fn parse(s: &str) -> Result<Self, UserError> {
+        let t = s.trim();
+        let t = t.strip_prefix(['P', 'p']).unwrap_or(t);
+        match t.parse::<i64>() {
+            Ok(n) if n > 0 => Ok(ProblemId(n)),
+            _ => Err(UserError::BadProblemNumber(
+                s.trim().chars().take(20).collect(),
+            )),
+        }
+    }
+
+    pub(crate) fn from_db(n: i64) -> Self {
+        ProblemId(n)
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ProblemId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "P{}", self.0)
+    }
+}
+
 impl fmt::Display for TicketId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "#{}", self.0)

@@ -49,6 +49,12 @@ pub enum UserError {
     NotHolder(TicketId),
     #[error("ticket {0} is not yours to hand over")]
     NotYoursToAssign(TicketId),
+    #[error("{0:?} is not a known issue's number")]
+    BadProblemNumber(String),
+    #[error("there is no known issue {0}")]
+    NoProblem(crate::domain::ProblemId),
+    #[error("known issue {0} is already resolved")]
+    ProblemClosed(crate::domain::ProblemId),
     #[error("there is no macro {0}")]
     NoMacro(String),
     #[error("no colleague is called {0}")]

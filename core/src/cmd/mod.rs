@@ -13,6 +13,7 @@ pub(crate) mod find;
 pub(crate) mod kb;
 mod learn;
 pub(crate) mod macros;
+pub(crate) mod problem;
 pub(crate) mod queue;
 mod register;
 pub(crate) mod reply;
@@ -49,6 +50,8 @@ pub(crate) async fn staff(
     match cmd {
         C::Queue(view) => queue::queue(a, view).await,
         C::Mine => queue::mine(a).await,
+        C::Problem(cmd) => problem::run(a, cmd).await,
+        C::Link(id, p) => problem::link(a, id, p).await,
         C::Find(query) => find::find(a, query).await,
         C::Macro(cmd) => macros::run(a, cmd).await,
         C::Assign(id, name) => claim::assign(a, id, &name).await,

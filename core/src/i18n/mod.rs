@@ -202,6 +202,18 @@ pub enum Msg<'a> {
         days: u32,
     },
     /// To the requester: an agent's question; the ticket now waits for their answer.
+    /// To the requester of a ticket linked to a known issue: news of it.
+    ProblemUpdate {
+        ticket: TicketId,
+        title: &'a str,
+        text: &'a str,
+    },
+    /// To the requester: the known issue behind their ticket is fixed.
+    ProblemFixed {
+        ticket: TicketId,
+        title: &'a str,
+        text: &'a str,
+    },
     AgentAsks {
         ticket: TicketId,
         agent: &'a str,
@@ -481,6 +493,16 @@ impl Msg<'_> {
             } else {
                 format!("{} Ticket {ticket} is closed: there was no answer for {days} business days. If the problem remains, just write and we will open a new one. Please rate our help from 1 to 5.", Status::Closed.emoji())
             },
+            Msg::ProblemUpdate { ticket, title, text } => if ru {
+                format!("ℹ️ {ticket}: новости по известной проблеме «{title}»:\n{text}")
+            } else {
+                format!("ℹ️ {ticket}: news of the known issue “{title}”:\n{text}")
+            },
+            Msg::ProblemFixed { ticket, title, text } => if ru {
+                format!("✅ {ticket}: известная проблема «{title}» устранена:\n{text}")
+            } else {
+                format!("✅ {ticket}: the known issue “{title}” is fixed:\n{text}")
+            },
             Msg::AgentAsks { ticket, agent, text } => if ru {
                 format!("{} {ticket} · {agent} спрашивает:\n{text}\n\nОтветьте сюда: заявка ждёт вашего ответа.", Status::WaitingOnCustomer.emoji())
             } else {
@@ -629,6 +651,18 @@ fn user_error(e: &UserError, lang: Lang) -> String {
         UserError::NotYoursToAssign(id) => pick(
             format!("Заявка {id} не ваша: передать её может тот, кто её взял, или администратор."),
             format!("Ticket {id} is not yours to hand over: its holder or an admin can."),
+        ),
+        UserError::BadProblemNumber(s) => pick(
+            format!("«{s}» — не номер известной проблемы. Пример: /problem show P3"),
+            format!("“{s}” is not a known issue's number. Example: /problem show P3"),
+        ),
+        UserError::NoProblem(p) => pick(
+            format!("Известной проблемы {p} нет: /problem list — открытые."),
+            format!("There is no known issue {p}: /problem list shows the open ones."),
+        ),
+        UserError::ProblemClosed(p) => pick(
+            format!("Известная проблема {p} уже решена."),
+            format!("Known issue {p} is already resolved."),
         ),
         UserError::NoMacro(n) => pick(
             format!("Сохранённого ответа {n} нет: /macro list — какие есть."),

@@ -4,11 +4,11 @@
 
 use super::{kind_name, priority_name};
 use crate::domain::{
-    ArticleKey, ChannelKind, Lang, Line, Priority, Status, Ticket, TicketId, TicketKind,
+    ArticleKey, ChannelKind, Lang, Line, Priority, ProblemId, Status, Ticket, TicketId, TicketKind,
 };
 use crate::report::AgentRow;
 use crate::store::Erased;
-use crate::store::{Macro, StoredStaff};
+use crate::store::{Macro, Problem, StoredStaff};
 
 /// A status as staff name it ("waiting on the customer", not the requester's "waiting for
 /// you").
@@ -175,6 +175,27 @@ pub enum Ack<'a> {
     NothingFound {
         query: &'a str,
     },
+    ProblemOpened {
+        problem: ProblemId,
+        title: &'a str,
+    },
+    Linked {
+        ticket: TicketId,
+        problem: ProblemId,
+    },
+    /// An update or the fix went to this many linked tickets' requesters.
+    ProblemTold {
+        problem: ProblemId,
+        tickets: usize,
+        fixed: bool,
+    },
+    Problems {
+        problems: &'a [Problem],
+    },
+    ProblemShown {
+        problem: &'a Problem,
+        tickets: &'a [Ticket],
+    },
     /// Each agent's figures over the last `days` days.
     AgentFigures {
         rows: &'a [AgentRow],
@@ -331,6 +352,59 @@ impl Ack<'_> {
                 left,
             } => queue(*listing, tickets, left, lang),
             Ack::Macros { macros } => macro_list(macros, lang),
+            Ack::ProblemOpened { problem, title } => pick(
+                format!(
+                    "⚠️ Известная проблема {problem} открыта: {title}. Привязать заявку: /link N {problem}."
+                ),
+                format!(
+                    "⚠️ Known issue {problem} opened: {title}. Link tickets with /link N {problem}."
+                ),
+            ),
+            Ack::Linked { ticket, problem } => pick(
+                format!("{ticket} привязана к известной проблеме {problem}."),
+                format!("{ticket} is linked to known issue {problem}."),
+            ),
+            Ack::ProblemTold {
+                problem,
+                tickets,
+                fixed: false,
+            } => pick(
+                format!("Новость по {problem} отправлена заявителям: заявок — {tickets}."),
+                format!("The news of {problem} went to the requesters of {tickets} tickets."),
+            ),
+            Ack::ProblemTold {
+                problem,
+                tickets,
+                fixed: true,
+            } => pick(
+                format!(
+                    "{problem} решена; заявок решено: {tickets}, заявителей просят подтвердить."
+                ),
+                format!(
+                    "{problem} resolved; {tickets} tickets resolved, their requesters are asked to confirm."
+                ),
+            ),
+            Ack::Problems { problems } => problem_list(problems, lang),
+            Ack::ProblemShown { problem, tickets } => {
+                let state = match (problem.open, ru) {
+                    (true, false) => "open",
+                    (false, false) => "resolved",
+                    (true, true) => "открыта",
+                    (false, true) => "решена",
+                };
+                let mut lines = vec![format!(
+                    "⚠️ {} · {state} · {} · {}",
+                    problem.id, problem.author, problem.title
+                )];
+                lines.extend(tickets.iter().map(|t| ticket_line(t, lang)));
+                if tickets.is_empty() {
+                    lines.push(pick(
+                        "Привязанных заявок нет.".into(),
+                        "No tickets linked.".into(),
+                    ));
+                }
+                lines.join("\n")
+            }
             Ack::AgentFigures { rows, days } => agent_figures(rows, *days, lang),
             Ack::NothingFound { query } => pick(
                 format!("По «{query}» заявок не нашлось."),
@@ -542,6 +616,34 @@ fn agent_figures(rows: &[AgentRow], days: i64, lang: Lang) -> String {
             )
         });
     }
+    lines.join("\n")
+}
+
+fn problem_list(problems: &[Problem], lang: Lang) -> String {
+    let ru = lang == Lang::Ru;
+    if problems.is_empty() {
+        return if ru {
+            "Открытых известных проблем нет."
+        } else {
+            "No open known issues."
+        }
+        .into();
+    }
+    let mut lines = vec![
+        if ru {
+            "Открытые известные проблемы:"
+        } else {
+            "Open known issues:"
+        }
+        .to_string(),
+    ];
+    lines.extend(problems.iter().map(|p| {
+        if ru {
+            format!("⚠️ {} · заявок: {} · {}", p.id, p.linked, p.title)
+        } else {
+            format!("⚠️ {} · {} tickets · {}", p.id, p.linked, p.title)
+        }
+    }));
     lines.join("\n")
 }
 

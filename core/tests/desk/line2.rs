@@ -159,6 +159,8 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
         "/queue",
         "/queue all",
         "/mine",
+        "/problem new VPN is down",
+        "/link 1 P1",
         "/find coffee",
         "/claim 1",
         "/assign 1 anna",
@@ -200,7 +202,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     assert_eq!(desk.count("article_versions").await, 60, "the sample only");
     assert_eq!(
         frontline_core::commands::of(frontline_core::commands::Who::Staff).count(),
-        24,
+        26,
         "a new staff command needs a refusal case above"
     );
 }

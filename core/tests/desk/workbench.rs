@@ -304,7 +304,93 @@ async fn per_agent_figures_are_in_business_time(db: Db) {
     assert_eq!(tickets.median_first_response_min, Some(330.0));
 }
 
+/// One fault behind five tickets: one update reaches all five requesters, one resolve
+/// resolves all five, and each requester confirms as usual.
+async fn a_known_issue_reaches_all_its_tickets_at_once(db: Db) {
+    let desk = Desk::new(&db).await;
+    let users = ["u1", "u2", "u3", "u4", "u5"];
+    for u in users {
+        desk.question_ticket(u).await;
+    }
+    let out = desk
+        .say("anna", "/problem new VPN gateway drops connections")
+        .await;
+    assert_eq!(
+        to(&out, "anna"),
+        ["⚠️ Known issue P1 opened: VPN gateway drops connections. Link tickets with /link N P1."]
+    );
+    for n in 1..=5 {
+        let out = desk.say("anna", &format!("/link {n} P1")).await;
+        assert_eq!(
+            to(&out, "anna"),
+            [format!("#{n} is linked to known issue P1.").as_str()]
+        );
+    }
+    assert_eq!(
+        desk.say("anna", "/link 1 P9").await[0].text,
+        "There is no known issue P9: /problem list shows the open ones."
+    );
+    assert_eq!(
+        desk.say("anna", "/problem list").await[0].text,
+        "Open known issues:\n⚠️ P1 · 5 tickets · VPN gateway drops connections"
+    );
+    let out = desk
+        .say("anna", "/problem update P1 the vendor is on it")
+        .await;
+    for (n, u) in users.iter().enumerate() {
+        assert_eq!(
+            to(&out, u),
+            [format!(
+                "ℹ️ #{}: news of the known issue “VPN gateway drops connections”:\nthe vendor is on it",
+                n + 1
+            )
+            .as_str()]
+        );
+    }
+    assert_eq!(
+        to(&out, "anna"),
+        ["The news of P1 went to the requesters of 5 tickets."]
+    );
+    let out = desk
+        .say("anna", "/problem resolve P1 fixed in firmware 2.1")
+        .await;
+    assert_eq!(
+        to(&out, "anna"),
+        ["P1 resolved; 5 tickets resolved, their requesters are asked to confirm."]
+    );
+    for u in users {
+        let told = to(&out, u);
+        assert_eq!(told.len(), 1, "{out:?}");
+        assert!(
+            told[0].contains("is fixed:\nfixed in firmware 2.1"),
+            "{told:?}"
+        );
+    }
+    for u in users {
+        desk.press(u, 1).await;
+    }
+    let shown = desk.say("anna", "/problem show P1").await;
+    assert_eq!(
+        shown[0].text.matches("⚫").count(),
+        5,
+        "all five closed: {shown:?}"
+    );
+    assert!(
+        shown[0].text.starts_with("⚠️ P1 · resolved · anna"),
+        "{shown:?}"
+    );
+    assert_eq!(
+        desk.say("anna", "/problem update P1 again").await[0].text,
+        "Known issue P1 is already resolved."
+    );
+    assert_eq!(
+        desk.say("anna", "/problem list").await[0].text,
+        "No open known issues."
+    );
+}
+
 crate::on_both_databases!(
+    a_known_issue_reaches_all_its_tickets_at_once,
     per_agent_figures_are_in_business_time,
     tickets_are_found_by_word_forms_requester_and_number,
     saved_replies_are_sent_in_the_requesters_language,

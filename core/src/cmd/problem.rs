@@ -1,0 +1,206 @@
+//! Known issues (ITIL problem management): `/problem new TITLE` opens one; `/link N P`
+//! links a ticket to it; `/problem update P text` tells every linked requester;
+//! `/problem resolve P text` resolves every linked open ticket at once (each requester
+//! confirms as usual); `/problem list`, `/problem show P`.
+
+use crate::action::Action;
+use crate::desk::{Acting, Done};
+use crate::domain::{EventKind, ProblemId, Status, TicketId};
+use crate::error::UserError;
+use crate::i18n::Msg;
+use crate::i18n::staff::Ack;
+use crate::message::Button;
+use crate::store::{Problem, Store};
+
+/// Longest known issue title.
+const MAX_TITLE_CHARS: usize = 200;
+
+/// A `/problem` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemCommand {
+    New(String),
+    Update(ProblemId, String),
+    Resolve(ProblemId, String),
+    List,
+    Show(ProblemId),
+}
+
+pub(crate) fn parse(args: &str) -> Result<ProblemCommand, &'static str> {
+    let (sub, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+    let rest = rest.trim();
+    let numbered = |rest: &str| -> Result<(ProblemId, String), &'static str> {
+        let (p, text) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        let p = ProblemId::parse(p).map_err(|_| "a known issue's number, such as P3")?;
+        Ok((p, text.trim().to_string()))
+    };
+    Ok(match sub.to_lowercase().as_str() {
+        "new" if rest.is_empty() => return Err("the known issue's title"),
+        "new" if rest.chars().count() > MAX_TITLE_CHARS => {
+            return Err("a title of 200 characters at most");
+        }
+        "new" => ProblemCommand::New(rest.to_string()),
+        "update" | "resolve" => {
+            let (p, text) = numbered(rest)?;
+            if text.is_empty() {
+                return Err("P and the text the requesters are told");
+            }
+            if sub.eq_ignore_ascii_case("update") {
+                ProblemCommand::Update(p, text)
+            } else {
+                ProblemCommand::Resolve(p, text)
+            }
+        }
+        "list" | "" => ProblemCommand::List,
+        "show" => ProblemCommand::Show(numbered(rest)?.0),
+        _ => return Err("new, update, resolve, list or show"),
+    })
+}
+
+pub(crate) async fn run(a: &mut Acting<'_, '_, '_>, cmd: ProblemCommand) -> Done {
+    match cmd {
+        ProblemCommand::New(title) => {
+            let id = Store::problem_new(a.desk.conn, &title, &a.me.name, a.turn.now).await?;
+            a.turn.ack(Ack::ProblemOpened {
+                problem: id,
+                title: &title,
+            });
+        }
+        ProblemCommand::List => {
+            let open = Store::problems_open(a.desk.conn).await?;
+            a.turn.ack(Ack::Problems { problems: &open });
+        }
+        ProblemCommand::Show(id) => {
+            let p = problem(a, id).await?;
+            let tickets = Store::problem_tickets(a.desk.conn, id).await?;
+            a.turn.ack(Ack::ProblemShown {
+                problem: &p,
+                tickets: &tickets,
+            });
+        }
+        ProblemCommand::Update(id, text) => tell(a, id, &text, false).await?,
+        ProblemCommand::Resolve(id, text) => tell(a, id, &text, true).await?,
+    }
+    Ok(())
+}
+
+async fn problem(a: &mut Acting<'_, '_, '_>, id: ProblemId) -> Result<Problem, crate::desk::Stop> {
+    Store::problem(a.desk.conn, id)
+        .await?
+        .ok_or_else(|| UserError::NoProblem(id).into())
+}
+
+/// `/link N P`: the ticket is one of the known issue's.
+pub(crate) async fn link(a: &mut Acting<'_, '_, '_>, ticket: TicketId, id: ProblemId) -> Done {
+    let t = a.desk.ticket(ticket).await?;
+    let p = problem(a, id).await?;
+    if !p.open {
+        return Err(UserError::ProblemClosed(id).into());
+    }
+    if Store::problem_link(a.desk.conn, t.id, id, a.turn.now).await? {
+        let actor = a.actor();
+        let body = format!("linked to known issue {id}: {}", p.title);
+        Store::add_event(
+            a.desk.conn,
+            t.id,
+            a.turn.now,
+            &actor,
+            EventKind::Note,
+            &body,
+        )
+        .await?;
+    }
+    a.turn.ack(Ack::Linked {
+        ticket,
+        problem: id,
+    });
+    Ok(())
+}
+
+/// News of known issue `id` to the requesters of its open tickets; with `fixed`, each of
+/// those tickets is resolved and its requester asked to confirm, and the issue closes.
+async fn tell(a: &mut Acting<'_, '_, '_>, id: ProblemId, text: &str, fixed: bool) -> Done {
+    let p = problem(a, id).await?;
+    if !p.open {
+        return Err(UserError::ProblemClosed(id).into());
+    }
+    let actor = a.actor();
+    let now = a.turn.now;
+    let mut told = 0;
+    for t in Store::problem_tickets(a.desk.conn, id).await? {
+        if !t.status.is_open() {
+            continue;
+        }
+        a.turn.touched.insert(t.id);
+        let note = format!("known issue {id}: {text}");
+        Store::add_event(a.desk.conn, t.id, now, &actor, EventKind::MessageOut, &note).await?;
+        if !fixed {
+            let msg = Msg::ProblemUpdate {
+                ticket: t.id,
+                title: &p.title,
+                text,
+            };
+            a.turn.tell_requester(&t, msg.text(t.lang), Vec::new());
+            told += 1;
+            continue;
+        }
+        if t.status != Status::Resolved {
+            a.desk.transition(&t, Status::Resolved, &actor, now).await?;
+        }
+        Store::stamp_first_response(a.desk.conn, t.id, now).await?;
+        let confirm = |solved: bool, label: Msg<'_>| Button {
+            label: label.text(t.lang),
+            data: Action::Confirm {
+                ticket: t.id.get(),
+                solved,
+            }
+            .encode(),
+        };
+        let buttons = vec![confirm(true, Msg::SolvedYes), confirm(false, Msg::SolvedNo)];
+        let fixed_msg = Msg::ProblemFixed {
+            ticket: t.id,
+            title: &p.title,
+            text,
+        };
+        let ask = Msg::ResolvedAsk { ticket: t.id }.text(t.lang);
+        a.turn
+            .tell_requester(&t, format!("{}\n\n{ask}", fixed_msg.text(t.lang)), buttons);
+        told += 1;
+    }
+    if fixed {
+        Store::problem_resolve(a.desk.conn, id, now).await?;
+    }
+    a.turn.ack(Ack::ProblemTold {
+        problem: id,
+        tickets: told,
+        fixed,
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_commands_parse() {
+        let p3 = ProblemId::parse("P3").expect("id");
+        assert_eq!(
+            parse("new VPN drops every hour"),
+            Ok(ProblemCommand::New("VPN drops every hour".into()))
+        );
+        assert_eq!(
+            parse("update P3 a fix is coming"),
+            Ok(ProblemCommand::Update(p3, "a fix is coming".into()))
+        );
+        assert_eq!(
+            parse("resolve 3 fixed in 2.1"),
+            Ok(ProblemCommand::Resolve(p3, "fixed in 2.1".into()))
+        );
+        assert_eq!(parse("show p3"), Ok(ProblemCommand::Show(p3)));
+        assert_eq!(parse("list"), Ok(ProblemCommand::List));
+        assert!(parse("new").is_err());
+        assert!(parse("update P3").is_err());
+        assert!(parse("resolve X fixed").is_err());
+        assert!(parse("frobnicate").is_err());
+    }
+}
