@@ -50,6 +50,11 @@ pub enum Action {
     Resolve {
         ticket: i64,
     },
+    /// [Join it] under "this is a known issue": register the question as a ticket linked to
+    /// the known issue it was matched to.
+    JoinProblem {
+        question: i64,
+    },
     /// [Erase my data] under the user's own `/forget`: only that person's press counts.
     Forget {
         person: i64,
@@ -73,6 +78,7 @@ impl Action {
             Action::Claim { ticket } => format!("1a{ticket}"),
             Action::Resolve { ticket } => format!("1s{ticket}"),
             Action::Forget { person } => format!("1f{person}"),
+            Action::JoinProblem { question } => format!("1j{question}"),
         }
     }
 
@@ -95,6 +101,7 @@ impl Action {
             ('a', None) => Action::Claim { ticket: question },
             ('s', None) => Action::Resolve { ticket: question },
             ('f', None) => Action::Forget { person: question },
+            ('j', None) => Action::JoinProblem { question },
             ('p', Some(i)) => Action::Pick {
                 question,
                 index: i.parse().ok().filter(|&i: &u8| i < 3)?,

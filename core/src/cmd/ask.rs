@@ -46,6 +46,26 @@ pub(crate) async fn question(
             q.article = Some(crate::domain::ArticleKey::of(article));
             q.confidence = Some(*confidence);
             let id = Store::insert_question(desk.conn, &q, turn.now).await?;
+            if super::problem::of_article(article.slug.as_str()).is_some() {
+                // A known issue: the user may join it instead of waiting in the queue.
+                turn.reply_with(
+                    Msg::KnownIssue {
+                        title: article.display_title(),
+                    }
+                    .text(lang),
+                    vec![
+                        Button {
+                            label: Msg::JoinProblemButton.text(lang),
+                            data: Action::JoinProblem { question: id }.encode(),
+                        },
+                        Button {
+                            label: Msg::NotMyProblemButton.text(lang),
+                            data: Action::NotHelped { question: id }.encode(),
+                        },
+                    ],
+                );
+                return Ok(());
+            }
             turn.reply_with(
                 Msg::Answer {
                     title: article.display_title(),

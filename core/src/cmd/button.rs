@@ -4,8 +4,8 @@
 use crate::action::Action;
 use crate::agent::AgentCommand;
 use crate::desk::{Desk, Done, Turn};
-use crate::domain::Question;
 use crate::domain::TicketId;
+use crate::domain::{EventKind, Question, TicketKind};
 use crate::error::UserError;
 use crate::i18n::Msg;
 use crate::store::{QuestionState, Store};
@@ -33,6 +33,7 @@ pub(crate) async fn button(desk: &mut Desk<'_>, turn: &mut Turn<'_>, data: &str)
             as_staff(desk, turn, "resolve", AgentCommand::Resolve(id)).await
         }
         Action::Helped { question }
+        | Action::JoinProblem { question }
         | Action::NotHelped { question }
         | Action::Pick { question, .. }
         | Action::NoneOfThese { question }
@@ -105,7 +106,10 @@ async fn on_question(desk: &mut Desk<'_>, turn: &mut Turn<'_>, action: Action, i
             );
         }
         Action::Pick { index, .. } => pick(desk, turn, &q, index as usize).await?,
-        Action::Kind { kind, .. } => super::register::register(desk, turn, &q, kind).await?,
+        Action::JoinProblem { .. } => join_problem(desk, turn, &q).await?,
+        Action::Kind { kind, .. } => {
+            super::register::register(desk, turn, &q, kind).await?;
+        }
         // Routed by `button`; not about a question.
         Action::Confirm { .. }
         | Action::Rate { .. }
@@ -114,6 +118,31 @@ async fn on_question(desk: &mut Desk<'_>, turn: &mut Turn<'_>, action: Action, i
         | Action::Resolve { .. }
         | Action::Forget { .. } => return Err(UserError::StaleChoice.into()),
     }
+    Ok(())
+}
+
+/// [Join it]: the question becomes an incident linked to the known issue it matched, and
+/// the user is told they will hear when it is fixed.
+async fn join_problem(desk: &mut Desk<'_>, turn: &mut Turn<'_>, q: &Question) -> Done {
+    let problem = q
+        .article
+        .as_ref()
+        .and_then(|a| super::problem::of_article(a.slug.as_str()))
+        .ok_or(UserError::StaleChoice)?;
+    let open = Store::problem(desk.conn, problem)
+        .await?
+        .is_some_and(|p| p.open);
+    if !open {
+        return Err(UserError::StaleChoice.into());
+    }
+    let (from, to) = (QuestionState::Answered, QuestionState::ChoosingKind);
+    advance(desk.conn, q.id, from, to, turn.now).await?;
+    let ticket = super::register::register(desk, turn, q, TicketKind::Incident).await?;
+    Store::problem_link(desk.conn, ticket, problem, turn.now).await?;
+    let actor = turn.actor();
+    let body = format!("joined known issue {problem}");
+    Store::add_event(desk.conn, ticket, turn.now, &actor, EventKind::Note, &body).await?;
+    turn.reply(Msg::JoinedProblem { ticket }.text(turn.person.lang));
     Ok(())
 }
 

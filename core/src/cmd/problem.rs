@@ -3,9 +3,12 @@
 //! `/problem resolve P text` resolves every linked open ticket at once (each requester
 //! confirms as usual); `/problem list`, `/problem show P`.
 
+use frontline_kb::{Article, Slug};
+
 use crate::action::Action;
+use crate::articles::ArticleState;
 use crate::desk::{Acting, Done};
-use crate::domain::{EventKind, ProblemId, Status, TicketId};
+use crate::domain::{EventKind, Lang, ProblemId, Status, TicketId};
 use crate::error::UserError;
 use crate::i18n::Msg;
 use crate::i18n::staff::Ack;
@@ -60,6 +63,7 @@ pub(crate) async fn run(a: &mut Acting<'_, '_, '_>, cmd: ProblemCommand) -> Done
     match cmd {
         ProblemCommand::New(title) => {
             let id = Store::problem_new(a.desk.conn, &title, &a.me.name, a.turn.now).await?;
+            publish(a, id, &title).await?;
             a.turn.ack(Ack::ProblemOpened {
                 problem: id,
                 title: &title,
@@ -87,6 +91,45 @@ async fn problem(a: &mut Acting<'_, '_, '_>, id: ProblemId) -> Result<Problem, c
     Store::problem(a.desk.conn, id)
         .await?
         .ok_or_else(|| UserError::NoProblem(id).into())
+}
+
+/// The slug of known issue `id`'s article: what new users' questions are matched against.
+pub(crate) fn article_slug(id: ProblemId) -> String {
+    format!("{KNOWN_ISSUE_PREFIX}{}", id.get())
+}
+
+/// Known issue `id`, if `slug` is one's article.
+pub(crate) fn of_article(slug: &str) -> Option<ProblemId> {
+    ProblemId::parse(slug.strip_prefix(KNOWN_ISSUE_PREFIX)?).ok()
+}
+
+const KNOWN_ISSUE_PREFIX: &str = "known-issue-";
+
+/// Publishes the known issue as an article of its own, so a new user's question is matched
+/// to it by the knowledge base's search and decision rules, like any article.
+async fn publish(a: &mut Acting<'_, '_, '_>, id: ProblemId, title: &str) -> Done {
+    let lang = Lang::detect(title).unwrap_or(a.desk.config.default_lang);
+    let slug = Slug::parse(&article_slug(id)).map_err(|e| UserError::BadArticle(e.to_string()))?;
+    let mut article = Article::new(slug, lang, title.to_string(), title.to_string())
+        .map_err(|e| UserError::BadArticle(e.to_string()))?;
+    article.category = Some("known-issue".into());
+    let note = format!("known issue {id}");
+    let (state, author) = (ArticleState::Published, a.me.name.clone());
+    crate::cmd::kb::put_article(a.desk, a.turn, &article, state, &author, &note).await?;
+    Ok(())
+}
+
+/// The fixed issue's article goes, so nobody new is told it is still being worked on.
+async fn withdraw(a: &mut Acting<'_, '_, '_>, id: ProblemId) -> Done {
+    let Ok(slug) = Slug::parse(&article_slug(id)) else {
+        return Ok(());
+    };
+    for v in Store::article_langs(a.desk.conn, &slug).await? {
+        let (deleted, author) = (ArticleState::Deleted, a.me.name.clone());
+        let note = format!("known issue {id} resolved");
+        crate::cmd::kb::put_article(a.desk, a.turn, &v.article, deleted, &author, &note).await?;
+    }
+    Ok(())
 }
 
 /// `/link N P`: the ticket is one of the known issue's.
@@ -168,6 +211,7 @@ async fn tell(a: &mut Acting<'_, '_, '_>, id: ProblemId, text: &str, fixed: bool
     }
     if fixed {
         Store::problem_resolve(a.desk.conn, id, now).await?;
+        withdraw(a, id).await?;
     }
     a.turn.ack(Ack::ProblemTold {
         problem: id,

@@ -3,15 +3,15 @@
 
 use crate::action::Action;
 use crate::classify;
-use crate::desk::{Desk, Done, Turn};
-use crate::domain::{EventKind, Lang, Line, Ticket, TicketKind};
+use crate::desk::{Desk, Done, Stop, Turn};
+use crate::domain::{EventKind, Lang, Line, Ticket, TicketId, TicketKind};
 use crate::error::UserError;
 use crate::i18n::Msg;
 use crate::i18n::staff::{Card, KbNote};
 use crate::message::Button;
 use crate::store::{NewTicket, QuestionState, Store};
 
-/// Line 1: registers the ticket, tells the user, and hands it to line 2.
+/// Line 1: registers the ticket, tells the user, and hands it to line 2; its number.
 /// Longest ticket subject, taken from the question's first line.
 const MAX_SUBJECT_CHARS: usize = 100;
 
@@ -20,7 +20,7 @@ pub(crate) async fn register(
     turn: &mut Turn<'_>,
     q: &crate::store::Question,
     kind: TicketKind,
-) -> Done {
+) -> Result<TicketId, Stop> {
     let subject = subject_of(&q.text);
     metrics::counter!("frontline_tickets_opened_total", "kind" => kind.code()).increment(1);
     let ticket = Store::insert_ticket(
@@ -85,7 +85,7 @@ pub(crate) async fn register(
     .await?;
     turn.reply(told);
     tell_agents(desk, turn, &ticket, q);
-    Ok(())
+    Ok(ticket.id)
 }
 
 /// The new ticket's first thread entries: its creation, the question, and a request for

@@ -202,6 +202,16 @@ pub enum Msg<'a> {
         days: u32,
     },
     /// To the requester: an agent's question; the ticket now waits for their answer.
+    /// A question matched to a known issue: it is being worked on; join it?
+    KnownIssue {
+        title: &'a str,
+    },
+    JoinProblemButton,
+    NotMyProblemButton,
+    /// The user's ticket joined the known issue.
+    JoinedProblem {
+        ticket: TicketId,
+    },
     /// To the requester of a ticket linked to a known issue: news of it.
     ProblemUpdate {
         ticket: TicketId,
@@ -492,6 +502,18 @@ impl Msg<'_> {
                 format!("{} Заявка {ticket} закрыта: ответа не было {days} рабочих дней. Если вопрос остался, напишите — откроем новую. Оцените, пожалуйста, помощь от 1 до 5.", Status::Closed.emoji())
             } else {
                 format!("{} Ticket {ticket} is closed: there was no answer for {days} business days. If the problem remains, just write and we will open a new one. Please rate our help from 1 to 5.", Status::Closed.emoji())
+            },
+            Msg::KnownIssue { title } => if ru {
+                format!("⚠️ Похоже, это известная проблема, над которой мы уже работаем: «{title}». Присоединитесь — и мы сообщим, когда её устраним.")
+            } else {
+                format!("⚠️ This looks like a known issue we are already working on: “{title}”. Join it and we will tell you when it is fixed.")
+            },
+            Msg::JoinProblemButton => if ru { "Присоединиться" } else { "Join it" }.into(),
+            Msg::NotMyProblemButton => if ru { "У меня другое" } else { "Not my problem" }.into(),
+            Msg::JoinedProblem { ticket } => if ru {
+                format!("Заявка {ticket} присоединена к известной проблеме: сообщим, когда её устраним.")
+            } else {
+                format!("Ticket {ticket} joined the known issue: we will tell you when it is fixed.")
             },
             Msg::ProblemUpdate { ticket, title, text } => if ru {
                 format!("ℹ️ {ticket}: новости по известной проблеме «{title}»:\n{text}")

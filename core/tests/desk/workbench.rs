@@ -389,7 +389,62 @@ async fn a_known_issue_reaches_all_its_tickets_at_once(db: Db) {
     );
 }
 
+/// A new user whose question matches an open known issue is told so and may join it; once
+/// it is fixed, new users are no longer told.
+async fn new_users_join_a_matching_known_issue(db: Db) {
+    let desk = Desk::new(&db).await;
+    desk.say(
+        "anna",
+        "/problem new Payroll portal shows error 504 after login",
+    )
+    .await;
+    let out = desk
+        .say("uma", "the payroll portal shows error 504 after I log in")
+        .await;
+    assert_eq!(
+        to(&out, "uma"),
+        [
+            "⚠️ This looks like a known issue we are already working on: “Payroll portal shows error 504 after login”. Join it and we will tell you when it is fixed."
+        ],
+        "{out:?}"
+    );
+    let out = desk.press("uma", 1).await;
+    let told = to(&out, "uma");
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(
+        told[0].contains("#1") && told[0].contains("incident"),
+        "{told:?}"
+    );
+    assert!(
+        told.contains(&"Ticket #1 joined the known issue: we will tell you when it is fixed."),
+        "{told:?}"
+    );
+    let shown = desk.say("anna", "/problem show P1").await;
+    assert!(shown[0].text.contains("#1 "), "{shown:?}");
+    // Another user says it is not their problem: the usual registration follows.
+    desk.say("vera", "payroll portal error 504 after login")
+        .await;
+    let out = desk.press("vera", 2).await;
+    assert!(!to(&out, "vera").is_empty(), "{out:?}");
+    assert!(
+        !desk.say("anna", "/problem show P1").await[0]
+            .text
+            .contains("#2 ")
+    );
+    // Fixed: the next user is not told it is being worked on.
+    desk.say("anna", "/problem resolve P1 the gateway was restarted")
+        .await;
+    let out = desk
+        .say("wim", "the payroll portal shows error 504 after I log in")
+        .await;
+    assert!(
+        to(&out, "wim").iter().all(|t| !t.contains("known issue")),
+        "{out:?}"
+    );
+}
+
 crate::on_both_databases!(
+    new_users_join_a_matching_known_issue,
     a_known_issue_reaches_all_its_tickets_at_once,
     per_agent_figures_are_in_business_time,
     tickets_are_found_by_word_forms_requester_and_number,
