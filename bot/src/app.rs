@@ -150,6 +150,7 @@ impl App {
                 retention: config.retention(),
                 staff: staff_of(&config),
                 routes: routes_of(&config),
+                rotas: config.rotas()?,
                 sla: config
                     .sla
                     .build(

@@ -149,6 +149,7 @@ async fn bench_db(
         kb,
         Arc::new(SystemClock),
         EngineConfig {
+            rotas: Vec::new(),
             sla: frontline_core::sla::SlaConfig::default(),
             agent_chats: vec![ChatRef::new(ChannelKind::Console, "#line2")],
             default_lang: Lang::En,

@@ -401,6 +401,98 @@ pub struct Config {
     pub retention: RetentionToml,
     #[serde(default)]
     pub kb: KbToml,
+    #[serde(default, rename = "rota")]
+    pub rotas: Vec<RotaToml>,
+}
+
+/// `[[rota]]`: who is on duty for a line — `shifts`, or a `weekly` rotation `starting` on a
+/// date.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotaToml {
+    pub line: i64,
+    #[serde(default)]
+    pub shifts: Vec<ShiftToml>,
+    #[serde(default)]
+    pub weekly: Vec<String>,
+    /// The Monday (or any day) the first name's week starts, YYYY-MM-DD.
+    pub starting: Option<String>,
+}
+
+/// One shift: `days = "mon-fri"` (or `"sat,sun"`), `from = "08:00"`, `to = "20:00"` (a `to`
+/// before `from` runs past midnight), `who = "anna"`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShiftToml {
+    pub days: String,
+    pub from: String,
+    pub to: String,
+    pub who: String,
+}
+
+impl RotaToml {
+    /// The rota, or what is wrong with it.
+    pub fn build(&self, key: &str) -> Result<frontline_core::rota::Rota, Problem> {
+        use frontline_core::rota::{Plan, Rota, Shift};
+        let bad = |message: String| Problem {
+            key: key.to_string(),
+            message,
+        };
+        let line = frontline_core::domain::Line::new(self.line)
+            .ok()
+            .filter(|l| l.get() >= 2)
+            .ok_or_else(|| bad("line is 2, 3 or 4".into()))?;
+        let plan = match (self.shifts.is_empty(), self.weekly.is_empty()) {
+            (false, true) => {
+                let mut shifts = Vec::new();
+                for s in &self.shifts {
+                    let time = |t: &str| {
+                        chrono::NaiveTime::parse_from_str(t, "%H:%M")
+                            .map_err(|_| bad(format!("`{t}` is not a time (HH:MM)")))
+                    };
+                    shifts.push(Shift {
+                        days: weekdays(&s.days).ok_or_else(|| {
+                            bad(format!("`{}`: days are like mon-fri or sat,sun", s.days))
+                        })?,
+                        start: time(&s.from)?,
+                        end: time(&s.to)?,
+                        who: s.who.clone(),
+                    });
+                }
+                Plan::Shifts(shifts)
+            }
+            (true, false) => {
+                let start = self
+                    .starting
+                    .as_deref()
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .ok_or_else(|| bad("a weekly rota needs starting = \"YYYY-MM-DD\"".into()))?;
+                Plan::Weekly {
+                    start,
+                    names: self.weekly.clone(),
+                }
+            }
+            _ => return Err(bad("give either shifts or weekly".into())),
+        };
+        Ok(Rota { line, plan })
+    }
+}
+
+/// `mon-fri`, `sat,sun`, `mon,wed-fri`.
+fn weekdays(s: &str) -> Option<Vec<chrono::Weekday>> {
+    let day = |d: &str| frontline_core::calendar::weekday_index(d.trim()).map(|i| i as u8);
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        let (a, b) = match part.split_once('-') {
+            Some((a, b)) => (day(a)?, day(b)?),
+            None => (day(part)?, day(part)?),
+        };
+        if b < a {
+            return None;
+        }
+        out.extend((a..=b).filter_map(|i| chrono::Weekday::try_from(i).ok()));
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// `[kb]`.
@@ -765,7 +857,27 @@ impl Config {
         if let Err(problems) = self.sla.build(Vec::new()) {
             out.extend(problems);
         }
+        for (i, r) in self.rotas.iter().enumerate() {
+            if let Err(p) = r.build(&format!("rota[{i}]")) {
+                out.push(p);
+            }
+        }
         out
+    }
+
+    /// The `[[rota]]` entries, built.
+    ///
+    /// # Errors
+    /// The first entry that cannot be read.
+    pub fn rotas(&self) -> anyhow::Result<Vec<frontline_core::rota::Rota>> {
+        self.rotas
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                r.build(&format!("rota[{i}]"))
+                    .map_err(|p| anyhow::anyhow!("{p}"))
+            })
+            .collect()
     }
 
     /// Where SLA breaches go: the supervisors' chat on each configured channel.
@@ -827,6 +939,45 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+
+    #[test]
+    fn rotas_read_shifts_and_weekly_rotations_and_say_what_is_wrong() {
+        let config: Config = toml::from_str(
+            r#"
+            [[rota]]
+            line = 2
+            shifts = [
+                { days = "mon-fri", from = "08:00", to = "20:00", who = "anna" },
+                { days = "sat,sun", from = "10:00", to = "16:00", who = "boris" },
+            ]
+            [[rota]]
+            line = 3
+            weekly = ["ivan", "olga"]
+            starting = "2026-11-30"
+            "#,
+        )
+        .expect("toml");
+        let rotas = config.rotas().expect("rotas");
+        assert_eq!(rotas.len(), 2);
+        match &rotas[0].plan {
+            frontline_core::rota::Plan::Shifts(s) => {
+                assert_eq!(s[0].days.len(), 5);
+                assert_eq!(s[1].days, vec![chrono::Weekday::Sat, chrono::Weekday::Sun]);
+            }
+            other => panic!("shifts expected, got {other:?}"),
+        }
+        let bad: Config = toml::from_str(
+            r#"
+            [[rota]]
+            line = 2
+            shifts = [{ days = "someday", from = "8", to = "20:00", who = "anna" }]
+            "#,
+        )
+        .expect("toml");
+        let problems = bad.problems();
+        assert!(problems.iter().any(|p| p.key == "rota[0]"), "{problems:?}");
+        assert!(bad.rotas().is_err());
+    }
 
     struct MapEnv(HashMap<&'static str, &'static str>);
 

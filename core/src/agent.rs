@@ -22,6 +22,8 @@ pub enum AgentCommand {
     Problem(crate::cmd::problem::ProblemCommand),
     /// Link a ticket to a known issue.
     Link(TicketId, crate::domain::ProblemId),
+    /// The duty rota.
+    Duty(crate::cmd::duty::DutyCommand),
     /// Saved replies.
     Macro(crate::cmd::macros::MacroCommand),
     Claim(TicketId),
@@ -77,6 +79,7 @@ impl AgentCommand {
             AgentCommand::Queue(_)
             | AgentCommand::Mine
             | AgentCommand::Find(_)
+            | AgentCommand::Duty(_)
             | AgentCommand::Problem(_)
             | AgentCommand::Macro(_)
             | AgentCommand::Stats
@@ -183,6 +186,7 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
         Ok(match name {
             Name::Queue => AgentCommand::Queue(queue::parse_view(args).map_err(missing)?),
             Name::Mine => AgentCommand::Mine,
+            Name::Duty => AgentCommand::Duty(crate::cmd::duty::parse(args).map_err(missing)?),
             Name::Problem => {
                 AgentCommand::Problem(crate::cmd::problem::parse(args).map_err(missing)?)
             }

@@ -232,6 +232,13 @@ impl BusinessCalendar {
         last
     }
 
+    /// When the desk is next open from `at`: `at` itself during working hours.
+    pub fn next_open(&self, at: i64) -> i64 {
+        self.intervals_from(at)
+            .next()
+            .map_or(at, |(start, _)| start.max(at))
+    }
+
     /// [`Self::add_ms`] in minutes.
     pub fn add_minutes(&self, start: i64, minutes: i64) -> i64 {
         self.add_ms(start, minutes.saturating_mul(MINUTE_MS))

@@ -65,6 +65,7 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
         // Staff commands are parsed (and refused to others) by `agent::parse` first.
         staff @ (Name::Queue
         | Name::Mine
+        | Name::Duty
         | Name::Problem
         | Name::Link
         | Name::Find

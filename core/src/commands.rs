@@ -171,6 +171,9 @@ commands! {
         "known issues behind many tickets", "известные проблемы за многими заявками";
     Link: "link", Staff, Implied, Required, "N P",
         "link ticket N to known issue P", "привязать заявку N к известной проблеме P";
+    Duty: "duty", Staff, No, Optional, "[take [2|3|4]]",
+        "who is on duty now and next; take: take the duty now",
+        "кто дежурит сейчас и следующим; take: взять дежурство";
     Stats: "stats", Staff, No, Optional, "[agents]",
         "today's counts; agents: each agent's figures (admins)",
         "счётчики за сегодня; agents: показатели агентов (администраторы)";

@@ -18,6 +18,8 @@ pub struct EngineConfig {
     pub routes: Vec<Route>,
     /// Service levels: business hours, targets, reminders, auto-close.
     pub sla: crate::sla::SlaConfig,
+    /// Who is on duty per line.
+    pub rotas: Vec<crate::rota::Rota>,
     /// The per-sender message limit.
     pub limits: crate::limits::Limits,
     /// How long operational rows are kept.

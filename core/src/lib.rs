@@ -39,6 +39,7 @@ pub mod limits;
 pub mod message;
 pub mod outbox;
 pub mod report;
+pub mod rota;
 pub mod scheduler;
 pub mod sla;
 pub mod small_talk;

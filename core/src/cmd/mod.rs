@@ -8,6 +8,7 @@ pub(crate) mod admin;
 mod ask;
 mod button;
 mod claim;
+pub(crate) mod duty;
 pub(crate) mod fields;
 pub(crate) mod find;
 pub(crate) mod kb;
@@ -50,6 +51,7 @@ pub(crate) async fn staff(
     match cmd {
         C::Queue(view) => queue::queue(a, view).await,
         C::Mine => queue::mine(a).await,
+        C::Duty(cmd) => duty::run(a, cmd).await,
         C::Problem(cmd) => problem::run(a, cmd).await,
         C::Link(id, p) => problem::link(a, id, p).await,
         C::Find(query) => find::find(a, query).await,

@@ -68,9 +68,15 @@ pub(crate) async fn register(
     let answer_by = ticket
         .first_due_ms
         .map(|due| desk.config.sla.when(due, turn.now, turn.person.lang));
+    let duty = super::duty::on_duty(desk, ticket.line, turn.now).await?;
+    // Outside business hours with nobody on duty: when someone will look at it.
+    let opens = desk.config.sla.calendar.next_open(turn.now);
+    let opens = (duty.is_none() && opens > turn.now)
+        .then(|| desk.config.sla.when(opens, turn.now, turn.person.lang));
     let told = Msg::Registered {
         ticket: &ticket,
         answer_by: answer_by.as_deref(),
+        opens: opens.as_deref(),
     }
     .text(turn.person.lang);
     // What the user was told is part of the thread too.
@@ -85,6 +91,19 @@ pub(crate) async fn register(
     .await?;
     turn.reply(told);
     tell_agents(desk, turn, &ticket, q);
+    // The line's agent on duty hears of it directly.
+    if let Some(d) = duty
+        && let Some(chat) = desk.config.staff.chat_of(&d.who)
+    {
+        let lang = desk.config.default_lang;
+        let card = Card::OnDutyNew {
+            ticket: ticket.id,
+            subject: &ticket.subject,
+        }
+        .text(lang);
+        turn.out
+            .push(crate::message::Outbound::text(chat, card).about(&ticket));
+    }
     Ok(ticket.id)
 }
 

@@ -122,6 +122,8 @@ pub enum Msg<'a> {
         ticket: &'a Ticket,
         /// The promised first response, as the user reads it ("Tue 11:30").
         answer_by: Option<&'a str>,
+        /// Outside business hours with nobody on duty: when the desk opens.
+        opens: Option<&'a str>,
     },
     AddedToTicket(TicketId),
     PriorityRequestNoted(TicketId),
@@ -371,17 +373,21 @@ impl Msg<'_> {
             Msg::KindName(k) => kind_name(*k, lang).into(),
             Msg::PriorityName(p) => priority_name(*p, lang).into(),
             Msg::StatusName(s) => status_name(*s, lang),
-            Msg::Registered { ticket: t, answer_by } => if ru {
+            Msg::Registered { ticket: t, answer_by, opens } => if ru {
                 format!(
                     "Заявка {} зарегистрирована.\nТип: {}\nПриоритет: {}\nСтатус: {}{}\n\nЧто дальше: специалист второй линии возьмёт её в работу, его ответы придут сюда. Всё, что вы напишете сейчас, попадёт в эту заявку. /status {} — состояние, /new — другой вопрос.",
                     t.id, kind_name(t.kind, lang), priority_name(t.priority, lang), status_name(t.status, lang),
-                    answer_by.map(|a| format!("\nОтветим до: {a}")).unwrap_or_default(), t.id.get()
+                    answer_by.map(|a| format!("\nОтветим до: {a}")).unwrap_or_default()
+                        + &opens.map(|o| format!("\nСейчас мы не работаем; специалист ответит с {o}.")).unwrap_or_default(),
+                    t.id.get()
                 )
             } else {
                 format!(
                     "Ticket {} is registered.\nType: {}\nPriority: {}\nStatus: {}{}\n\nWhat happens next: an agent of line 2 will take it, and their replies will come here. Anything you write now goes into this ticket. /status {} shows its state, /new starts another question.",
                     t.id, kind_name(t.kind, lang), priority_name(t.priority, lang), status_name(t.status, lang),
-                    answer_by.map(|a| format!("\nWe will answer by {a}.")).unwrap_or_default(), t.id.get()
+                    answer_by.map(|a| format!("\nWe will answer by {a}.")).unwrap_or_default()
+                        + &opens.map(|o| format!("\nWe are closed now; an agent will answer from {o}.")).unwrap_or_default(),
+                    t.id.get()
                 )
             },
             Msg::AddedToTicket(id) => if ru {

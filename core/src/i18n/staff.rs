@@ -175,6 +175,14 @@ pub enum Ack<'a> {
     NothingFound {
         query: &'a str,
     },
+    /// Who is on duty per line: now (until when) and next (from when).
+    Duty {
+        rows: &'a [DutyRow],
+    },
+    DutyTaken {
+        line: Line,
+        until: &'a str,
+    },
     ProblemOpened {
         problem: ProblemId,
         title: &'a str,
@@ -352,6 +360,11 @@ impl Ack<'_> {
                 left,
             } => queue(*listing, tickets, left, lang),
             Ack::Macros { macros } => macro_list(macros, lang),
+            Ack::Duty { rows } => duty_list(rows, lang),
+            Ack::DutyTaken { line, until } => pick(
+                format!("Вы дежурите на линии {line} до {until}: новые заявки приходят вам."),
+                format!("You are on duty for line {line} until {until}: new tickets come to you."),
+            ),
             Ack::ProblemOpened { problem, title } => pick(
                 format!(
                     "⚠️ Известная проблема {problem} открыта: {title}. Привязать заявку: /link N {problem}."
@@ -619,6 +632,52 @@ fn agent_figures(rows: &[AgentRow], days: i64, lang: Lang) -> String {
     lines.join("\n")
 }
 
+/// One line's duty, as `/duty` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DutyRow {
+    pub line: Line,
+    /// Who, and until when (as people read it).
+    pub now: Option<(String, String)>,
+    /// Who, and from when.
+    pub next: Option<(String, String)>,
+}
+
+fn duty_list(rows: &[DutyRow], lang: Lang) -> String {
+    let ru = lang == Lang::Ru;
+    if rows.is_empty() {
+        return if ru {
+            "Дежурств нет: в конфигурации нет [[rota]]."
+        } else {
+            "No duty: the configuration has no [[rota]]."
+        }
+        .into();
+    }
+    let mut lines = vec![
+        if ru {
+            "Дежурства:"
+        } else {
+            "On duty:"
+        }
+        .to_string(),
+    ];
+    for r in rows {
+        let now = match (&r.now, ru) {
+            (Some((who, until)), false) => format!("{who} until {until}"),
+            (Some((who, until)), true) => format!("{who} до {until}"),
+            (None, false) => "nobody now".into(),
+            (None, true) => "сейчас никто".into(),
+        };
+        let next = match (&r.next, ru) {
+            (Some((who, from)), false) => format!(" · next {who} from {from}"),
+            (Some((who, from)), true) => format!(" · далее {who} с {from}"),
+            (None, _) => String::new(),
+        };
+        let line = if ru { "линия" } else { "line" };
+        lines.push(format!("{line} {} · {now}{next}", r.line));
+    }
+    lines.join("\n")
+}
+
 fn problem_list(problems: &[Problem], lang: Lang) -> String {
     let ru = lang == Lang::Ru;
     if problems.is_empty() {
@@ -733,6 +792,11 @@ pub enum Card<'a> {
         to: &'a str,
         by: &'a str,
     },
+    /// To the agent on duty: a new ticket of their line.
+    OnDutyNew {
+        ticket: TicketId,
+        subject: &'a str,
+    },
     /// An internal note, for the colleagues in the ticket's thread.
     Note {
         ticket: TicketId,
@@ -813,6 +877,16 @@ impl Card<'_> {
             Card::Assigned { ticket, to, by } => pick(
                 format!("👤 {ticket} передана {to} ({by})"),
                 format!("👤 {ticket} handed to {to} by {by}"),
+            ),
+            Card::OnDutyNew { ticket, subject } => pick(
+                format!(
+                    "🔔 Вы дежурите: новая заявка {ticket}: {subject} (/claim {})",
+                    ticket.get()
+                ),
+                format!(
+                    "🔔 You are on duty: new ticket {ticket}: {subject} (/claim {})",
+                    ticket.get()
+                ),
             ),
             Card::Note { ticket, by, text } => pick(
                 format!("🔒 {ticket} заметка {by} (заявитель не видит):\n{text}"),

@@ -18,6 +18,7 @@ use sqlx::{AnyConnection, AnyPool, Executor};
 use crate::domain::ChannelKind;
 use crate::error::{CoreError, CoreResult};
 
+mod duty;
 mod events;
 mod macros;
 mod outbox;

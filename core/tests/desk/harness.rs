@@ -163,6 +163,15 @@ impl Desk {
     /// A desk whose articles are the bundled sample, stored in the database as a real desk
     /// stores them, with an empty index that catches up from the database.
     pub async fn with_staff(db: &Db, staff: frontline_core::Staff) -> Desk {
+        Desk::with(db, staff, Vec::new()).await
+    }
+
+    /// A desk with these staff and duty rotas.
+    pub async fn with(
+        db: &Db,
+        staff: frontline_core::Staff,
+        rotas: Vec<frontline_core::rota::Rota>,
+    ) -> Desk {
         let store = Store::connect(&db.url).await.expect("store");
         let kb = Arc::new(KnowledgeBase::in_ram().expect("kb"));
         let clock = ManualClock::new(T0);
@@ -171,6 +180,7 @@ impl Desk {
             kb,
             Arc::new(clock.clone()),
             EngineConfig {
+                rotas,
                 sla: frontline_core::sla::SlaConfig::standard(
                     frontline_core::calendar::BusinessCalendar::office(chrono_tz::Europe::Moscow),
                     vec![ChatRef::new(ChannelKind::Console, SUPERVISORS)],

@@ -443,7 +443,84 @@ async fn new_users_join_a_matching_known_issue(db: Db) {
     );
 }
 
+/// Line 2's rota: anna 09:00–18:00 on weekdays, boris 18:00–23:00. The desk (office hours
+/// 09–18, Moscow; the clock starts Tue 11:00) tells the agent on duty of a new ticket, says
+/// nothing about being closed while someone is on duty, and tells the user when it opens
+/// when nobody is.
+async fn the_agent_on_duty_hears_of_new_tickets(db: Db) {
+    use chrono::{NaiveTime, Weekday};
+    use frontline_core::rota::{Plan, Rota, Shift};
+    const HOUR: i64 = 3_600_000;
+    let t = |h: u32| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
+    let weekdays = vec![
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ];
+    let rota = Rota {
+        line: frontline_core::domain::Line::AGENTS,
+        plan: Plan::Shifts(vec![
+            Shift {
+                days: weekdays.clone(),
+                start: t(9),
+                end: t(18),
+                who: "anna".into(),
+            },
+            Shift {
+                days: weekdays,
+                start: t(18),
+                end: t(23),
+                who: "boris".into(),
+            },
+        ]),
+    };
+    let desk = Desk::with(&db, crate::harness::staff(), vec![rota]).await;
+    let duty = desk.say("root", "/duty").await;
+    assert_eq!(
+        duty[0].text,
+        "On duty:\nline 2 · anna until Tue 18:00 · next boris from Tue 18:00"
+    );
+    let out = desk.question_ticket("uma").await;
+    assert_eq!(
+        to(&out, "anna"),
+        [
+            "🔔 You are on duty: new ticket #1: the coffee machine on the third floor makes strange noises (/claim 1)"
+        ]
+    );
+    assert!(
+        to(&out, "uma")[0].contains("#1 is registered") && !to(&out, "uma")[0].contains("closed")
+    );
+    // 19:00: the desk is closed, boris is on duty: he hears, the user is not told it is closed.
+    desk.clock.advance(8 * HOUR);
+    let out = desk.question_ticket("vera").await;
+    assert_eq!(to(&out, "boris").len(), 1, "{out:?}");
+    assert!(!to(&out, "vera")[0].contains("closed"), "{out:?}");
+    // 23:30: nobody on duty: the user is told when the desk opens.
+    desk.clock.advance(HOUR * 9 / 2);
+    let out = desk.question_ticket("wim").await;
+    assert!(
+        to(&out, "wim")[0].contains("We are closed now; an agent will answer from Wed 09:00."),
+        "{out:?}"
+    );
+    // An agent takes the duty now, until the next shift begins.
+    let out = desk.say("anna", "/duty take").await;
+    assert_eq!(
+        to(&out, "anna"),
+        ["You are on duty for line 2 until Wed 09:00: new tickets come to you."]
+    );
+    let out = desk.question_ticket("xena").await;
+    assert_eq!(to(&out, "anna").len(), 1, "{out:?}");
+    assert!(!to(&out, "xena")[0].contains("closed"), "{out:?}");
+    assert_eq!(
+        desk.say("anna", "/duty take 3").await[0].text,
+        "Line 3 is not one of yours: /queue shows your lines."
+    );
+}
+
 crate::on_both_databases!(
+    the_agent_on_duty_hears_of_new_tickets,
     new_users_join_a_matching_known_issue,
     a_known_issue_reaches_all_its_tickets_at_once,
     per_agent_figures_are_in_business_time,
