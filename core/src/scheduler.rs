@@ -308,9 +308,75 @@ impl Engine {
         }
     }
 
-    /// One round of the scheduler: due timers, the index catching up with other instances,
-    /// retention. A failed step is logged; the next round tries again.
+    /// At a change of shift, the open tickets of the line go to the person now on duty (in
+    /// their chat when the desk knows it, else the line's channels). The first round after a
+    /// desk starts only records who is on duty. Returns how many hand-overs were posted.
+    ///
+    /// # Errors
+    /// Database failures.
+    pub async fn hand_over(&self) -> CoreResult<usize> {
+        let now = self.clock().now_ms();
+        let mut posted = 0;
+        for line in self.config().rotas.iter().map(|r| r.line) {
+            let mut tx = self.store().begin().await?;
+            let mut desk = self.desk(&mut tx);
+            let Some(duty) = crate::cmd::duty::on_duty(&mut desk, line, now).await? else {
+                tx.rollback().await?;
+                continue;
+            };
+            let last = Store::duty_last(&mut tx, line).await?;
+            if last.as_deref() == Some(duty.who.as_str())
+                || !Store::duty_changed(&mut tx, line, last.as_deref(), &duty.who).await?
+            {
+                tx.rollback().await?;
+                continue;
+            }
+            if last.is_some() {
+                let holder = crate::store::Holder::Anyone;
+                let open = Store::open_tickets(&mut tx, Some(&[line]), holder, 20).await?;
+                let lang = self.config().default_lang;
+                let text = Card::HandOver {
+                    line,
+                    who: &duty.who,
+                    tickets: &open,
+                }
+                .text(lang);
+                let to = match self.config().staff.chat_of(&duty.who) {
+                    Some(chat) => vec![chat],
+                    None => {
+                        let c = self.config();
+                        c.line_chats
+                            .iter()
+                            .filter(|(l, _)| *l == line)
+                            .map(|(_, chat)| chat.clone())
+                            .chain(
+                                (line == crate::domain::Line::AGENTS)
+                                    .then(|| c.agent_chats.clone())
+                                    .into_iter()
+                                    .flatten(),
+                            )
+                            .collect()
+                    }
+                };
+                let out: Vec<Outbound> = to
+                    .into_iter()
+                    .map(|chat| Outbound::text(chat, text.clone()))
+                    .collect();
+                self.enqueue_all(&mut tx, &out, now).await?;
+                posted += 1;
+            }
+            tx.commit().await?;
+            self.outbox_ready().notify_one();
+        }
+        Ok(posted)
+    }
+
+    /// One round of the scheduler: due timers, shift hand-overs, the index catching up with
+    /// other instances, retention. A failed step is logged; the next round tries again.
     pub async fn scheduler_round(&self) {
+        if let Err(e) = self.hand_over().await {
+            tracing::error!(error = %e, "shift hand-over failed");
+        }
         if let Err(e) = self.tick().await {
             tracing::error!(error = %e, "scheduler tick failed");
         }

@@ -792,6 +792,12 @@ pub enum Card<'a> {
         to: &'a str,
         by: &'a str,
     },
+    /// At a change of shift, to the person now on duty: the line's open tickets.
+    HandOver {
+        line: Line,
+        who: &'a str,
+        tickets: &'a [Ticket],
+    },
     /// To the agent on duty: a new ticket of their line.
     OnDutyNew {
         ticket: TicketId,
@@ -878,6 +884,20 @@ impl Card<'_> {
                 format!("👤 {ticket} передана {to} ({by})"),
                 format!("👤 {ticket} handed to {to} by {by}"),
             ),
+            Card::HandOver { line, who, tickets } => {
+                let mut lines = vec![pick(
+                    format!(
+                        "🔄 Смена: {who} дежурит на линии {line}. Открытые заявки: {}",
+                        tickets.len()
+                    ),
+                    format!(
+                        "🔄 Shift change: {who} is on duty for line {line}. Open tickets: {}",
+                        tickets.len()
+                    ),
+                )];
+                lines.extend(tickets.iter().map(|t| ticket_line(t, lang)));
+                lines.join("\n")
+            }
             Card::OnDutyNew { ticket, subject } => pick(
                 format!(
                     "🔔 Вы дежурите: новая заявка {ticket}: {subject} (/claim {})",

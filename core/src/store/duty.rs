@@ -48,4 +48,43 @@ impl Store {
         })
         .transpose()
     }
+
+    /// Records that `line`'s duty passed from `from` (as last recorded; `None` for never) to
+    /// `to`. `false` when another instance recorded it first, or nothing changed.
+    pub async fn duty_changed(
+        conn: &mut AnyConnection,
+        line: Line,
+        from: Option<&str>,
+        to: &str,
+    ) -> CoreResult<bool> {
+        let done = match from {
+            Some(from) => {
+                sqlx::query(
+                    "UPDATE duty_state SET who = $1 WHERE line = $2 AND who = $3 AND who <> $1",
+                )
+                .bind(to)
+                .bind(i64::from(line.get()))
+                .bind(from)
+                .execute(&mut *conn)
+                .await?
+            }
+            None => sqlx::query(
+                "INSERT INTO duty_state (line, who) VALUES ($1, $2) ON CONFLICT (line) DO NOTHING",
+            )
+            .bind(i64::from(line.get()))
+            .bind(to)
+            .execute(&mut *conn)
+            .await?,
+        };
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Who was last recorded on duty for `line`.
+    pub async fn duty_last(conn: &mut AnyConnection, line: Line) -> CoreResult<Option<String>> {
+        let row = sqlx::query("SELECT who FROM duty_state WHERE line = $1")
+            .bind(i64::from(line.get()))
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(row.map(|r| r.try_get("who")).transpose()?)
+    }
 }

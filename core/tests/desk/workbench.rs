@@ -519,7 +519,67 @@ async fn the_agent_on_duty_hears_of_new_tickets(db: Db) {
     );
 }
 
+/// At the change of shift the open tickets of the line are handed to the next person on
+/// duty, once, however many rounds the scheduler runs.
+async fn a_shift_change_hands_over_the_open_tickets(db: Db) {
+    use chrono::{NaiveTime, Weekday};
+    use frontline_core::rota::{Plan, Rota, Shift};
+    const HOUR: i64 = 3_600_000;
+    let t = |h: u32| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
+    let weekdays = vec![
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ];
+    let rota = Rota {
+        line: frontline_core::domain::Line::AGENTS,
+        plan: Plan::Shifts(vec![
+            Shift {
+                days: weekdays.clone(),
+                start: t(9),
+                end: t(18),
+                who: "anna".into(),
+            },
+            Shift {
+                days: weekdays,
+                start: t(18),
+                end: t(23),
+                who: "boris".into(),
+            },
+        ]),
+    };
+    let desk = Desk::with(&db, crate::harness::staff(), vec![rota]).await;
+    // The first round only records who is on duty.
+    assert_eq!(desk.engine.hand_over().await.expect("round"), 0);
+    desk.question_ticket("uma").await;
+    desk.question_ticket("vera").await;
+    desk.say("anna", "/claim 1").await;
+    desk.new_messages();
+    desk.clock.advance(7 * HOUR); // Tue 18:00
+    assert_eq!(desk.engine.hand_over().await.expect("round"), 1);
+    assert_eq!(
+        desk.engine.hand_over().await.expect("round"),
+        0,
+        "once per change"
+    );
+    desk.dispatcher.drain().await.expect("sent");
+    let out = desk.new_messages();
+    let boris = to(&out, "boris");
+    assert_eq!(boris.len(), 1, "{out:?}");
+    assert!(
+        boris[0].starts_with("🔄 Shift change: boris is on duty for line 2. Open tickets: 2\n"),
+        "{boris:?}"
+    );
+    assert!(
+        boris[0].contains("#1 ") && boris[0].contains("· anna ·") && boris[0].contains("#2 "),
+        "{boris:?}"
+    );
+}
+
 crate::on_both_databases!(
+    a_shift_change_hands_over_the_open_tickets,
     the_agent_on_duty_hears_of_new_tickets,
     new_users_join_a_matching_known_issue,
     a_known_issue_reaches_all_its_tickets_at_once,
