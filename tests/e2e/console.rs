@@ -339,3 +339,79 @@ uma: 5
         "priority,tickets,first_response_met_pct,first_response_measured,resolution_met_pct,resolution_measured,breached\nnormal,1,100.0,1,,0,0\n"
     );
 }
+
+/// The agents' workbench through the console binary: their own tickets, a hand-over to a
+/// colleague, a saved reply, finding a ticket by a word form, a known issue that reaches its
+/// tickets, the per-agent figures in chat and in `report agents`.
+#[test]
+fn the_workbench_walked_through_the_console() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let script = "\
+uma: the coffee machine on the third floor makes strange noises
+uma: 1
+vera: the vending machine in the lobby keeps eating my coins
+vera: 1
+anna: /claim 1
+anna: /mine
+anna: /assign 1 bob
+bob: /mine
+root: /macro add thanks en Thank you {name}, {ticket} is in hand. {agent}
+bob: /macro thanks 1
+anna: /find coin
+anna: /problem new Vending machine in the lobby eats coins
+anna: /link 2 P1
+anna: /problem resolve P1 new toner was fitted
+vera: 1
+root: /stats agents
+anna: /queue all
+";
+    let out = frontline_with_input(
+        data.path(),
+        &[
+            "console",
+            "--agent",
+            "anna",
+            "--agent",
+            "bob",
+            "--admin",
+            "root",
+            "--clock",
+            "2026-12-01T11:00",
+        ],
+        script,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for want in [
+        "→ anna: Your open tickets, most urgent first:",
+        "→ anna: #1 is now bob's.",
+        "→ uma: bob has taken your ticket #1.",
+        "→ bob: Your open tickets, most urgent first:",
+        "→ root: Macro thanks (en) saved. Send it with /macro thanks N.",
+        "→ uma: 💬 #1 · bob:",
+        "  Thank you uma, #1 is in hand. bob",
+        "→ anna: Found, best first:",
+        "→ anna: ⚠️ Known issue P1 opened: Vending machine in the lobby eats coins. Link tickets with /link N P1.",
+        "→ anna: #2 is linked to known issue P1.",
+        "→ vera: ✅ #2: the known issue “Vending machine in the lobby eats coins” is fixed:",
+        "→ root: Agents, last 30 days (business time):",
+        "→ anna: Open tickets, most urgent first:",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // The found ticket is #2 (coins ~ coin), not #1.
+    let found = text
+        .split("→ anna: Found, best first:\n")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or_default();
+    assert!(found.contains("#2 "), "{found}");
+    let out = crate::frontline(data.path(), &["report", "agents", "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = stdout(&out);
+    assert!(
+        csv.starts_with("agent,claimed,resolved,median_first_response_business_min"),
+        "{csv}"
+    );
+    assert!(csv.lines().any(|l| l.starts_with("bob,1,")), "{csv}");
+}
