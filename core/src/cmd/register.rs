@@ -91,18 +91,22 @@ pub(crate) async fn register(
     .await?;
     turn.reply(told);
     tell_agents(desk, turn, &ticket, q);
-    // The line's agent on duty hears of it directly.
-    if let Some(d) = duty
-        && let Some(chat) = desk.config.staff.chat_of(&d.who)
-    {
+    // The line's agent on duty hears of it directly; where the desk has no chat of theirs,
+    // by name in the line's channels.
+    if let Some(d) = duty {
         let lang = desk.config.default_lang;
         let card = Card::OnDutyNew {
             ticket: ticket.id,
+            who: &d.who,
             subject: &ticket.subject,
         }
         .text(lang);
-        turn.out
-            .push(crate::message::Outbound::text(chat, card).about(&ticket));
+        match desk.config.staff.chat_of(&d.who) {
+            Some(chat) => turn
+                .out
+                .push(crate::message::Outbound::text(chat, card).about(&ticket)),
+            None => desk.to_agents(turn, &ticket, card),
+        }
     }
     Ok(ticket.id)
 }

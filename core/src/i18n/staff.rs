@@ -801,6 +801,7 @@ pub enum Card<'a> {
     /// To the agent on duty: a new ticket of their line.
     OnDutyNew {
         ticket: TicketId,
+        who: &'a str,
         subject: &'a str,
     },
     /// An internal note, for the colleagues in the ticket's thread.
@@ -898,13 +899,17 @@ impl Card<'_> {
                 lines.extend(tickets.iter().map(|t| ticket_line(t, lang)));
                 lines.join("\n")
             }
-            Card::OnDutyNew { ticket, subject } => pick(
+            Card::OnDutyNew {
+                ticket,
+                who,
+                subject,
+            } => pick(
                 format!(
-                    "🔔 Вы дежурите: новая заявка {ticket}: {subject} (/claim {})",
+                    "🔔 {who}, вы дежурите: новая заявка {ticket}: {subject} (/claim {})",
                     ticket.get()
                 ),
                 format!(
-                    "🔔 You are on duty: new ticket {ticket}: {subject} (/claim {})",
+                    "🔔 {who}, you are on duty: new ticket {ticket}: {subject} (/claim {})",
                     ticket.get()
                 ),
             ),

@@ -486,7 +486,7 @@ async fn the_agent_on_duty_hears_of_new_tickets(db: Db) {
     assert_eq!(
         to(&out, "anna"),
         [
-            "🔔 You are on duty: new ticket #1: the coffee machine on the third floor makes strange noises (/claim 1)"
+            "🔔 anna, you are on duty: new ticket #1: the coffee machine on the third floor makes strange noises (/claim 1)"
         ]
     );
     assert!(
