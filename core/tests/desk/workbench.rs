@@ -448,35 +448,8 @@ async fn new_users_join_a_matching_known_issue(db: Db) {
 /// nothing about being closed while someone is on duty, and tells the user when it opens
 /// when nobody is.
 async fn the_agent_on_duty_hears_of_new_tickets(db: Db) {
-    use chrono::{NaiveTime, Weekday};
-    use frontline_core::rota::{Plan, Rota, Shift};
     const HOUR: i64 = 3_600_000;
-    let t = |h: u32| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
-    let weekdays = vec![
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ];
-    let rota = Rota {
-        line: frontline_core::domain::Line::AGENTS,
-        plan: Plan::Shifts(vec![
-            Shift {
-                days: weekdays.clone(),
-                start: t(9),
-                end: t(18),
-                who: "anna".into(),
-            },
-            Shift {
-                days: weekdays,
-                start: t(18),
-                end: t(23),
-                who: "boris".into(),
-            },
-        ]),
-    };
-    let desk = Desk::with(&db, crate::harness::staff(), vec![rota]).await;
+    let desk = Desk::with(&db, crate::harness::staff(), vec![line2_rota()]).await;
     let duty = desk.say("root", "/duty").await;
     assert_eq!(
         duty[0].text,
@@ -522,35 +495,8 @@ async fn the_agent_on_duty_hears_of_new_tickets(db: Db) {
 /// At the change of shift the open tickets of the line are handed to the next person on
 /// duty, once, however many rounds the scheduler runs.
 async fn a_shift_change_hands_over_the_open_tickets(db: Db) {
-    use chrono::{NaiveTime, Weekday};
-    use frontline_core::rota::{Plan, Rota, Shift};
     const HOUR: i64 = 3_600_000;
-    let t = |h: u32| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
-    let weekdays = vec![
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ];
-    let rota = Rota {
-        line: frontline_core::domain::Line::AGENTS,
-        plan: Plan::Shifts(vec![
-            Shift {
-                days: weekdays.clone(),
-                start: t(9),
-                end: t(18),
-                who: "anna".into(),
-            },
-            Shift {
-                days: weekdays,
-                start: t(18),
-                end: t(23),
-                who: "boris".into(),
-            },
-        ]),
-    };
-    let desk = Desk::with(&db, crate::harness::staff(), vec![rota]).await;
+    let desk = Desk::with(&db, crate::harness::staff(), vec![line2_rota()]).await;
     // The first round only records who is on duty.
     assert_eq!(desk.engine.hand_over().await.expect("round"), 0);
     desk.question_ticket("uma").await;
@@ -576,6 +522,30 @@ async fn a_shift_change_hands_over_the_open_tickets(db: Db) {
         boris[0].contains("#1 ") && boris[0].contains("· anna ·") && boris[0].contains("#2 "),
         "{boris:?}"
     );
+}
+
+/// Line 2's weekday shifts: anna 09:00–18:00, boris 18:00–23:00.
+fn line2_rota() -> frontline_core::rota::Rota {
+    use chrono::{NaiveTime, Weekday};
+    use frontline_core::rota::{Plan, Rota, Shift};
+    let t = |h: u32| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
+    let weekdays = vec![
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ];
+    let shift = |start, end, who: &str| Shift {
+        days: weekdays.clone(),
+        start: t(start),
+        end: t(end),
+        who: who.into(),
+    };
+    Rota {
+        line: frontline_core::domain::Line::AGENTS,
+        plan: Plan::Shifts(vec![shift(9, 18, "anna"), shift(18, 23, "boris")]),
+    }
 }
 
 crate::on_both_databases!(
