@@ -153,88 +153,8 @@ impl Store {
         calendar: &crate::calendar::BusinessCalendar,
     ) -> CoreResult<Vec<AgentRow>> {
         let mut rows: BTreeMap<String, AgentRow> = BTreeMap::new();
-        fn entry<'r>(rows: &'r mut BTreeMap<String, AgentRow>, name: &str) -> &'r mut AgentRow {
-            rows.entry(name.to_string()).or_insert_with(|| AgentRow {
-                agent: name.to_string(),
-                ..AgentRow::default()
-            })
-        }
-        let events = sqlx::query(
-            "SELECT actor, kind, body FROM ticket_events \
-             WHERE kind IN ('claimed', 'assigned', 'status_changed') AND at_ms >= $1 AND at_ms < $2",
-        )
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_all(&mut *conn)
-        .await?;
-        for e in &events {
-            let (kind, body): (String, String) = (e.try_get("kind")?, e.try_get("body")?);
-            let actor = crate::domain::Actor::parse(&e.try_get::<String, _>("actor")?);
-            match kind.as_str() {
-                "claimed" => entry(&mut rows, &body).claimed += 1,
-                // `from -> to`: the new holder took it.
-                "assigned" => {
-                    if let Some((_, to)) = body.split_once(" -> ") {
-                        entry(&mut rows, to).claimed += 1;
-                    }
-                }
-                _ => {
-                    if let crate::domain::Actor::Agent(name) = actor
-                        && body.ends_with("-> resolved")
-                    {
-                        entry(&mut rows, &name).resolved += 1;
-                    }
-                }
-            }
-        }
-        let tickets = sqlx::query(
-            "SELECT assignee, created_ms, first_response_ms, resolved_ms, csat_score, \
-             first_due_ms, resolve_due_ms, first_breached, resolve_breached \
-             FROM tickets WHERE assignee IS NOT NULL AND created_ms >= $1 AND created_ms < $2",
-        )
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_all(&mut *conn)
-        .await?;
-        let mut times: BTreeMap<String, Held> = BTreeMap::new();
-        for t in &tickets {
-            let name: String = t.try_get("assignee")?;
-            let created: i64 = t.try_get("created_ms")?;
-            let (first, resolution, csat, with_deadline, met) = times.entry(name).or_default();
-            let business = |at: i64| calendar.business_ms(created, at) as f64 / 60_000.0;
-            if let Some(at) = t.try_get::<Option<i64>, _>("first_response_ms")? {
-                first.push(business(at));
-            }
-            if let Some(at) = t.try_get::<Option<i64>, _>("resolved_ms")? {
-                resolution.push(business(at));
-            }
-            if let Some(s) = t.try_get::<Option<i64>, _>("csat_score")? {
-                csat.push(s as f64);
-            }
-            // A deadline counts once it is decided: met or missed by the time it was done,
-            // or missed while still undone (the scheduler marked the breach).
-            let verdict = |done: Option<i64>, due: Option<i64>, breached: bool| match (done, due) {
-                (_, None) => None,
-                (Some(at), Some(due)) => Some(at <= due),
-                (None, Some(_)) => breached.then_some(false),
-            };
-            let first_verdict = verdict(
-                t.try_get("first_response_ms")?,
-                t.try_get("first_due_ms")?,
-                t.try_get::<i64, _>("first_breached")? != 0,
-            );
-            let resolve_verdict = verdict(
-                t.try_get("resolved_ms")?,
-                t.try_get("resolve_due_ms")?,
-                t.try_get::<i64, _>("resolve_breached")? != 0,
-            );
-            if first_verdict.is_some() || resolve_verdict.is_some() {
-                *with_deadline += 1;
-                if first_verdict != Some(false) && resolve_verdict != Some(false) {
-                    *met += 1;
-                }
-            }
-        }
+        taken_and_resolved(conn, from_ms, to_ms, &mut rows).await?;
+        let times = held(conn, from_ms, to_ms, calendar).await?;
         for (name, (first, resolution, csat, with_deadline, met)) in times {
             let row = entry(&mut rows, &name);
             row.median_first_response_min = median(first);
@@ -328,6 +248,109 @@ impl Store {
             .collect::<CoreResult<_>>()?;
         Ok(r)
     }
+}
+
+fn entry<'r>(rows: &'r mut BTreeMap<String, AgentRow>, name: &str) -> &'r mut AgentRow {
+    rows.entry(name.to_string()).or_insert_with(|| AgentRow {
+        agent: name.to_string(),
+        ..AgentRow::default()
+    })
+}
+
+/// Tickets each agent took (claimed, or handed to them) and resolved in the period.
+async fn taken_and_resolved(
+    conn: &mut sqlx::AnyConnection,
+    from_ms: i64,
+    to_ms: i64,
+    rows: &mut BTreeMap<String, AgentRow>,
+) -> CoreResult<()> {
+    let events = sqlx::query(
+        "SELECT actor, kind, body FROM ticket_events \
+         WHERE kind IN ('claimed', 'assigned', 'status_changed') AND at_ms >= $1 AND at_ms < $2",
+    )
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(&mut *conn)
+    .await?;
+    for e in &events {
+        let (kind, body): (String, String) = (e.try_get("kind")?, e.try_get("body")?);
+        let actor = crate::domain::Actor::parse(&e.try_get::<String, _>("actor")?);
+        match kind.as_str() {
+            "claimed" => entry(rows, &body).claimed += 1,
+            // `from -> to`: the new holder took it.
+            "assigned" => {
+                if let Some((_, to)) = body.split_once(" -> ") {
+                    entry(rows, to).claimed += 1;
+                }
+            }
+            _ => {
+                if let crate::domain::Actor::Agent(name) = actor
+                    && body.ends_with("-> resolved")
+                {
+                    entry(rows, &name).resolved += 1;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What the tickets each agent holds add up to (see [`Held`]).
+async fn held(
+    conn: &mut sqlx::AnyConnection,
+    from_ms: i64,
+    to_ms: i64,
+    calendar: &crate::calendar::BusinessCalendar,
+) -> CoreResult<BTreeMap<String, Held>> {
+    let tickets = sqlx::query(
+        "SELECT assignee, created_ms, first_response_ms, resolved_ms, csat_score, \
+         first_due_ms, resolve_due_ms, first_breached, resolve_breached \
+         FROM tickets WHERE assignee IS NOT NULL AND created_ms >= $1 AND created_ms < $2",
+    )
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut times: BTreeMap<String, Held> = BTreeMap::new();
+    for t in &tickets {
+        let name: String = t.try_get("assignee")?;
+        let created: i64 = t.try_get("created_ms")?;
+        let (first, resolution, csat, with_deadline, met) = times.entry(name).or_default();
+        let business = |at: i64| calendar.business_ms(created, at) as f64 / 60_000.0;
+        if let Some(at) = t.try_get::<Option<i64>, _>("first_response_ms")? {
+            first.push(business(at));
+        }
+        if let Some(at) = t.try_get::<Option<i64>, _>("resolved_ms")? {
+            resolution.push(business(at));
+        }
+        if let Some(s) = t.try_get::<Option<i64>, _>("csat_score")? {
+            csat.push(s as f64);
+        }
+        // A deadline counts once it is decided: met or missed by the time it was done,
+        // or missed while still undone (the scheduler marked the breach).
+        let verdict = |done: Option<i64>, due: Option<i64>, breached: bool| match (done, due) {
+            (_, None) => None,
+            (Some(at), Some(due)) => Some(at <= due),
+            (None, Some(_)) => breached.then_some(false),
+        };
+        let first_verdict = verdict(
+            t.try_get("first_response_ms")?,
+            t.try_get("first_due_ms")?,
+            t.try_get::<i64, _>("first_breached")? != 0,
+        );
+        let resolve_verdict = verdict(
+            t.try_get("resolved_ms")?,
+            t.try_get("resolve_due_ms")?,
+            t.try_get::<i64, _>("resolve_breached")? != 0,
+        );
+        if first_verdict.is_some() || resolve_verdict.is_some() {
+            *with_deadline += 1;
+            if first_verdict != Some(false) && resolve_verdict != Some(false) {
+                *met += 1;
+            }
+        }
+    }
+    Ok(times)
 }
 
 #[cfg(test)]

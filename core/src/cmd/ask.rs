@@ -48,22 +48,7 @@ pub(crate) async fn question(
             let id = Store::insert_question(desk.conn, &q, turn.now).await?;
             if super::problem::of_article(article.slug.as_str()).is_some() {
                 // A known issue: the user may join it instead of waiting in the queue.
-                turn.reply_with(
-                    Msg::KnownIssue {
-                        title: article.display_title(),
-                    }
-                    .text(lang),
-                    vec![
-                        Button {
-                            label: Msg::JoinProblemButton.text(lang),
-                            data: Action::JoinProblem { question: id }.encode(),
-                        },
-                        Button {
-                            label: Msg::NotMyProblemButton.text(lang),
-                            data: Action::NotHelped { question: id }.encode(),
-                        },
-                    ],
-                );
+                offer_known_issue(turn, id, article.display_title());
                 return Ok(());
             }
             turn.reply_with(
@@ -113,6 +98,22 @@ pub(crate) async fn question(
         }
     }
     Ok(())
+}
+
+/// "This is a known issue we are working on": [Join it] or [Not my problem].
+fn offer_known_issue(turn: &mut Turn<'_>, question: i64, title: &str) {
+    let lang = turn.person.lang;
+    let buttons = vec![
+        Button {
+            label: Msg::JoinProblemButton.text(lang),
+            data: Action::JoinProblem { question }.encode(),
+        },
+        Button {
+            label: Msg::NotMyProblemButton.text(lang),
+            data: Action::NotHelped { question }.encode(),
+        },
+    ];
+    turn.reply_with(Msg::KnownIssue { title }.text(lang), buttons);
 }
 
 pub(crate) fn feedback_buttons(question: i64, lang: Lang) -> Vec<Button> {
