@@ -490,6 +490,22 @@ async fn the_agent_on_duty_hears_of_new_tickets(db: Db) {
         desk.say("anna", "/duty take 3").await[0].text,
         "Line 3 is not one of yours: /queue shows your lines."
     );
+    // The weekend: Saturday 12:00, no shift and the office closed — nobody on duty, anna next
+    // on Monday, and the user is told the desk opens on Monday.
+    desk.clock.advance(84 * HOUR + HOUR / 2);
+    assert_eq!(
+        desk.say("root", "/duty").await[0].text,
+        "On duty:\nline 2 · nobody now · next anna from Mon 09:00"
+    );
+    let out = desk.question_ticket("yuri").await;
+    assert!(
+        to(&out, "yuri")[0].contains("We are closed now; an agent will answer from Mon 09:00."),
+        "{out:?}"
+    );
+    assert!(
+        to(&out, "anna").is_empty() && to(&out, "boris").is_empty(),
+        "{out:?}"
+    );
 }
 
 /// At the change of shift the open tickets of the line are handed to the next person on
