@@ -26,6 +26,8 @@ pub enum ProblemCommand {
     Resolve(ProblemId, String),
     List,
     Show(ProblemId),
+    /// The knowledge-base article with the workaround, sent to linked requesters.
+    Article(ProblemId, String),
 }
 
 pub(crate) fn parse(args: &str) -> Result<ProblemCommand, &'static str> {
@@ -55,7 +57,13 @@ pub(crate) fn parse(args: &str) -> Result<ProblemCommand, &'static str> {
         }
         "list" | "" => ProblemCommand::List,
         "show" => ProblemCommand::Show(numbered(rest)?.0),
-        _ => return Err("new, update, resolve, list or show"),
+        "article" => match numbered(rest)? {
+            (_, slug) if slug.is_empty() || slug.contains(char::is_whitespace) => {
+                return Err("P and an article's slug");
+            }
+            (p, slug) => ProblemCommand::Article(p, slug),
+        },
+        _ => return Err("new, update, resolve, list, show or article"),
     })
 }
 
@@ -79,6 +87,24 @@ pub(crate) async fn run(a: &mut Acting<'_, '_, '_>, cmd: ProblemCommand) -> Done
             a.turn.ack(Ack::ProblemShown {
                 problem: &p,
                 tickets: &tickets,
+            });
+        }
+        ProblemCommand::Article(id, slug) => {
+            problem(a, id).await?;
+            let parsed = Slug::parse(&slug).map_err(|_| UserError::NoArticle(slug.clone()))?;
+            let lang = a.desk.config.default_lang;
+            let found = a
+                .desk
+                .kb
+                .get(&parsed, lang)?
+                .or(a.desk.kb.get(&parsed, lang.other())?);
+            if found.is_none() {
+                return Err(UserError::NoArticle(slug).into());
+            }
+            Store::problem_set_article(a.desk.conn, id, &slug).await?;
+            a.turn.ack(Ack::ProblemArticle {
+                problem: id,
+                slug: &slug,
             });
         }
         ProblemCommand::Update(id, text) => tell(a, id, &text, false).await?,
@@ -151,12 +177,49 @@ pub(crate) async fn link(a: &mut Acting<'_, '_, '_>, ticket: TicketId, id: Probl
             &body,
         )
         .await?;
+        // The workaround, if the issue has one, goes to the requester meanwhile.
+        if let Some(article) = workaround(a, &p, t.lang)? {
+            let text = frontline_kb::text::markdown_to_plain(&article.body);
+            let msg = Msg::Workaround {
+                ticket: t.id,
+                issue: &p.title,
+                title: article.display_title(),
+                body: &text,
+            };
+            a.turn.tell_requester(&t, msg.text(t.lang), Vec::new());
+            let event = crate::cmd::reply::article_event(&article.slug, article.lang);
+            let now = a.turn.now;
+            Store::add_event(
+                a.desk.conn,
+                t.id,
+                now,
+                &actor,
+                EventKind::MessageOut,
+                &event,
+            )
+            .await?;
+        }
     }
     a.turn.ack(Ack::Linked {
         ticket,
         problem: id,
     });
     Ok(())
+}
+
+/// The article with `p`'s workaround, in `lang` or else the other language.
+fn workaround(
+    a: &Acting<'_, '_, '_>,
+    p: &Problem,
+    lang: Lang,
+) -> Result<Option<frontline_kb::Article>, crate::desk::Stop> {
+    let Some(slug) = p.article.as_deref().and_then(|s| Slug::parse(s).ok()) else {
+        return Ok(None);
+    };
+    Ok(a.desk
+        .kb
+        .get(&slug, lang)?
+        .or(a.desk.kb.get(&slug, lang.other())?))
 }
 
 /// News of known issue `id` to the requesters of its open tickets; with `fixed`, each of

@@ -214,6 +214,13 @@ pub enum Msg<'a> {
     JoinedProblem {
         ticket: TicketId,
     },
+    /// To the requester of a ticket just linked to a known issue: its workaround.
+    Workaround {
+        ticket: TicketId,
+        issue: &'a str,
+        title: &'a str,
+        body: &'a str,
+    },
     /// To the requester of a ticket linked to a known issue: news of it.
     ProblemUpdate {
         ticket: TicketId,
@@ -520,6 +527,11 @@ impl Msg<'_> {
                 format!("Заявка {ticket} присоединена к известной проблеме: сообщим, когда её устраним.")
             } else {
                 format!("Ticket {ticket} joined the known issue: we will tell you when it is fixed.")
+            },
+            Msg::Workaround { ticket, issue, title, body } => if ru {
+                format!("ℹ️ {ticket} — это известная проблема «{issue}», мы над ней работаем. Пока можно так:\n📄 {title}\n\n{body}")
+            } else {
+                format!("ℹ️ {ticket} is the known issue “{issue}”, which we are working on. Meanwhile:\n📄 {title}\n\n{body}")
             },
             Msg::ProblemUpdate { ticket, title, text } => if ru {
                 format!("ℹ️ {ticket}: новости по известной проблеме «{title}»:\n{text}")

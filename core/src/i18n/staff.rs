@@ -187,6 +187,10 @@ pub enum Ack<'a> {
         problem: ProblemId,
         title: &'a str,
     },
+    ProblemArticle {
+        problem: ProblemId,
+        slug: &'a str,
+    },
     Linked {
         ticket: TicketId,
         problem: ProblemId,
@@ -398,6 +402,14 @@ impl Ack<'_> {
                 ),
             ),
             Ack::Problems { problems } => problem_list(problems, lang),
+            Ack::ProblemArticle { problem, slug } => pick(
+                format!(
+                    "Обходной путь для {problem}: статья {slug}; её получат заявители, чьи заявки вы привяжете."
+                ),
+                format!(
+                    "{problem}'s workaround is article {slug}: requesters of tickets you link get it."
+                ),
+            ),
             Ack::ProblemShown { problem, tickets } => {
                 let state = match (problem.open, ru) {
                     (true, false) => "open",

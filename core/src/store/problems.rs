@@ -16,9 +16,11 @@ pub struct Problem {
     pub open: bool,
     pub author: String,
     pub linked: i64,
+    /// The slug of the knowledge-base article with its workaround, if one is set.
+    pub article: Option<String>,
 }
 
-const PROBLEM_QUERY: &str = "SELECT p.id, p.title, p.status, p.author, \
+const PROBLEM_QUERY: &str = "SELECT p.id, p.title, p.status, p.author, p.article, \
     (SELECT COUNT(*) FROM problem_links l WHERE l.problem_id = p.id) AS linked FROM problems p";
 
 fn problem_from_row(r: &sqlx::any::AnyRow) -> CoreResult<Problem> {
@@ -28,6 +30,7 @@ fn problem_from_row(r: &sqlx::any::AnyRow) -> CoreResult<Problem> {
         open: r.try_get::<String, _>("status")? == "open",
         author: r.try_get("author")?,
         linked: r.try_get("linked")?,
+        article: r.try_get("article")?,
     })
 }
 
@@ -100,6 +103,20 @@ impl Store {
         .fetch_all(&mut *conn)
         .await?;
         rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// Sets the article with `problem`'s workaround.
+    pub async fn problem_set_article(
+        conn: &mut AnyConnection,
+        problem: ProblemId,
+        slug: &str,
+    ) -> CoreResult<()> {
+        sqlx::query("UPDATE problems SET article = $1 WHERE id = $2")
+            .bind(slug)
+            .bind(problem.get())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
     }
 
     /// Marks `problem` fixed. `false` if it was not open.

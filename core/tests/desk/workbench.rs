@@ -319,11 +319,28 @@ async fn a_known_issue_reaches_all_its_tickets_at_once(db: Db) {
         to(&out, "anna"),
         ["⚠️ Known issue P1 opened: VPN gateway drops connections. Link tickets with /link N P1."]
     );
+    assert_eq!(
+        desk.say("anna", "/problem article P1 nosuch").await[0].text,
+        "There is no article `nosuch`."
+    );
+    let out = desk.say("anna", "/problem article P1 vpn-connect").await;
+    assert_eq!(
+        to(&out, "anna"),
+        ["P1's workaround is article vpn-connect: requesters of tickets you link get it."]
+    );
     for n in 1..=5 {
         let out = desk.say("anna", &format!("/link {n} P1")).await;
         assert_eq!(
             to(&out, "anna"),
             [format!("#{n} is linked to known issue P1.").as_str()]
+        );
+        let told = to(&out, &format!("u{n}"));
+        assert!(
+            told.len() == 1
+                && told[0].starts_with(&format!(
+                    "ℹ️ #{n} is the known issue “VPN gateway drops connections”, which we are working on. Meanwhile:\n📄 "
+                )),
+            "{out:?}"
         );
     }
     assert_eq!(
