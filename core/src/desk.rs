@@ -169,6 +169,19 @@ impl Desk<'_> {
         Ok(self.kb.get(&key.slug, key.lang)?)
     }
 
+    /// Published article `slug` in `lang`, else in the other language (looked up only when
+    /// the first has none).
+    pub(crate) fn article_in(
+        &self,
+        slug: &frontline_kb::Slug,
+        lang: crate::domain::Lang,
+    ) -> CoreResult<Option<frontline_kb::Article>> {
+        match self.kb.get(slug, lang)? {
+            Some(a) => Ok(Some(a)),
+            None => Ok(self.kb.get(slug, lang.other())?),
+        }
+    }
+
     /// Recomputes ticket `id`'s deadlines and timers.
     pub(crate) async fn reschedule(&mut self, id: TicketId, now: i64) -> CoreResult<()> {
         self.config.sla.reschedule(self.conn, id, now).await

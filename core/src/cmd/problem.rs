@@ -5,14 +5,12 @@
 
 use frontline_kb::{Article, Slug};
 
-use crate::action::Action;
 use crate::articles::ArticleState;
 use crate::desk::{Acting, Done};
 use crate::domain::{EventKind, Lang, ProblemId, Status, TicketId};
 use crate::error::UserError;
 use crate::i18n::Msg;
 use crate::i18n::staff::Ack;
-use crate::message::Button;
 use crate::store::{Problem, Store};
 
 /// Longest known issue title.
@@ -93,12 +91,7 @@ pub(crate) async fn run(a: &mut Acting<'_, '_, '_>, cmd: ProblemCommand) -> Done
             problem(a, id).await?;
             let parsed = Slug::parse(&slug).map_err(|_| UserError::NoArticle(slug.clone()))?;
             let lang = a.desk.config.default_lang;
-            let found = a
-                .desk
-                .kb
-                .get(&parsed, lang)?
-                .or(a.desk.kb.get(&parsed, lang.other())?);
-            if found.is_none() {
+            if a.desk.article_in(&parsed, lang)?.is_none() {
                 return Err(UserError::NoArticle(slug).into());
             }
             Store::problem_set_article(a.desk.conn, id, &slug).await?;
@@ -216,10 +209,7 @@ fn workaround(
     let Some(slug) = p.article.as_deref().and_then(|s| Slug::parse(s).ok()) else {
         return Ok(None);
     };
-    Ok(a.desk
-        .kb
-        .get(&slug, lang)?
-        .or(a.desk.kb.get(&slug, lang.other())?))
+    Ok(a.desk.article_in(&slug, lang)?)
 }
 
 /// News of known issue `id` to the requesters of its open tickets; with `fixed`, each of
@@ -253,15 +243,7 @@ async fn tell(a: &mut Acting<'_, '_, '_>, id: ProblemId, text: &str, fixed: bool
             a.desk.transition(&t, Status::Resolved, &actor, now).await?;
         }
         Store::stamp_first_response(a.desk.conn, t.id, now).await?;
-        let confirm = |solved: bool, label: Msg<'_>| Button {
-            label: label.text(t.lang),
-            data: Action::Confirm {
-                ticket: t.id.get(),
-                solved,
-            }
-            .encode(),
-        };
-        let buttons = vec![confirm(true, Msg::SolvedYes), confirm(false, Msg::SolvedNo)];
+        let buttons = super::status::confirm_buttons(t.id, t.lang);
         let fixed_msg = Msg::ProblemFixed {
             ticket: t.id,
             title: &p.title,

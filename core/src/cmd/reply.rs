@@ -83,14 +83,10 @@ pub(crate) async fn answer(a: &mut Acting<'_, '_, '_>, id: TicketId, slug: &str)
     let t = a.desk.ticket(id).await?;
     let parsed =
         frontline_kb::Slug::parse(slug).map_err(|_| UserError::NoArticle(slug.to_string()))?;
-    let article = match a.desk.kb.get(&parsed, t.lang)? {
-        Some(a) => a,
-        None => a
-            .desk
-            .kb
-            .get(&parsed, t.lang.other())?
-            .ok_or_else(|| UserError::NoArticle(slug.to_string()))?,
-    };
+    let article = a
+        .desk
+        .article_in(&parsed, t.lang)?
+        .ok_or_else(|| UserError::NoArticle(slug.to_string()))?;
     if t.status == Status::Closed {
         return Err(UserError::IllegalTransition {
             ticket: id,

@@ -17,15 +17,7 @@ pub(crate) async fn resolve(a: &mut Acting<'_, '_, '_>, id: TicketId) -> Done {
         .transition(&t, Status::Resolved, &actor, a.turn.now)
         .await?;
     Store::stamp_first_response(a.desk.conn, id, a.turn.now).await?;
-    let confirm = |solved: bool, label: Msg<'_>| Button {
-        label: label.text(t.lang),
-        data: Action::Confirm {
-            ticket: id.get(),
-            solved,
-        }
-        .encode(),
-    };
-    let buttons = vec![confirm(true, Msg::SolvedYes), confirm(false, Msg::SolvedNo)];
+    let buttons = confirm_buttons(id, t.lang);
     a.turn
         .tell_requester(&t, Msg::ResolvedAsk { ticket: id }.text(t.lang), buttons);
     a.turn.ack(Ack::Resolved { ticket: id });
@@ -105,6 +97,19 @@ pub(crate) async fn escalate(
         to: line,
     });
     Ok(())
+}
+
+/// [Yes, solved] [No, still broken] under "is it solved?", for the requester of `ticket`.
+pub(crate) fn confirm_buttons(ticket: TicketId, lang: crate::domain::Lang) -> Vec<Button> {
+    let confirm = |solved: bool, label: Msg<'_>| Button {
+        label: label.text(lang),
+        data: Action::Confirm {
+            ticket: ticket.get(),
+            solved,
+        }
+        .encode(),
+    };
+    vec![confirm(true, Msg::SolvedYes), confirm(false, Msg::SolvedNo)]
 }
 
 /// [Claim] under a card in the agents' channels.
