@@ -513,7 +513,7 @@ async fn bench(
     let config = Config::parse(&format!(
         "database_url = \"{url}\"\n[telegram]\ntoken = \"1:BENCH\"\napi_url = \"{api_url}\"\n\
          agent_chat = {GROUP}\nthrottle = {}\ntopics = {topics}\n\
-         [limits]\nmessages_per_minute = 0\n",
+         [limits]\nmessages_per_minute = 0\n[web]\nenabled = false\n",
         limits == Limits::Telegram
     ))
     .map_err(|problems| {

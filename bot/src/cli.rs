@@ -255,6 +255,13 @@ async fn run_console(cli: &Cli, options: &ConsoleOptions) -> anyhow::Result<Exit
             .set(app.engine.config().sla.calendar.at_local(start));
     }
     let interactive = std::io::stdin().is_terminal();
+    // The help centre beside the console when a person runs it (a script is over before a
+    // browser could look).
+    let (_stop_web, stop_rx) = tokio::sync::watch::channel(false);
+    if interactive && let Some(web) = crate::web::start(&app, None).await? {
+        println!("Help centre: {}", web.url);
+        tokio::spawn(crate::web::serve(web.listener, web.site, stop_rx));
+    }
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     console::run(&app, options, stdin, interactive).await?;
     Ok(ExitCode::SUCCESS)

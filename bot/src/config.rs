@@ -396,6 +396,8 @@ pub struct Config {
     #[serde(default)]
     pub http: HttpConfig,
     #[serde(default)]
+    pub web: WebToml,
+    #[serde(default)]
     pub limits: LimitsToml,
     #[serde(default)]
     pub retention: RetentionToml,
@@ -512,6 +514,51 @@ pub struct KbToml {
 pub struct HttpConfig {
     /// Such as `127.0.0.1:9090`; unset: no endpoint.
     pub listen: Option<String>,
+}
+
+/// `[web]`: the help centre, the knowledge base as a public site.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebToml {
+    /// Serve it (default true).
+    pub enabled: Option<bool>,
+    /// Default `127.0.0.1:8080`.
+    pub listen: Option<String>,
+    /// Where readers reach it, for canonical links and the sitemap, such as
+    /// `https://help.example.com`; default `http://` and the listen address.
+    pub base_url: Option<String>,
+    /// The site's name; default "Help centre" in each language.
+    pub title: Option<String>,
+    /// The Telegram bot's username for the "Ask us" deep links; default: asked of Telegram
+    /// (`getMe`) when Telegram is served.
+    pub telegram_bot: Option<String>,
+    /// The Discord invite or support channel's link for "Ask us".
+    pub discord_url: Option<String>,
+    /// Category names per language: `[web.categories.network] en = "Network" ru = "Сеть"`
+    /// (the sample's have names already; others show their key).
+    #[serde(default)]
+    pub categories: std::collections::BTreeMap<String, CategoryNames>,
+}
+
+/// A category's name in each language.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryNames {
+    pub en: Option<String>,
+    pub ru: Option<String>,
+}
+
+/// The help centre's address when `[web] listen` is not set.
+pub const DEFAULT_WEB_LISTEN: &str = "127.0.0.1:8080";
+
+impl WebToml {
+    pub fn enabled(&self) -> bool {
+        self.enabled != Some(false)
+    }
+
+    pub fn listen(&self) -> &str {
+        self.listen.as_deref().unwrap_or(DEFAULT_WEB_LISTEN)
+    }
 }
 
 /// `[limits]`.
@@ -646,7 +693,8 @@ impl Config {
     /// `FRONTLINE_DEFAULT_LANG`, `FRONTLINE_TELEGRAM_TOKEN`, `FRONTLINE_TELEGRAM_API_URL`,
     /// `FRONTLINE_TELEGRAM_AGENT_CHAT`, `FRONTLINE_DISCORD_TOKEN`, `FRONTLINE_DISCORD_API_PROXY`,
     /// `FRONTLINE_DISCORD_AGENT_CHANNEL`, `FRONTLINE_DISCORD_SUPPORT_CHANNEL`, `FRONTLINE_DISCORD_SHARDS`,
-    /// `FRONTLINE_HTTP_LISTEN`.
+    /// `FRONTLINE_HTTP_LISTEN`, `FRONTLINE_WEB_ENABLED`, `FRONTLINE_WEB_LISTEN`,
+    /// `FRONTLINE_WEB_BASE_URL`.
     pub fn apply_env(&mut self, env: &dyn Env) {
         if let Some(v) = env
             .var("FRONTLINE_DATABASE_URL")
@@ -686,6 +734,15 @@ impl Config {
         }
         if let Some(v) = env.var("FRONTLINE_HTTP_LISTEN") {
             self.http.listen = Some(v);
+        }
+        if let Some(v) = env.var("FRONTLINE_WEB_ENABLED") {
+            self.web.enabled = Some(!matches!(v.as_str(), "0" | "false" | "no" | "off"));
+        }
+        if let Some(v) = env.var("FRONTLINE_WEB_LISTEN") {
+            self.web.listen = Some(v);
+        }
+        if let Some(v) = env.var("FRONTLINE_WEB_BASE_URL") {
+            self.web.base_url = Some(v);
         }
     }
 
@@ -732,6 +789,31 @@ impl Config {
             bad(
                 "http.listen".into(),
                 format!("`{listen}` is not an address such as 127.0.0.1:9090"),
+            );
+        }
+        if self.web.listen().parse::<std::net::SocketAddr>().is_err() {
+            bad(
+                "web.listen".into(),
+                format!(
+                    "`{}` is not an address such as 127.0.0.1:8080",
+                    self.web.listen()
+                ),
+            );
+        }
+        if let Some(url) = &self.web.base_url
+            && !matches!(url::Url::parse(url), Ok(u) if matches!(u.scheme(), "http" | "https"))
+        {
+            bad(
+                "web.base_url".into(),
+                format!("`{url}` is not an http(s) address such as https://help.example.com"),
+            );
+        }
+        if let Some(bot) = &self.web.telegram_bot
+            && !(bot.len() >= 3 && bot.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        {
+            bad(
+                "web.telegram_bot".into(),
+                format!("`{bot}` is not a bot username (letters, digits and _, without @)"),
             );
         }
         let tg = &self.telegram;

@@ -30,3 +30,4 @@ pub mod report_cmd;
 pub mod serve;
 pub mod telegram;
 pub mod text;
+pub mod web;

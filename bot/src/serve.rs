@@ -48,6 +48,7 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
             metrics: crate::http::metrics(),
         },
         shared_webhook: None,
+        telegram_username: None,
         shard_manager: None,
         stop: stop_rx.clone(),
     };
@@ -56,6 +57,13 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
     }
     if let Some(token) = &dc.token {
         start_discord(app, &engine, token.expose(), &mut p).await?;
+    }
+    if let Some(web) = crate::web::start(app, p.telegram_username.take()).await? {
+        p.inbound.push(Box::pin(crate::web::serve(
+            web.listener,
+            web.site,
+            stop_rx.clone(),
+        )));
     }
     if let Some(listen) = &app.config.http.listen {
         let mut router = crate::http::router(Arc::new(p.health));
@@ -102,6 +110,8 @@ struct Platforms<'a> {
     health: crate::http::Health,
     /// The Telegram webhook, when it shares the operator's endpoint (no address of its own).
     shared_webhook: Option<axum::Router>,
+    /// The bot's username, for the help centre's deep links.
+    telegram_username: Option<String>,
     shard_manager: Option<Arc<serenity::gateway::ShardManager>>,
     stop: tokio::sync::watch::Receiver<bool>,
 }
@@ -115,6 +125,21 @@ async fn start_telegram<'a>(
 ) -> anyhow::Result<()> {
     let tg = &app.config.telegram;
     let bot = telegram::bot(token, tg.api_url.as_deref())?;
+    if app.config.web.enabled() && app.config.web.telegram_bot.is_none() {
+        // The help centre's "Ask us" links need the bot's username.
+        match tokio::time::timeout(
+            Duration::from_secs(10),
+            teloxide::requests::Requester::get_me(&bot).into_future(),
+        )
+        .await
+        {
+            Ok(Ok(me)) => p.telegram_username = me.user.username.clone(),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "getMe failed: the help centre links to no bot")
+            }
+            Err(_) => tracing::warn!("getMe took over 10 s: the help centre links to no bot"),
+        }
+    }
     if let Err(e) = telegram::register_commands(&bot, tg.agent_chat).await {
         // The menu is a convenience: the desk works without it.
         tracing::warn!(error = %e, "setMyCommands failed");

@@ -65,6 +65,9 @@ pub struct ArticleVersion {
     pub note: String,
 }
 
+/// The category of a known issue's article (the workbench's `/problem`).
+pub const KNOWN_ISSUE_CATEGORY: &str = "known-issue";
+
 /// The author of a version that only added a learned phrasing.
 pub const LEARNED_AUTHOR: &str = "learned";
 

@@ -7,7 +7,8 @@ use crate::error::UserError;
 /// A user's command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Start,
+    /// `/start`, with what the deep link that opened the chat carried.
+    Start(Option<StartFrom>),
     Help,
     New,
     My,
@@ -17,6 +18,35 @@ pub enum Command {
     Cancel,
     /// Erase what the desk keeps of me (asks for confirmation first).
     Forget,
+}
+
+/// Where a deep link (`https://t.me/BOT?start=…`) says the person came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartFrom {
+    /// `kb-SLUG`: the help centre's article they read before asking.
+    Article(frontline_kb::Slug),
+}
+
+impl StartFrom {
+    /// The deep link's parameter for this origin; `None` when it cannot be one (Telegram
+    /// allows only `A-Za-z0-9_-`, 64 characters: a slug in Cyrillic or with a dot is linked
+    /// without it).
+    pub fn payload(&self) -> Option<String> {
+        let p = match self {
+            StartFrom::Article(slug) => format!("kb-{slug}"),
+        };
+        (p.len() <= 64
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .then_some(p)
+    }
+
+    /// The origin a `/start` parameter names; `None` for one the desk does not know (a
+    /// link from elsewhere is a plain start, not an error).
+    pub fn parse(payload: &str) -> Option<StartFrom> {
+        let slug = payload.strip_prefix("kb-")?;
+        frontline_kb::Slug::parse(slug).ok().map(StartFrom::Article)
+    }
 }
 
 /// Parses `text` if it is a command (starts with `/`); `None` when it is ordinary text.
@@ -45,7 +75,7 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
         )));
     };
     Some(match name {
-        Name::Start => Ok(Command::Start),
+        Name::Start => Ok(Command::Start(arg.and_then(StartFrom::parse))),
         Name::Help => Ok(Command::Help),
         Name::New => Ok(Command::New),
         Name::My => Ok(Command::My),
@@ -99,7 +129,21 @@ mod tests {
 
     #[test]
     fn commands_parse_with_their_arguments() {
-        assert_eq!(parse("/start"), Some(Ok(Command::Start)));
+        assert_eq!(parse("/start"), Some(Ok(Command::Start(None))));
+        let slug = frontline_kb::Slug::parse("vpn-connect").expect("slug");
+        assert_eq!(
+            parse("/start kb-vpn-connect"),
+            Some(Ok(Command::Start(Some(StartFrom::Article(slug.clone())))))
+        );
+        assert_eq!(
+            StartFrom::Article(slug).payload().as_deref(),
+            Some("kb-vpn-connect")
+        );
+        let dotted = frontline_kb::Slug::parse("v1.2-notes").expect("slug");
+        assert_eq!(StartFrom::Article(dotted).payload(), None);
+        // Another site's parameter, or a bad slug, is a plain start.
+        assert_eq!(parse("/start ref-42"), Some(Ok(Command::Start(None))));
+        assert_eq!(parse("/start kb-"), Some(Ok(Command::Start(None))));
         assert_eq!(parse("  /HELP "), Some(Ok(Command::Help)));
         assert_eq!(parse("/my@frontline_bot"), Some(Ok(Command::My)));
         assert_eq!(

@@ -542,6 +542,9 @@ pub struct Person {
     pub comment_for: Option<TicketId>,
     /// Until when a message is the comment of `comment_for`'s rating.
     pub comment_until_ms: Option<i64>,
+    /// The help centre's article (slug) they came from by its deep link, until the ticket
+    /// it leads to is registered.
+    pub came_from: Option<String>,
     /// Why an admin blocked this identity, if one did.
     pub blocked: Option<String>,
 }

@@ -304,14 +304,8 @@ impl Engine {
         match &inbound.payload {
             // Conversation ("hi", "thanks") is answered as such, never searched.
             // Staff in a group write commands and thread replies, never questions.
-            Payload::Text(t)
-                if inbound.private
-                    && !t.trim_start().starts_with('/')
-                    && crate::small_talk::classify(t).is_none() =>
-            {
-                let lang_hint = inbound.lang_hint.or_else(|| Lang::detect(t));
-                // Greetings and politeness around the question are not searched.
-                Some(self.kb.search(crate::small_talk::question_of(t), lang_hint))
+            Payload::Text(t) if inbound.private && !t.trim_start().starts_with('/') => {
+                crate::cmd::ask::search(&self.kb, t, inbound.lang_hint)
             }
             _ => None,
         }
@@ -487,7 +481,7 @@ impl Engine {
         };
         if !self.config.is_staff_place(&inbound.chat, inbound.thread) {
             let asks = matches!(&inbound.payload, Payload::Text(t)
-                if matches!(command::parse(t), Some(Ok(command::Command::Start | command::Command::Help))));
+                if matches!(command::parse(t), Some(Ok(command::Command::Start(_) | command::Command::Help))));
             return Ok(if asks {
                 Gate::Pointer(lang())
             } else {

@@ -233,7 +233,7 @@ impl Engine {
 }
 
 /// How many changes before its mark an index sync looks at again (see [`Engine::sync_kb`]).
-const SYNC_LOOKBACK: i64 = 64;
+pub const SYNC_LOOKBACK: i64 = 64;
 
 /// Runs index work (which writes files) off the async threads.
 async fn blocking<T: Send + 'static>(

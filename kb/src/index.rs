@@ -224,6 +224,12 @@ impl KnowledgeBase {
         self.len() == 0
     }
 
+    /// Which state of the index searches see: it grows with every commit, so a view built
+    /// from the articles (the help centre's) knows when to look again, without a query.
+    pub fn generation(&self) -> u64 {
+        self.reader.searcher().generation().generation_id()
+    }
+
     fn document(&self, article: &Article) -> TantivyDocument {
         let f = &self.fields;
         let plain = text::markdown_to_plain(&article.body);

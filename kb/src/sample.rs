@@ -17,6 +17,28 @@ fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
     }
 }
 
+/// The names of the sample's categories (key, English, Russian), for pages that show them.
+pub const CATEGORY_NAMES: &[(&str, &str, &str)] = &[
+    ("access", "Access", "Доступ"),
+    (
+        "accounts",
+        "Accounts and passwords",
+        "Учётные записи и пароли",
+    ),
+    ("collaboration", "Collaboration", "Совместная работа"),
+    ("email", "Email", "Почта"),
+    ("files", "Files", "Файлы"),
+    ("hardware", "Hardware", "Оборудование"),
+    ("macos", "macOS", "macOS"),
+    ("network", "Network and VPN", "Сеть и VPN"),
+    ("onboarding", "Getting started", "Первые шаги"),
+    ("printing", "Printing", "Печать"),
+    ("security", "Security", "Безопасность"),
+    ("service-desk", "The service desk", "Служба поддержки"),
+    ("software", "Software", "Программы"),
+    ("updates", "Updates", "Обновления"),
+];
+
 /// Every sample article. The files are checked by a test, so the report has no problems.
 pub fn articles() -> LoadReport {
     let mut report = LoadReport::default();

@@ -649,7 +649,7 @@ fn discord_config(addr: &str) -> String {
         "[discord]\ntoken = \"discord-test-token\"\napi_proxy = \"http://{addr}\"\n\
          agent_channel = \"{STAFF}\"\nsupport_channel = \"{SUPPORT}\"\n\
          [[staff]]\nname = \"Discord agents\"\nrole = \"agent\"\ndiscord_role = \"{AGENT_ROLE}\"\n\
-         [[staff]]\nname = \"root\"\nrole = \"admin\"\ndiscord = \"{ADMIN}\"\n"
+         [[staff]]\nname = \"root\"\nrole = \"admin\"\ndiscord = \"{ADMIN}\"\n[web]\nenabled = false\n"
     )
 }
 

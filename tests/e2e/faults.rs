@@ -367,6 +367,7 @@ impl Desk {
             .env_remove("DATABASE_URL")
             .env_remove("FRONTLINE_TELEGRAM_TOKEN")
             .env("FRONTLINE_INSTANCE", &self.instance)
+            .env("FRONTLINE_WEB_ENABLED", "false")
             // FRONTLINE_FAULT_LOG=info shows more of what the processes did.
             .env(
                 "FRONTLINE_LOG",

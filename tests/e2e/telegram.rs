@@ -324,7 +324,7 @@ async fn serve(url: &str, data: &std::path::Path, topics: bool) -> tokio::task::
     let config = Config::parse(&format!(
         "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nagent_chat = {GROUP}\nthrottle = false\ntopics = {topics}\n\
          [[staff]]\nname = \"anna\"\nrole = \"agent\"\ntelegram = {AGENT}\n\
-         [[staff]]\nname = \"root\"\nrole = \"admin\"\ntelegram = {ADMIN}\n"
+         [[staff]]\nname = \"root\"\nrole = \"admin\"\ntelegram = {ADMIN}\n[web]\nenabled = false\n"
     ))
     .expect("config");
     // A "restart" in this process: the aborted desk's tasks let go of the index's writer lock
@@ -738,7 +738,7 @@ async fn webhook_requests_without_the_secret_are_refused() {
     let config = Config::parse(&format!(
         "[telegram]\ntoken = \"123:ABC\"\napi_url = \"{url}\"\nagent_chat = {GROUP}\nthrottle = false\n\
          webhook_url = \"http://{hook}/telegram/hook\"\nwebhook_listen = \"{hook}\"\n\
-         webhook_secret = \"s3cret-token\"\n"
+         webhook_secret = \"s3cret-token\"\n[web]\nenabled = false\n"
     ))
     .expect("config");
     let app = App::start(config, data.path(), Arc::new(frontline_core::SystemClock))

@@ -11,6 +11,24 @@ use crate::i18n::Msg;
 use crate::message::Button;
 use crate::store::{NewQuestion, QuestionState, Store};
 
+/// Line 0's search, as every channel runs it (the chat and the help centre): conversation
+/// ("hi", "thanks") is not searched (`None`); greetings and politeness around a question are
+/// left out; the language is the text's, else `lang_hint`.
+///
+/// # Errors
+/// Only when the index cannot be read.
+pub fn search(
+    kb: &frontline_kb::KnowledgeBase,
+    text: &str,
+    lang_hint: Option<Lang>,
+) -> Option<Result<frontline_kb::SearchOutcome, frontline_kb::KbError>> {
+    if crate::small_talk::classify(text).is_some() {
+        return None;
+    }
+    let lang_hint = lang_hint.or_else(|| Lang::detect(text));
+    Some(kb.search(crate::small_talk::question_of(text), lang_hint))
+}
+
 /// Line 0: the knowledge base decides; the user is answered, offered articles, or asked
 /// for the kind of ticket to register.
 pub(crate) async fn question(

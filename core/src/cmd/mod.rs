@@ -5,7 +5,7 @@
 //! here. The commands' names, arguments, roles and help live in [`crate::commands`].
 
 pub(crate) mod admin;
-mod ask;
+pub mod ask;
 mod button;
 mod claim;
 pub(crate) mod duty;

@@ -131,7 +131,7 @@ async fn publish(a: &mut Acting<'_, '_, '_>, id: ProblemId, title: &str) -> Done
     let slug = Slug::parse(&article_slug(id)).map_err(|e| UserError::BadArticle(e.to_string()))?;
     let mut article = Article::new(slug, lang, title.to_string(), title.to_string())
         .map_err(|e| UserError::BadArticle(e.to_string()))?;
-    article.category = Some("known-issue".into());
+    article.category = Some(crate::articles::KNOWN_ISSUE_CATEGORY.into());
     let note = format!("known issue {id}");
     let (state, author) = (ArticleState::Published, a.me.name.clone());
     crate::cmd::kb::put_article(a.desk, a.turn, &article, state, &author, &note).await?;

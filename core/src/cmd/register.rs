@@ -33,7 +33,7 @@ pub(crate) async fn register(
             priority: kind.default_priority(),
             line: Line::AGENTS,
             lang: turn.person.lang,
-            category: category_of(desk, q),
+            category: category_of(desk, q, turn.person.came_from.as_deref()),
         },
         turn.now,
     )
@@ -53,6 +53,10 @@ pub(crate) async fn register(
         return Err(UserError::StaleChoice.into());
     }
     record_opening(desk, turn, &ticket, q, &subject).await?;
+    if turn.person.came_from.is_some() {
+        // Said once, on the ticket it led to; the card below still names it.
+        Store::set_came_from(desk.conn, turn.person.id, None, turn.now).await?;
+    }
     Store::set_current_ticket(desk.conn, turn.person.id, Some(ticket.id), turn.now).await?;
     // Deadlines are set now, so the user is told when to expect an answer.
     let (first_due_ms, resolve_due_ms) = desk
@@ -169,6 +173,7 @@ fn tell_agents(desk: &Desk<'_>, turn: &mut Turn<'_>, ticket: &Ticket, q: &crate:
         requester: &requester,
         question: &q.text,
         kb,
+        came_from: turn.person.came_from.as_deref(),
         left: left.as_deref(),
     }
     .text(lang);
@@ -212,10 +217,20 @@ pub(crate) fn subject_of(question: &str) -> String {
 }
 
 /// The category of the article the question came closest to (the answer, or the first
-/// suggestion), for routing.
-pub(crate) fn category_of(desk: &Desk<'_>, q: &crate::store::Question) -> Option<String> {
-    let key = q.article.as_ref().or(q.suggested.first())?;
-    desk.article(key).ok().flatten()?.category
+/// suggestion, else the help centre's article the person came from), for routing.
+pub(crate) fn category_of(
+    desk: &Desk<'_>,
+    q: &crate::store::Question,
+    came_from: Option<&str>,
+) -> Option<String> {
+    match q.article.as_ref().or(q.suggested.first()) {
+        Some(key) => desk.article(key).ok().flatten()?.category,
+        // Nothing matched the question: the article they came from says what it is about.
+        None => {
+            let slug = frontline_kb::Slug::parse(came_from?).ok()?;
+            desk.article_in(&slug, q.lang).ok().flatten()?.category
+        }
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,22 @@ pub(crate) async fn run(desk: &mut Desk<'_>, turn: &mut Turn<'_>, cmd: Command) 
     let lang = turn.person.lang;
     let (me, now) = (turn.person.id, turn.now);
     match cmd {
-        Command::Start => turn.reply(Msg::Welcome.text(lang)),
+        Command::Start(None) => turn.reply(Msg::Welcome.text(lang)),
+        Command::Start(Some(crate::command::StartFrom::Article(slug))) => {
+            // Only a published article: a link to a withdrawn one is a plain start.
+            match desk.article_in(&slug, lang)? {
+                Some(article) => {
+                    Store::set_came_from(desk.conn, me, Some(slug.as_str()), now).await?;
+                    turn.reply(
+                        Msg::CameFromArticle {
+                            title: article.display_title(),
+                        }
+                        .text(lang),
+                    );
+                }
+                None => turn.reply(Msg::Welcome.text(lang)),
+            }
+        }
         Command::Help => {
             let text = if turn.staff.is_some() {
                 crate::commands::staff_help(lang)

@@ -8,6 +8,7 @@ use crate::error::UserError;
 
 pub mod kb;
 pub mod staff;
+pub mod web;
 
 /// Whole messages that are conversation, not a question ([`crate::small_talk`]), as
 /// [`crate::small_talk::normalize`] writes them. A message made only of these (one after
@@ -84,6 +85,10 @@ pub const OPERATOR_PHRASES: &[&str] = &[
 #[derive(Debug)]
 pub enum Msg<'a> {
     Welcome,
+    /// `/start kb-SLUG`: they read this article in the help centre and still need help.
+    CameFromArticle {
+        title: &'a str,
+    },
     Help,
     /// In a group that is not the staff's: the desk talks only in private.
     PrivateOnly,
@@ -310,6 +315,11 @@ impl Msg<'_> {
                 "Здравствуйте! Я бот поддержки. Опишите вопрос своими словами — я поищу ответ в базе знаний, а если не найду, оформлю заявку.\n\n".to_string() + &Msg::Help.text(lang)
             } else {
                 "Hello! I am the support bot. Describe your question in your own words: I will look for an answer in the knowledge base, and if there is none, register a ticket.\n\n".to_string() + &Msg::Help.text(lang)
+            },
+            Msg::CameFromArticle { title } => if ru {
+                format!("Здравствуйте! Вы пришли из центра поддержки, со статьи «{title}». Напишите, на что она не ответила: я поищу ещё, а если не найду, оформлю заявку, и агент будет знать, что вы уже прочли.")
+            } else {
+                format!("Hello! You came from the help centre's article “{title}”. Write what it did not answer: I will look further, and if there is nothing, register a ticket, and the agent will know what you have already read.")
             },
             Msg::Help => crate::commands::user_help(lang),
             Msg::PrivateOnly => if ru {

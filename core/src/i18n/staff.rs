@@ -795,6 +795,8 @@ pub enum Card<'a> {
         requester: &'a str,
         question: &'a str,
         kb: KbNote<'a>,
+        /// The help centre's article (slug) the requester read before asking.
+        came_from: Option<&'a str>,
         left: Option<&'a str>,
     },
     ClaimButton,
@@ -885,8 +887,9 @@ impl Card<'_> {
                 requester,
                 question,
                 kb,
+                came_from,
                 left,
-            } => new_card(ticket, requester, question, *kb, *left, lang),
+            } => new_card(ticket, requester, question, (*kb, *came_from), *left, lang),
             Card::ClaimButton => pick("Взять".into(), "Claim".into()),
             Card::Relay {
                 ticket,
@@ -1058,7 +1061,7 @@ fn new_card(
     t: &Ticket,
     requester: &str,
     question: &str,
-    kb: KbNote<'_>,
+    (kb, came_from): (KbNote<'_>, Option<&str>),
     left: Option<&str>,
     lang: Lang,
 ) -> String {
@@ -1084,6 +1087,11 @@ fn new_card(
     let (line, from, kb_head) = match lang {
         Lang::En => ("line", "from", "KB"),
         Lang::Ru => ("линия", "от", "База знаний"),
+    };
+    let kb = match (came_from, lang) {
+        (Some(slug), Lang::En) => format!("came from the help centre, article {slug}; {kb}"),
+        (Some(slug), Lang::Ru) => format!("пришёл из центра поддержки, статья {slug}; {kb}"),
+        (None, _) => kb,
     };
     let mut card = format!(
         "{} {} {} · {} · {} · {line} {}\n{from} {requester}: {}{body}\n{kb_head}: {kb}",

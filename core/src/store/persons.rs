@@ -77,6 +77,7 @@ impl Store {
             staff,
             comment_for: None,
             comment_until_ms: None,
+            came_from: None,
             blocked,
         })
     }
@@ -90,7 +91,7 @@ impl Store {
         // One query for the person and the ticket they talk in: every event needs both.
         let found = sqlx::query(
             "SELECT p.id, p.lang, p.display, i.chat, c.current_ticket, c.comment_for, \
-             c.comment_until_ms, \
+             c.comment_until_ms, c.came_from, \
              s.name AS staff_name, s.role AS staff_role, s.lines AS staff_lines, \
              b.reason AS blocked FROM identities i \
              JOIN persons p ON p.id = i.person_id \
@@ -135,6 +136,7 @@ impl Store {
                 .try_get::<Option<i64>, _>("comment_for")?
                 .map(TicketId::from_db),
             comment_until_ms: r.try_get("comment_until_ms")?,
+            came_from: r.try_get("came_from")?,
             blocked: r.try_get("blocked")?,
         }))
     }
@@ -191,6 +193,25 @@ impl Store {
         ))
         .bind(person.0)
         .bind(ticket.map(TicketId::get))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Records (or, with `None`, clears) the help centre's article the person came from.
+    pub async fn set_came_from(
+        conn: &mut AnyConnection,
+        person: PersonId,
+        slug: Option<&str>,
+        now: i64,
+    ) -> CoreResult<()> {
+        sqlx::query(
+            "INSERT INTO conversations (person_id, came_from, updated_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (person_id) DO UPDATE SET came_from = $2, updated_ms = $3",
+        )
+        .bind(person.0)
+        .bind(slug)
         .bind(now)
         .execute(&mut *conn)
         .await?;

@@ -255,7 +255,57 @@ async fn a_user_cannot_press_another_users_buttons(db: Db) {
     assert_eq!(desk.count("tickets").await, 0);
 }
 
+/// The help centre's deep link (`/start kb-SLUG`): the bot greets the reader with the article
+/// they read, and the ticket their question leads to names it on its card, once.
+async fn a_reader_from_the_help_centre_is_greeted_and_named_on_the_card(db: Db) {
+    let desk = Desk::new(&db).await;
+    let out = desk.say("rita", "/start kb-vpn-connect").await;
+    let greeting = to(&out, "rita");
+    assert_eq!(greeting.len(), 1);
+    assert!(greeting[0].contains("help centre"), "{}", greeting[0]);
+    let mut conn = desk.store.pool().acquire().await.expect("conn");
+    let title = Store::article_latest(
+        &mut conn,
+        &frontline_kb::Slug::parse("vpn-connect").expect("slug"),
+        frontline_core::Lang::En,
+    )
+    .await
+    .expect("db")
+    .expect("article")
+    .article
+    .title;
+    drop(conn);
+    assert!(greeting[0].contains(&title), "{}", greeting[0]);
+    let out = desk.question_ticket("rita").await;
+    let card = to(&out, AGENTS);
+    assert_eq!(card.len(), 1, "{out:?}");
+    assert!(
+        card[0].contains("KB: came from the help centre, article vpn-connect"),
+        "{}",
+        card[0]
+    );
+    // Routed by the article's category when the question matched nothing.
+    let mut conn = desk.store.pool().acquire().await.expect("conn");
+    let t = Store::ticket(&mut conn, TicketId::parse("1").expect("id"))
+        .await
+        .expect("db")
+        .expect("ticket");
+    assert_eq!(t.category.as_deref(), Some("network"));
+    drop(conn);
+    // Said once: the next ticket is an ordinary one.
+    desk.say("rita", "/new").await;
+    let out = desk.question_ticket("rita").await;
+    let card = to(&out, AGENTS);
+    assert!(!card[0].contains("help centre"), "{}", card[0]);
+    // A link to an article that is not there, or not one of ours, is a plain start.
+    for link in ["/start kb-no-such-article", "/start kb-", "/start ref-42"] {
+        let out = desk.say("sam", link).await;
+        assert!(to(&out, "sam")[0].starts_with("Hello! I am"), "{link}");
+    }
+}
+
 crate::on_both_databases!(
+    a_reader_from_the_help_centre_is_greeted_and_named_on_the_card,
     an_answer_that_helped_ends_without_a_ticket,
     not_helped_registers_a_ticket_of_the_chosen_kind_and_tells_line_2,
     no_match_goes_straight_to_registration,
