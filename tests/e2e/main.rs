@@ -7,6 +7,7 @@ mod faults;
 mod kb_cli;
 mod ops_cli;
 mod telegram;
+mod web;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -280,7 +280,7 @@ pub fn search(
             ul.articles {
                 @for f in list {
                     li {
-                        a href=(article_link(f.entry)) lang=(f.entry.article.lang.code()) { (f.entry.article.display_title()) }
+                        a.result href=(article_link(f.entry)) lang=(f.entry.article.lang.code()) { (f.entry.article.display_title()) }
                         div.snippet { (PreEscaped(super::render::passage_html(&f.snippet))) }
                     }
                 }
@@ -300,7 +300,7 @@ pub fn search(
                 section.answer aria-labelledby="answer-heading" {
                     h2 #answer-heading { (t(Web::AnswerHeading)) }
                     h3 {
-                        a #answer href=(article_link(answer.entry)) lang=(answer.entry.article.lang.code()) {
+                        a.result #answer href=(article_link(answer.entry)) lang=(answer.entry.article.lang.code()) {
                             (answer.entry.article.display_title())
                         }
                     }
