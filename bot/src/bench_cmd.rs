@@ -50,6 +50,9 @@ pub enum BenchCommand {
     /// the real serve loop against it; time from an update being available to the bot's
     /// message arriving.
     Telegram(crate::bench_telegram::Options),
+    /// The help centre's pages in-process through its router: search (the bot's search and
+    /// decision), article, home and category pages, p50/p99 per kind.
+    Web(crate::bench_web::Options),
     /// Send messages through the Discord adapter (serenity's REST client) to a minimal local
     /// Discord REST server: messages/s and latency of the adapter itself.
     Discord {
@@ -98,6 +101,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Discord { messages, json } => crate::bench_discord::run(messages, json).await,
         BenchCommand::Telegram(options) => crate::bench_telegram::run(options).await,
+        BenchCommand::Web(options) => crate::bench_web::run(options).await,
     }
 }
 

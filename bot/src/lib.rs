@@ -18,6 +18,7 @@ pub mod bench_cmd;
 pub mod bench_discord;
 pub mod bench_engine;
 pub mod bench_telegram;
+pub mod bench_web;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -38,6 +38,9 @@ pub const UNCATEGORISED: &str = "general";
 /// Longest question the search page searches (the rest is said to be cut).
 pub const MAX_QUERY_CHARS: usize = 500;
 
+/// Longest passage shown under a result that is not the answer.
+const HIT_PASSAGE_CHARS: usize = 240;
+
 /// Results the search page shows besides the answer.
 const MORE_HITS: usize = 5;
 
@@ -561,9 +564,15 @@ pub fn results<'a>(
         return Ok(Results::NoMatch);
     };
     let outcome = outcome?;
-    let found = |e: &'a Arc<Entry>| Found {
-        snippet: frontline_kb::snippet::for_question(&e.article, q),
-        entry: e,
+    // The other results' passages, cut short: a list to choose from, not the answer.
+    let found = |e: &'a Arc<Entry>| {
+        let passage = frontline_kb::snippet::for_question(&e.article, q);
+        let plain = frontline_kb::text::markdown_to_plain(&passage);
+        let flat = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+        Found {
+            snippet: frontline_kb::text::cut_at_sentence(&flat, HIT_PASSAGE_CHARS),
+            entry: e,
+        }
     };
     let hits = |skip: &[&str], n: usize| -> Vec<Found<'a>> {
         outcome
