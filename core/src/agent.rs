@@ -46,6 +46,8 @@ pub enum AgentCommand {
     /// Per-agent figures over the last 30 days (admins).
     AgentStats,
     Staff(StaffCommand),
+    /// Client organisations (admins).
+    Org(crate::cmd::org::OrgCommand),
     /// Knowledge-base articles.
     Kb(crate::cmd::kb::KbCommand),
     /// An admin's: the sender's updates are no longer answered (channel, id, reason).
@@ -85,6 +87,7 @@ impl AgentCommand {
             | AgentCommand::Stats
             | AgentCommand::AgentStats
             | AgentCommand::Staff(_)
+            | AgentCommand::Org(_)
             | AgentCommand::Kb(_)
             | AgentCommand::Block(..)
             | AgentCommand::Unblock(..)
@@ -250,6 +253,10 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
                 _ => AgentCommand::Kb(crate::cmd::kb::parse(args)?),
             },
             Name::Staff => AgentCommand::Staff(admin::parse_staff(first, rest).map_err(missing)?),
+            Name::Org => AgentCommand::Org(crate::cmd::org::parse(args).map_err(|e| match e {
+                crate::cmd::org::ParseError::Usage(u) => missing(u),
+                crate::cmd::org::ParseError::Bad(e) => e,
+            })?),
             Name::Hours => {
                 let id = ticket()?;
                 let (minutes, note) = fields::parse_hours(rest).map_err(missing)?;
@@ -278,6 +285,7 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
             | Name::Close
             | Name::Lang
             | Name::Cancel
+            | Name::Join
             | Name::Forget => return Err(UserError::UnknownCommand(command.into())),
         })
     })())

@@ -18,6 +18,8 @@ pub enum Command {
     Cancel,
     /// Erase what the desk keeps of me (asks for confirmation first).
     Forget,
+    /// Join an organisation with its invite code.
+    Join(String),
 }
 
 /// Where a deep link (`https://t.me/BOT?start=…`) says the person came from.
@@ -25,6 +27,8 @@ pub enum Command {
 pub enum StartFrom {
     /// `kb-SLUG`: the help centre's article they read before asking.
     Article(frontline_kb::Slug),
+    /// `org-CODE`: an organisation's invite.
+    Org(String),
 }
 
 impl StartFrom {
@@ -34,6 +38,7 @@ impl StartFrom {
     pub fn payload(&self) -> Option<String> {
         let p = match self {
             StartFrom::Article(slug) => format!("kb-{slug}"),
+            StartFrom::Org(code) => format!("org-{code}"),
         };
         (p.len() <= 64
             && p.bytes()
@@ -44,6 +49,9 @@ impl StartFrom {
     /// The origin a `/start` parameter names; `None` for one the desk does not know (a
     /// link from elsewhere is a plain start, not an error).
     pub fn parse(payload: &str) -> Option<StartFrom> {
+        if let Some(code) = payload.strip_prefix("org-") {
+            return (!code.is_empty()).then(|| StartFrom::Org(crate::org::normalise_code(code)));
+        }
         let slug = payload.strip_prefix("kb-")?;
         frontline_kb::Slug::parse(slug).ok().map(StartFrom::Article)
     }
@@ -83,6 +91,12 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
         Name::Close => ticket("close").map(Command::Close),
         Name::Cancel => Ok(Command::Cancel),
         Name::Forget => Ok(Command::Forget),
+        Name::Join => arg
+            .map(|c| Command::Join(c.chars().take(40).collect()))
+            .ok_or(UserError::MissingArgument {
+                command: "join",
+                what: "your organisation's code",
+            }),
         Name::Lang => match arg {
             None => Err(UserError::MissingArgument {
                 command: "lang",
@@ -119,7 +133,8 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
         | Name::Kb
         | Name::Block
         | Name::Unblock
-        | Name::ForgetPerson) => Err(UserError::StaffOnly(staff.spec().name.into())),
+        | Name::ForgetPerson
+        | Name::Org) => Err(UserError::StaffOnly(staff.spec().name.into())),
     })
 }
 

@@ -126,6 +126,8 @@ commands! {
         "cancel the current choice", "отменить текущий выбор";
     Forget: "forget", User, No, No, "",
         "erase my data", "удалить мои данные";
+    Join: "join", User, No, Required, "CODE",
+        "join your organisation with its code", "вступить в свою организацию по её коду";
     // Staff.
     Queue: "queue", Staff, No, Optional, "[2|3|4] [all]",
         "unclaimed tickets of your lines, most urgent first (all: claimed too)",
@@ -179,6 +181,8 @@ commands! {
         "счётчики за сегодня; agents: показатели агентов (администраторы)";
     Staff: "staff", Staff, No, Optional, "list|add|remove",
         "staff from chat (admins)", "сотрудники из чата (администраторы)";
+    Org: "org", Staff, No, Required, "add|list|show|set|member|code|revoke",
+        "client organisations (admins)", "организации клиентов (администраторы)";
     Kb: "kb", Staff, No, Required, "list|show|add|edit|…",
         "knowledge-base articles", "статьи базы знаний";
     Block: "block", Staff, No, Required, "CHANNEL:ID reason",

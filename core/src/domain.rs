@@ -307,6 +307,8 @@ pub struct Ticket {
     pub paused_at_ms: Option<i64>,
     pub first_breached: bool,
     pub resolve_breached: bool,
+    /// The client organisation it was registered for: its contract sets the deadlines.
+    pub org: Option<crate::org::OrgKey>,
 }
 
 coded_enum!(
@@ -547,6 +549,8 @@ pub struct Person {
     pub came_from: Option<String>,
     /// Why an admin blocked this identity, if one did.
     pub blocked: Option<String>,
+    /// The client organisation this identity belongs to.
+    pub org: Option<crate::org::OrgRef>,
 }
 
 /// A logged question and where it stands.

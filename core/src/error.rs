@@ -103,6 +103,16 @@ pub enum UserError {
     StaffExists(String),
     #[error("{0} is not staff added from chat")]
     NoStaff(String),
+    #[error("`{0}` is not an organisation key")]
+    BadOrgKey(String),
+    #[error("organisation {0} already exists")]
+    OrgExists(String),
+    #[error("no organisation {0}")]
+    NoOrg(String),
+    #[error("the code is unknown or revoked")]
+    BadOrgCode,
+    #[error("{0} is not a member of {1}")]
+    NotOrgMember(String, String),
 }
 
 impl UserError {
@@ -152,6 +162,7 @@ pub type CoreResult<T> = Result<T, CoreError>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AdminTask {
     ManageStaff,
+    ManageOrgs,
     Block,
     Unblock,
     Forget,

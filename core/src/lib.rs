@@ -37,6 +37,7 @@ pub mod i18n;
 pub mod kb_sync;
 pub mod limits;
 pub mod message;
+pub mod org;
 pub mod outbox;
 pub mod report;
 pub mod rota;

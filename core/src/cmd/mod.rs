@@ -14,6 +14,7 @@ pub(crate) mod find;
 pub(crate) mod kb;
 mod learn;
 pub(crate) mod macros;
+pub(crate) mod org;
 pub(crate) mod problem;
 pub(crate) mod queue;
 mod register;
@@ -73,6 +74,7 @@ pub(crate) async fn staff(
         C::Escalate(id, line, reason) => status::escalate(a, id, line, &reason).await,
         C::Transcript(id) => transcript::transcript(a, id).await,
         C::Staff(cmd) => admin::staff(a, cmd).await,
+        C::Org(cmd) => org::run(a, cmd).await,
         C::Block(channel, id, reason) => admin::block(a, channel, &id, &reason).await,
         C::Unblock(channel, id) => admin::unblock(a, channel, &id).await,
         C::Forget(channel, id) => admin::forget(a, channel, &id).await,

@@ -34,6 +34,7 @@ pub(crate) async fn register(
             line: Line::AGENTS,
             lang: turn.person.lang,
             category: category_of(desk, q, turn.person.came_from.as_deref()),
+            org: turn.person.org.as_ref().map(|o| &o.key),
         },
         turn.now,
     )
@@ -174,6 +175,7 @@ fn tell_agents(desk: &Desk<'_>, turn: &mut Turn<'_>, ticket: &Ticket, q: &crate:
         question: &q.text,
         kb,
         came_from: turn.person.came_from.as_deref(),
+        org: turn.person.org.as_ref().map(|o| o.name.as_str()),
         left: left.as_deref(),
     }
     .text(lang);

@@ -18,6 +18,9 @@ pub(crate) async fn run(desk: &mut Desk<'_>, turn: &mut Turn<'_>, cmd: Command) 
     let (me, now) = (turn.person.id, turn.now);
     match cmd {
         Command::Start(None) => turn.reply(Msg::Welcome.text(lang)),
+        Command::Start(Some(crate::command::StartFrom::Org(code))) | Command::Join(code) => {
+            super::org::join(desk, turn, &code).await?;
+        }
         Command::Start(Some(crate::command::StartFrom::Article(slug))) => {
             // Only a published article: a link to a withdrawn one is a plain start.
             match desk.article_in(&slug, lang)? {
@@ -48,7 +51,14 @@ pub(crate) async fn run(desk: &mut Desk<'_>, turn: &mut Turn<'_>, cmd: Command) 
         }
         Command::My => {
             let tickets = Store::tickets_of(desk.conn, me, MY_LIMIT).await?;
-            turn.reply(Msg::MyTickets { tickets: &tickets }.text(lang));
+            let org = turn.person.org.as_ref().map(|o| o.name.clone());
+            turn.reply(
+                Msg::MyTickets {
+                    tickets: &tickets,
+                    org: org.as_deref(),
+                }
+                .text(lang),
+            );
         }
         Command::Status(id) => {
             let ticket = desk.own_ticket(turn, id).await?;

@@ -7,6 +7,7 @@ use crate::domain::{Lang, Priority, Status, Ticket, TicketId, TicketKind};
 use crate::error::UserError;
 
 pub mod kb;
+pub mod org;
 pub mod staff;
 pub mod web;
 
@@ -135,6 +136,8 @@ pub enum Msg<'a> {
     NewQuestionPrompt,
     MyTickets {
         tickets: &'a [Ticket],
+        /// The organisation they belong to.
+        org: Option<&'a str>,
     },
     TicketStatus {
         ticket: &'a Ticket,
@@ -422,13 +425,18 @@ impl Msg<'_> {
             } else {
                 "I am listening: describe your new question."
             }.into(),
-            Msg::MyTickets { tickets } => {
+            Msg::MyTickets { tickets, org } => {
+                let org = org.map_or(String::new(), |o| if ru {
+                    format!("Организация: {o}\n")
+                } else {
+                    format!("Organisation: {o}\n")
+                });
                 if tickets.is_empty() {
-                    return if ru { "У вас пока нет заявок." } else { "You have no tickets yet." }.into();
+                    return org + if ru { "У вас пока нет заявок." } else { "You have no tickets yet." };
                 }
                 let head = if ru { "Ваши заявки:" } else { "Your tickets:" };
                 let lines: Vec<String> = tickets.iter().map(|t| ticket_line(t, lang)).collect();
-                format!("{head}\n{}", lines.join("\n"))
+                format!("{org}{head}\n{}", lines.join("\n"))
             }
             Msg::TicketStatus { ticket: t } => if ru {
                 format!(
@@ -566,6 +574,8 @@ fn admin_only(task: crate::error::AdminTask, lang: Lang) -> String {
     use crate::error::AdminTask::*;
     let what = match (task, lang) {
         (ManageStaff, Lang::En) => "manage staff",
+        (ManageOrgs, Lang::En) => "manage organisations",
+        (ManageOrgs, Lang::Ru) => "управлять организациями",
         (Block, Lang::En) => "block senders",
         (Unblock, Lang::En) => "unblock senders",
         (Forget, Lang::En) => "erase a person's data",
@@ -785,6 +795,28 @@ fn user_error(e: &UserError, lang: Lang) -> String {
         UserError::NoStaff(n) => pick(
             format!("{n} не добавлен(а) из чата (сотрудники из конфигурации остаются)."),
             format!("{n} is not staff added from chat (people in the configuration stay)."),
+        ),
+        UserError::BadOrgKey(k) => pick(
+            format!(
+                "«{k}» не годится как ключ организации: латинские буквы, цифры, - и _, до 32 знаков (acme)."
+            ),
+            format!("`{k}` is not an organisation key: letters, digits, - and _, up to 32 (acme)."),
+        ),
+        UserError::OrgExists(k) => pick(
+            format!("Организация {k} уже есть."),
+            format!("Organisation {k} already exists."),
+        ),
+        UserError::NoOrg(k) => pick(
+            format!("Организации {k} нет: /org list покажет все."),
+            format!("There is no organisation {k}: /org list shows them all."),
+        ),
+        UserError::BadOrgCode => pick(
+            "Такого кода нет или он отозван. Попросите у своей организации новый.".into(),
+            "That code is unknown or has been revoked. Ask your organisation for a new one.".into(),
+        ),
+        UserError::NotOrgMember(who, k) => pick(
+            format!("{who} не состоит в {k}."),
+            format!("{who} is not a member of {k}."),
         ),
         UserError::StaleChoice => if ru {
             "Этот выбор уже не действует. Напишите вопрос заново."

@@ -797,6 +797,8 @@ pub enum Card<'a> {
         kb: KbNote<'a>,
         /// The help centre's article (slug) the requester read before asking.
         came_from: Option<&'a str>,
+        /// The requester's organisation's name.
+        org: Option<&'a str>,
         left: Option<&'a str>,
     },
     ClaimButton,
@@ -888,8 +890,16 @@ impl Card<'_> {
                 question,
                 kb,
                 came_from,
+                org,
                 left,
-            } => new_card(ticket, requester, question, (*kb, *came_from), *left, lang),
+            } => new_card(
+                ticket,
+                requester,
+                question,
+                (*kb, *came_from, *org),
+                *left,
+                lang,
+            ),
             Card::ClaimButton => pick("Взять".into(), "Claim".into()),
             Card::Relay {
                 ticket,
@@ -1061,7 +1071,7 @@ fn new_card(
     t: &Ticket,
     requester: &str,
     question: &str,
-    (kb, came_from): (KbNote<'_>, Option<&str>),
+    (kb, came_from, org): (KbNote<'_>, Option<&str>, Option<&str>),
     left: Option<&str>,
     lang: Lang,
 ) -> String {
@@ -1093,8 +1103,9 @@ fn new_card(
         (Some(slug), Lang::Ru) => format!("пришёл из центра поддержки, статья {slug}; {kb}"),
         (None, _) => kb,
     };
+    let org = org.map_or(String::new(), |o| format!(" · {o}"));
     let mut card = format!(
-        "{} {} {} · {} · {} · {line} {}\n{from} {requester}: {}{body}\n{kb_head}: {kb}",
+        "{} {} {} · {}{org} · {} · {line} {}\n{from} {requester}: {}{body}\n{kb_head}: {kb}",
         t.status.emoji(),
         t.id,
         kind_name(t.kind, lang),

@@ -257,6 +257,7 @@ impl Store {
         exec("UPDATE persons SET display = $1 WHERE id = $2")
             .execute(&mut *conn)
             .await?;
+        Self::org_memberships_forget(conn, person).await?;
         sqlx::query("DELETE FROM conversations WHERE person_id = $1")
             .bind(person)
             .execute(&mut *conn)

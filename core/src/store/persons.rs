@@ -79,6 +79,8 @@ impl Store {
             comment_until_ms: None,
             came_from: None,
             blocked,
+            // An admin may add an identity to an organisation before it ever wrote.
+            org: Self::org_ref_of_identity(conn, user.channel, &user.id).await?,
         })
     }
 
@@ -93,8 +95,10 @@ impl Store {
             "SELECT p.id, p.lang, p.display, i.chat, c.current_ticket, c.comment_for, \
              c.comment_until_ms, c.came_from, \
              s.name AS staff_name, s.role AS staff_role, s.lines AS staff_lines, \
-             b.reason AS blocked FROM identities i \
+             b.reason AS blocked, o.org_key AS org_key, o.name AS org_name FROM identities i \
              JOIN persons p ON p.id = i.person_id \
+             LEFT JOIN org_members m ON m.channel = i.channel AND m.external_id = i.external_id \
+             LEFT JOIN orgs o ON o.org_key = m.org_key \
              LEFT JOIN conversations c ON c.person_id = p.id \
              LEFT JOIN staff_members s ON s.channel = i.channel AND s.external_id = i.external_id \
              LEFT JOIN blocks b ON b.channel = i.channel AND b.external_id = i.external_id \
@@ -138,6 +142,16 @@ impl Store {
             comment_until_ms: r.try_get("comment_until_ms")?,
             came_from: r.try_get("came_from")?,
             blocked: r.try_get("blocked")?,
+            org: match (
+                r.try_get::<Option<String>, _>("org_key")?,
+                r.try_get::<Option<String>, _>("org_name")?,
+            ) {
+                (Some(key), Some(name)) => Some(crate::org::OrgRef {
+                    key: crate::org::OrgKey::from_db(key),
+                    name,
+                }),
+                _ => None,
+            },
         }))
     }
 

@@ -31,6 +31,8 @@ pub struct NewTicket<'a> {
     pub lang: Lang,
     /// From the knowledge-base article the question was closest to, if any.
     pub category: Option<String>,
+    /// The requester's organisation.
+    pub org: Option<&'a crate::org::OrgKey>,
 }
 
 pub(crate) fn ticket_from_row(r: &AnyRow) -> CoreResult<Ticket> {
@@ -68,12 +70,15 @@ pub(crate) fn ticket_from_row(r: &AnyRow) -> CoreResult<Ticket> {
         paused_at_ms: r.try_get("paused_at_ms")?,
         first_breached: r.try_get::<i64, _>("first_breached")? != 0,
         resolve_breached: r.try_get::<i64, _>("resolve_breached")? != 0,
+        org: r
+            .try_get::<Option<String>, _>("org_key")?
+            .map(crate::org::OrgKey::from_db),
     })
 }
 
 pub(crate) const TICKET_COLUMNS: &str = "id, requester_id, channel, chat, subject, kind, priority, status, \
     line, category, lang, assignee, created_ms, first_response_ms, resolved_ms, closed_ms, csat_score, \
-    first_due_ms, resolve_due_ms, paused_ms, paused_at_ms, first_breached, resolve_breached";
+    first_due_ms, resolve_due_ms, paused_ms, paused_at_ms, first_breached, resolve_breached, org_key";
 
 impl Store {
     pub async fn insert_ticket(
@@ -83,8 +88,8 @@ impl Store {
     ) -> CoreResult<Ticket> {
         let row = sqlx::query(&format!(
             "INSERT INTO tickets (requester_id, channel, chat, subject, kind, priority, status, \
-             line, lang, created_ms, updated_ms, category) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING {TICKET_COLUMNS}"
+             line, lang, created_ms, updated_ms, category, org_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12) RETURNING {TICKET_COLUMNS}"
         ))
         .bind(t.requester.0)
         .bind(t.chat.channel.code())
@@ -97,6 +102,7 @@ impl Store {
         .bind(t.lang.code())
         .bind(now)
         .bind(t.category.clone())
+        .bind(t.org.map(|k| k.as_str().to_string()))
         .fetch_one(&mut *conn)
         .await?;
         ticket_from_row(&row)

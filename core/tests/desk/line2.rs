@@ -180,6 +180,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
         "/escalate 1 3 needs a fix",
         "/stats",
         "/staff add mallory admin console:mallory",
+        "/org add evil Evil Corp",
         "/kb add en Free money\nClick here.",
         "/kb draft 1",
         "/block console:uma spam",
@@ -200,10 +201,11 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     assert_eq!((t.status, t.assignee), (Status::New, None));
     assert_eq!(t.priority.code(), "normal");
     assert_eq!(desk.count("staff_members").await, 0);
+    assert_eq!(desk.count("orgs").await, 0);
     assert_eq!(desk.count("article_versions").await, 60, "the sample only");
     assert_eq!(
         frontline_core::commands::of(frontline_core::commands::Who::Staff).count(),
-        27,
+        28,
         "a new staff command needs a refusal case above"
     );
 }

@@ -6,6 +6,7 @@ mod harness;
 mod kb_admin;
 mod learned;
 mod line2;
+mod orgs;
 mod outbox;
 mod people;
 mod races;

@@ -1,0 +1,168 @@
+//! Client organisations: kept by admins from chat, joined by code, one per user, shown in
+//! `/my` and on the ticket's card.
+
+use frontline_core::TicketId;
+use frontline_core::store::Store;
+
+use crate::harness::{AGENTS, Db, Desk, to};
+
+/// The invite code in an `/org code` answer.
+fn code_in(text: &str) -> String {
+    text.split_whitespace()
+        .skip_while(|w| *w != "/join")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no code in {text}"))
+        .trim_end_matches('.')
+        .to_string()
+}
+
+async fn admins_keep_organisations_and_members_by_admin_and_by_code(db: Db) {
+    let desk = Desk::new(&db).await;
+    let out = desk.say("root", "/org add acme ACME Corp").await;
+    assert!(
+        to(&out, "root")[0].starts_with("Organisation added: acme — ACME Corp"),
+        "{out:?}"
+    );
+    let out = desk.say("root", "/org add acme Again").await;
+    assert_eq!(to(&out, "root"), ["Organisation acme already exists."]);
+    let out = desk.say("root", "/org set acme manager anna").await;
+    assert!(to(&out, "root")[0].contains("manager anna"), "{out:?}");
+    let out = desk
+        .say("root", "/org set acme consultations billable")
+        .await;
+    assert!(
+        to(&out, "root")[0].contains("billed by the hour"),
+        "{out:?}"
+    );
+    // By an admin: bob, before he ever wrote.
+    let out = desk.say("root", "/org member add acme console:bob").await;
+    assert_eq!(to(&out, "root"), ["console:bob now belongs to acme."]);
+    let out = desk.say("bob", "/my").await;
+    assert!(
+        to(&out, "bob")[0].starts_with("Organisation: ACME Corp"),
+        "{out:?}"
+    );
+    // His ticket carries the organisation, on the card too.
+    let out = desk.question_ticket("bob").await;
+    let card = to(&out, AGENTS);
+    assert!(card[0].contains(" · ACME Corp · "), "{}", card[0]);
+    let mut conn = desk.store.pool().acquire().await.expect("conn");
+    let t = Store::ticket(&mut conn, TicketId::parse("1").expect("id"))
+        .await
+        .expect("db")
+        .expect("ticket");
+    assert_eq!(t.org.as_ref().map(|k| k.as_str()), Some("acme"));
+    drop(conn);
+
+    // By code: carol joins; the code revoked, dave cannot.
+    let out = desk.say("root", "/org code acme").await;
+    let code = code_in(to(&out, "root")[0]);
+    let out = desk
+        .say("carol", &format!("/join {}", code.to_lowercase()))
+        .await;
+    assert_eq!(
+        to(&out, "carol"),
+        ["You now belong to ACME Corp. Your tickets are served under its contract."]
+    );
+    let out = desk.say("root", &format!("/org revoke {code}")).await;
+    assert!(to(&out, "root")[0].starts_with("Code revoked"), "{out:?}");
+    for attempt in [
+        format!("/join {code}"),
+        format!("/start org-{code}"),
+        "/join NOPE".into(),
+    ] {
+        let out = desk.say("dave", &attempt).await;
+        assert!(
+            to(&out, "dave")[0].starts_with("That code is unknown or has been revoked"),
+            "{attempt}: {out:?}"
+        );
+    }
+    let out = desk.say("dave", "/my").await;
+    assert!(!to(&out, "dave")[0].contains("Organisation"));
+    // The deep link with a valid code joins too.
+    let out = desk.say("root", "/org code acme").await;
+    let code = code_in(to(&out, "root")[0]);
+    let out = desk.say("erin", &format!("/start org-{code}")).await;
+    assert!(
+        to(&out, "erin")[0].starts_with("You now belong to ACME Corp"),
+        "{out:?}"
+    );
+
+    // One organisation per user: moving bob to beta takes him out of acme.
+    desk.say("root", "/org add beta Beta LLC").await;
+    let out = desk.say("root", "/org member add beta console:bob").await;
+    assert!(to(&out, "root")[0].contains("They left acme"), "{out:?}");
+    let out = desk.say("bob", "/my").await;
+    assert!(
+        to(&out, "bob")[0].starts_with("Organisation: Beta LLC"),
+        "{out:?}"
+    );
+    let out = desk.say("root", "/org show acme").await;
+    let show = to(&out, "root")[0];
+    assert!(show.contains("Members (2):"), "{show}");
+    assert!(
+        show.contains("console:carol") && !show.contains("console:bob"),
+        "{show}"
+    );
+    let out = desk.say("root", "/org list").await;
+    let list = to(&out, "root")[0];
+    assert!(
+        list.contains("acme — ACME Corp")
+            && list.contains("beta — Beta LLC · consultations included · 1 members"),
+        "{list}"
+    );
+    assert_eq!(desk.count("org_members").await, 3);
+}
+
+async fn bad_organisation_commands_are_explained_and_change_nothing(db: Db) {
+    let desk = Desk::new(&db).await;
+    desk.say("root", "/org add acme ACME").await;
+    for (cmd, said) in [("/org list", "Only admins manage organisations.")] {
+        let out = desk.say("anna", cmd).await;
+        assert_eq!(to(&out, "anna"), [said], "{cmd}");
+    }
+    for (cmd, starts) in [
+        ("/org", "/org needs"),
+        ("/org add", "/org needs"),
+        ("/org add acme", "/org needs"),
+        ("/org add a%b Name", "`a%b` is not an organisation key"),
+        ("/org show nobody", "There is no organisation nobody"),
+        ("/org set acme colour red", "/org needs"),
+        ("/org set acme consultations sometimes", "/org needs"),
+        (
+            "/org set acme partner acme",
+            "`acme` is not an organisation key",
+        ),
+        (
+            "/org set acme partner ghost",
+            "There is no organisation ghost",
+        ),
+        ("/org member add acme bob", "/org needs"),
+        (
+            "/org member remove acme console:bob",
+            "console:bob is not a member of acme.",
+        ),
+        (
+            "/org member add ghost console:bob",
+            "There is no organisation ghost",
+        ),
+        ("/org code ghost", "There is no organisation ghost"),
+        ("/org revoke NOSUCHCODE", "That code is unknown"),
+        ("/org frobnicate", "/org needs"),
+    ] {
+        desk.clock.advance(4_000);
+        let out = desk.say("root", cmd).await;
+        let said = to(&out, "root");
+        assert!(said[0].starts_with(starts), "{cmd}: {said:?}");
+    }
+    let out = desk.say("uma", "/join").await;
+    assert!(to(&out, "uma")[0].contains("/join"), "{out:?}");
+    assert_eq!(desk.count("orgs").await, 1);
+    assert_eq!(desk.count("org_members").await, 0);
+    assert_eq!(desk.count("org_codes").await, 0);
+}
+
+crate::on_both_databases!(
+    admins_keep_organisations_and_members_by_admin_and_by_code,
+    bad_organisation_commands_are_explained_and_change_nothing,
+);
