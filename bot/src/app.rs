@@ -159,6 +159,7 @@ impl App {
                             .into_iter()
                             .filter(|c| console || c.channel != ChannelKind::Console)
                             .collect(),
+                        &config.orgs,
                     )
                     .map_err(|problems| {
                         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -194,6 +195,8 @@ impl App {
         // The articles live in the database; on first start the bundled sample becomes their
         // first versions. The index then catches up with the table (at once when it is current).
         let mut conn = store.pool().acquire().await?;
+        // The configuration's organisations are its to say: put in step at every start.
+        Store::orgs_from_config(&mut conn, &config.org_list(), engine.clock().now_ms()).await?;
         let seeded = Store::articles_seq(&mut conn).await? > 0;
         drop(conn);
         if seeded {

@@ -170,6 +170,55 @@ pub struct PolicyToml {
     pub resolution: String,
 }
 
+/// The policies of a `[[…policy]]` list, each problem named by its key under `prefix`.
+fn policies_of(
+    list: &[PolicyToml],
+    prefix: &str,
+    cal: &frontline_core::calendar::BusinessCalendar,
+    bad: &mut impl FnMut(String, String),
+) -> Vec<frontline_core::sla::SlaPolicy> {
+    let mut policies = Vec::new();
+    for (i, p) in list.iter().enumerate() {
+        let key = |f: &str| format!("{prefix}[{i}].{f}");
+        let priority = frontline_core::Priority::from_code(&p.priority);
+        if priority.is_none() {
+            bad(
+                key("priority"),
+                format!("`{}` is not low, normal, high or critical", p.priority),
+            );
+        }
+        let kind = match &p.kind {
+            None => Some(None),
+            Some(k) => match frontline_core::TicketKind::from_code(k) {
+                Some(k) => Some(Some(k)),
+                None => {
+                    bad(key("kind"), format!("`{k}` is not a ticket type"));
+                    None
+                }
+            },
+        };
+        let first = cal
+            .parse_duration(&p.first_response)
+            .map_err(|e| bad(key("first_response"), e.to_string()))
+            .ok();
+        let resolution = cal
+            .parse_duration(&p.resolution)
+            .map_err(|e| bad(key("resolution"), e.to_string()))
+            .ok();
+        if let (Some(priority), Some(kind), Some(first), Some(resolution)) =
+            (priority, kind, first, resolution)
+        {
+            policies.push(frontline_core::sla::SlaPolicy {
+                priority,
+                kind,
+                first_response_ms: first * 60_000,
+                resolution_ms: resolution * 60_000,
+            });
+        }
+    }
+    policies
+}
+
 fn default_timezone() -> String {
     "Europe/Moscow".to_string()
 }
@@ -201,9 +250,11 @@ impl SlaToml {
     ///
     /// # Errors
     /// The problems found.
+    /// The service levels, with the contracts of `orgs`.
     pub fn build(
         &self,
         supervisors: Vec<frontline_core::ChatRef>,
+        orgs: &[OrgToml],
     ) -> Result<frontline_core::sla::SlaConfig, Vec<Problem>> {
         use frontline_core::calendar::{self, BusinessCalendar, Period};
         let mut problems = Vec::new();
@@ -273,43 +324,15 @@ impl SlaToml {
                 .ok()
         });
         let mut policies = Vec::new();
+        let mut contracts = std::collections::BTreeMap::new();
         if let Some(cal) = &cal {
-            for (i, p) in self.policies.iter().enumerate() {
-                let key = |f: &str| format!("sla.policy[{i}].{f}");
-                let priority = frontline_core::Priority::from_code(&p.priority);
-                if priority.is_none() {
-                    bad(
-                        key("priority"),
-                        format!("`{}` is not low, normal, high or critical", p.priority),
-                    );
-                }
-                let kind = match &p.kind {
-                    None => Some(None),
-                    Some(k) => match frontline_core::TicketKind::from_code(k) {
-                        Some(k) => Some(Some(k)),
-                        None => {
-                            bad(key("kind"), format!("`{k}` is not a ticket type"));
-                            None
-                        }
-                    },
-                };
-                let first = cal
-                    .parse_duration(&p.first_response)
-                    .map_err(|e| bad(key("first_response"), e.to_string()))
-                    .ok();
-                let resolution = cal
-                    .parse_duration(&p.resolution)
-                    .map_err(|e| bad(key("resolution"), e.to_string()))
-                    .ok();
-                if let (Some(priority), Some(kind), Some(first), Some(resolution)) =
-                    (priority, kind, first, resolution)
+            policies = policies_of(&self.policies, "sla.policy", cal, &mut bad);
+            for (i, o) in orgs.iter().enumerate() {
+                let contract = policies_of(&o.policies, &format!("org[{i}].policy"), cal, &mut bad);
+                if let Ok(key) = frontline_core::org::OrgKey::parse(&o.key)
+                    && !contract.is_empty()
                 {
-                    policies.push(frontline_core::sla::SlaPolicy {
-                        priority,
-                        kind,
-                        first_response_ms: first * 60_000,
-                        resolution_ms: resolution * 60_000,
-                    });
+                    contracts.insert(key, contract);
                 }
             }
         }
@@ -321,6 +344,7 @@ impl SlaToml {
                 sla.policies = policies;
                 sla.warn_at = self.warn_at;
                 sla.auto_close_days = self.auto_close_days;
+                sla.contracts = contracts;
                 Ok(sla)
             }
             _ => Err(problems),
@@ -405,6 +429,23 @@ pub struct Config {
     pub kb: KbToml,
     #[serde(default, rename = "rota")]
     pub rotas: Vec<RotaToml>,
+    #[serde(default, rename = "org")]
+    pub orgs: Vec<OrgToml>,
+}
+
+/// `[[org]]`: a client organisation, with its contract (`[[org.policy]]`, the
+/// `[[sla.policy]]` syntax, overriding the desk's for its tickets).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgToml {
+    pub key: String,
+    pub name: String,
+    pub partner: Option<String>,
+    pub manager: Option<String>,
+    /// `included` (default), `billable` or `partner`.
+    pub consultations: Option<String>,
+    #[serde(default, rename = "policy")]
+    pub policies: Vec<PolicyToml>,
 }
 
 /// `[[rota]]`: who is on duty for a line — `shifts`, or a `weekly` rotation `starting` on a
@@ -791,6 +832,47 @@ impl Config {
                 format!("`{listen}` is not an address such as 127.0.0.1:9090"),
             );
         }
+        let keys: Vec<String> = self
+            .orgs
+            .iter()
+            .map(|o| o.key.trim().to_lowercase())
+            .collect();
+        for (i, o) in self.orgs.iter().enumerate() {
+            let key = |f: &str| format!("org[{i}].{f}");
+            if frontline_core::org::OrgKey::parse(&o.key).is_err() {
+                bad(
+                    key("key"),
+                    format!(
+                        "`{}` is not a key: letters, digits, - and _, up to 32",
+                        o.key
+                    ),
+                );
+            } else if keys[..i].contains(&keys[i]) {
+                bad(key("key"), format!("`{}` is declared twice", o.key));
+            }
+            if o.name.trim().is_empty()
+                || o.name.chars().count() > frontline_core::org::MAX_ORG_NAME_CHARS
+            {
+                bad(key("name"), "a name of 1 to 100 characters".into());
+            }
+            if let Some(c) = &o.consultations
+                && frontline_core::org::Consultations::from_code(c).is_none()
+            {
+                bad(
+                    key("consultations"),
+                    format!("`{c}` is not included, billable or partner"),
+                );
+            }
+            if let Some(p) = &o.partner
+                && (!keys.contains(&p.trim().to_lowercase())
+                    || p.trim().eq_ignore_ascii_case(o.key.trim()))
+            {
+                bad(
+                    key("partner"),
+                    format!("`{p}` is not another [[org]] of this file"),
+                );
+            }
+        }
         if self.web.listen().parse::<std::net::SocketAddr>().is_err() {
             bad(
                 "web.listen".into(),
@@ -936,7 +1018,7 @@ impl Config {
         {
             bad("discord.shards".into(), e);
         }
-        if let Err(problems) = self.sla.build(Vec::new()) {
+        if let Err(problems) = self.sla.build(Vec::new(), &self.orgs) {
             out.extend(problems);
         }
         for (i, r) in self.rotas.iter().enumerate() {
@@ -976,6 +1058,30 @@ impl Config {
             chats.push(ChatRef::new(ChannelKind::Discord, c.clone()));
         }
         chats
+    }
+
+    /// The configuration's organisations (already validated by `problems`).
+    pub fn org_list(&self) -> Vec<frontline_core::org::Org> {
+        self.orgs
+            .iter()
+            .filter_map(|o| {
+                Some(frontline_core::org::Org {
+                    key: frontline_core::org::OrgKey::parse(&o.key).ok()?,
+                    name: o.name.trim().to_string(),
+                    partner: o
+                        .partner
+                        .as_deref()
+                        .and_then(|p| frontline_core::org::OrgKey::parse(p).ok()),
+                    manager: o.manager.clone(),
+                    consultations: o
+                        .consultations
+                        .as_deref()
+                        .and_then(frontline_core::org::Consultations::from_code)
+                        .unwrap_or_default(),
+                    from_config: true,
+                })
+            })
+            .collect()
     }
 
     pub fn default_lang(&self) -> Lang {
@@ -1072,7 +1178,7 @@ mod tests {
              first_response = \"15m\"\nresolution = \"1h30m\"\n",
         )
         .expect("valid");
-        let sla = good.sla.build(Vec::new()).expect("builds");
+        let sla = good.sla.build(Vec::new(), &good.orgs).expect("builds");
         assert_eq!(sla.calendar.day_minutes(), 480);
         let p = sla
             .policy(
@@ -1141,6 +1247,56 @@ mod tests {
         assert_eq!(c.default_lang(), Lang::Ru);
         assert_eq!(c.staff[0].role, Role::Agent);
         assert!(c.has_bot_token());
+    }
+
+    #[test]
+    fn organisations_and_their_contracts_parse_and_each_problem_is_named() {
+        let good = Config::parse(
+            "[[org]]\nkey = \"intpartner\"\nname = \"Integrator\"\n\
+             [[org]]\nkey = \"acme\"\nname = \"ACME Corp\"\npartner = \"intpartner\"\n\
+             manager = \"Anna\"\nconsultations = \"partner\"\n\
+             [[org.policy]]\npriority = \"high\"\nfirst_response = \"1h\"\nresolution = \"1d\"\n",
+        )
+        .expect("parses");
+        assert!(good.problems().is_empty(), "{:?}", good.problems());
+        let orgs = good.org_list();
+        assert_eq!(orgs.len(), 2);
+        assert_eq!(
+            orgs[1].partner.as_ref().map(|k| k.as_str()),
+            Some("intpartner")
+        );
+        assert_eq!(
+            orgs[1].consultations,
+            frontline_core::org::Consultations::Partner
+        );
+        let sla = good.sla.build(Vec::new(), &good.orgs).expect("builds");
+        let acme = frontline_core::org::OrgKey::parse("acme").expect("key");
+        assert_eq!(sla.contracts[&acme][0].first_response_ms, 3_600_000);
+        assert!(
+            !sla.contracts
+                .contains_key(&frontline_core::org::OrgKey::parse("intpartner").expect("key"))
+        );
+
+        let problems = Config::parse(
+            "[[org]]\nkey = \"a b\"\nname = \"\"\n\
+             [[org]]\nkey = \"acme\"\nname = \"A\"\npartner = \"ghost\"\nconsultations = \"sometimes\"\n\
+             [[org.policy]]\npriority = \"urgent\"\nfirst_response = \"soon\"\nresolution = \"1d\"\n\
+             [[org]]\nkey = \"ACME\"\nname = \"Again\"\n",
+        )
+        .err()
+        .expect("problems");
+        let keys: Vec<String> = problems.into_iter().map(|p| p.key).collect();
+        for k in [
+            "org[0].key",
+            "org[0].name",
+            "org[1].partner",
+            "org[1].consultations",
+            "org[2].key",
+            "org[1].policy[0].priority",
+            "org[1].policy[0].first_response",
+        ] {
+            assert!(keys.contains(&k.to_string()), "{k} in {keys:?}");
+        }
     }
 
     #[test]

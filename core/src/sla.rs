@@ -31,6 +31,18 @@ pub struct SlaPolicy {
     pub resolution_ms: i64,
 }
 
+/// A policy for the priority and type, else for the priority alone.
+fn pick(policies: &[SlaPolicy], priority: Priority, kind: TicketKind) -> Option<&SlaPolicy> {
+    policies
+        .iter()
+        .find(|p| p.priority == priority && p.kind == Some(kind))
+        .or_else(|| {
+            policies
+                .iter()
+                .find(|p| p.priority == priority && p.kind.is_none())
+        })
+}
+
 /// The desk's service levels.
 #[derive(Debug, Clone)]
 pub struct SlaConfig {
@@ -44,6 +56,8 @@ pub struct SlaConfig {
     pub auto_close_days: u32,
     /// Where breaches are escalated.
     pub supervisor_chats: Vec<ChatRef>,
+    /// Client organisations' contracts: their policies win over the desk's for their tickets.
+    pub contracts: std::collections::BTreeMap<crate::org::OrgKey, Vec<SlaPolicy>>,
 }
 
 const HOUR_MS: i64 = 3_600_000;
@@ -70,18 +84,22 @@ impl SlaConfig {
             warn_at: 0.8,
             auto_close_days: 5,
             supervisor_chats,
+            contracts: std::collections::BTreeMap::new(),
         }
     }
 
     pub fn policy(&self, priority: Priority, kind: TicketKind) -> Option<&SlaPolicy> {
-        self.policies
-            .iter()
-            .find(|p| p.priority == priority && p.kind == Some(kind))
-            .or_else(|| {
-                self.policies
-                    .iter()
-                    .find(|p| p.priority == priority && p.kind.is_none())
-            })
+        pick(&self.policies, priority, kind)
+    }
+
+    /// The policy ticket `t` is promised: its organisation's contract's for its priority
+    /// (and type), else the desk's.
+    pub fn policy_for(&self, t: &Ticket) -> Option<&SlaPolicy> {
+        t.org
+            .as_ref()
+            .and_then(|org| self.contracts.get(org))
+            .and_then(|contract| pick(contract, t.priority, t.kind))
+            .or_else(|| self.policy(t.priority, t.kind))
     }
 
     /// A deadline as people read it, in the desk's time zone: `Tue 11:30` within the coming
@@ -269,7 +287,7 @@ impl SlaConfig {
     ) -> (Option<i64>, Option<i64>, BTreeSet<(TimerKind, i64)>) {
         let sla = self;
         let cal = &sla.calendar;
-        let policy = sla.policy(t.priority, t.kind);
+        let policy = sla.policy_for(t);
         let due = |target: i64| cal.add_ms(t.created_ms, target + paused_ms);
         // A deadline that was met or missed stays as it was, for the report.
         let first_due = match (t.first_response_ms, policy) {

@@ -172,46 +172,53 @@ impl Desk {
         staff: frontline_core::Staff,
         rotas: Vec<frontline_core::rota::Rota>,
     ) -> Desk {
+        Desk::adjusted(db, staff, rotas, |_| {}).await
+    }
+
+    /// A desk whose configuration `adjust` changes first.
+    pub async fn adjusted(
+        db: &Db,
+        staff: frontline_core::Staff,
+        rotas: Vec<frontline_core::rota::Rota>,
+        adjust: impl FnOnce(&mut EngineConfig),
+    ) -> Desk {
         let store = Store::connect(&db.url).await.expect("store");
         let kb = Arc::new(KnowledgeBase::in_ram().expect("kb"));
         let clock = ManualClock::new(T0);
-        let engine = Engine::new(
-            store.clone(),
-            kb,
-            Arc::new(clock.clone()),
-            EngineConfig {
-                rotas,
-                sla: frontline_core::sla::SlaConfig::standard(
-                    frontline_core::calendar::BusinessCalendar::office(chrono_tz::Europe::Moscow),
-                    vec![ChatRef::new(ChannelKind::Console, SUPERVISORS)],
-                ),
-                agent_chats: vec![ChatRef::new(ChannelKind::Console, AGENTS)],
-                default_lang: Lang::En,
-                staff,
-                limits: Default::default(),
-                retention: Default::default(),
-                routes: vec![frontline_core::engine::Route {
-                    line: frontline_core::domain::Line::AGENTS,
-                    kinds: vec![
-                        frontline_core::TicketKind::AccessRequest,
-                        frontline_core::TicketKind::LicenceKey,
-                    ],
-                    langs: Vec::new(),
-                    categories: Vec::new(),
-                    chats: vec![ChatRef::new(ChannelKind::Console, "#access")],
-                }],
-                line_chats: vec![
-                    (
-                        frontline_core::domain::Line::new(3).expect("line"),
-                        ChatRef::new(ChannelKind::Console, "#line3"),
-                    ),
-                    (
-                        frontline_core::domain::Line::new(4).expect("line"),
-                        ChatRef::new(ChannelKind::Console, "#line4"),
-                    ),
+        let mut config = EngineConfig {
+            rotas,
+            sla: frontline_core::sla::SlaConfig::standard(
+                frontline_core::calendar::BusinessCalendar::office(chrono_tz::Europe::Moscow),
+                vec![ChatRef::new(ChannelKind::Console, SUPERVISORS)],
+            ),
+            agent_chats: vec![ChatRef::new(ChannelKind::Console, AGENTS)],
+            default_lang: Lang::En,
+            staff,
+            limits: Default::default(),
+            retention: Default::default(),
+            routes: vec![frontline_core::engine::Route {
+                line: frontline_core::domain::Line::AGENTS,
+                kinds: vec![
+                    frontline_core::TicketKind::AccessRequest,
+                    frontline_core::TicketKind::LicenceKey,
                 ],
-            },
-        );
+                langs: Vec::new(),
+                categories: Vec::new(),
+                chats: vec![ChatRef::new(ChannelKind::Console, "#access")],
+            }],
+            line_chats: vec![
+                (
+                    frontline_core::domain::Line::new(3).expect("line"),
+                    ChatRef::new(ChannelKind::Console, "#line3"),
+                ),
+                (
+                    frontline_core::domain::Line::new(4).expect("line"),
+                    ChatRef::new(ChannelKind::Console, "#line4"),
+                ),
+            ],
+        };
+        adjust(&mut config);
+        let engine = Engine::new(store.clone(), kb, Arc::new(clock.clone()), config);
         let recorder = Arc::new(Recorder::default());
         let dispatcher = Dispatcher::new(
             store.clone(),

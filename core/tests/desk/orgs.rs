@@ -162,7 +162,75 @@ async fn bad_organisation_commands_are_explained_and_change_nothing(db: Db) {
     assert_eq!(desk.count("org_codes").await, 0);
 }
 
+/// A contract's targets set its organisation's deadlines; everyone else keeps the desk's.
+/// Over a simulated week: the same kind of ticket, registered on Friday afternoon by a
+/// member and by a stranger, falls due at different business times.
+async fn a_contract_sets_its_organisations_deadlines(db: Db) {
+    use frontline_core::Priority;
+    use frontline_core::sla::SlaPolicy;
+    let acme = frontline_core::org::OrgKey::parse("acme").expect("key");
+    let contract_key = acme.clone();
+    let desk = Desk::adjusted(&db, crate::harness::staff(), Vec::new(), move |c| {
+        // Tighter than the desk's 2 h / 1 business day for high priority.
+        c.sla.contracts.insert(
+            contract_key,
+            vec![SlaPolicy {
+                priority: Priority::High,
+                kind: None,
+                first_response_ms: 3_600_000,
+                resolution_ms: 3 * 3_600_000,
+            }],
+        );
+    })
+    .await;
+    desk.say("root", "/org add acme ACME Corp").await;
+    desk.say("root", "/org member add acme console:mia").await;
+    // Friday 2026-12-04, 17:30 in Moscow: half an hour of business time left that day.
+    desk.clock
+        .advance(3 * 86_400_000 + 6 * 3_600_000 + 30 * 60_000);
+    let incident = "The VPN does not connect, error 809 since the morning";
+    let mut due = Vec::new();
+    for (n, who) in [(1, "mia"), (2, "nik")] {
+        let out = desk.say(who, incident).await;
+        if out[0].buttons.iter().any(|b| b.label == "Not helped") {
+            desk.press(who, 2).await;
+        }
+        desk.press(who, 1).await; // the guessed kind (an incident: high)
+        let mut conn = desk.store.pool().acquire().await.expect("conn");
+        let t = Store::ticket(&mut conn, TicketId::parse(&n.to_string()).expect("id"))
+            .await
+            .expect("db")
+            .expect("a ticket");
+        assert_eq!(t.priority, Priority::High, "{who}");
+        due.push((
+            t.created_ms,
+            t.first_due_ms.expect("due"),
+            t.resolve_due_ms.expect("due"),
+        ));
+    }
+    let cal = desk.engine.config().sla.calendar.clone();
+    let (created, mia_first, mia_resolve) = due[0];
+    assert_eq!(
+        mia_first,
+        cal.add_ms(created, 3_600_000),
+        "the contract's hour"
+    );
+    assert_eq!(mia_resolve, cal.add_ms(created, 3 * 3_600_000));
+    let (created, nik_first, nik_resolve) = due[1];
+    assert_eq!(
+        nik_first,
+        cal.add_ms(created, 2 * 3_600_000),
+        "the desk's two hours"
+    );
+    assert!(mia_first < nik_first && mia_resolve < nik_resolve);
+    // Both run past the weekend: Monday, not Saturday.
+    for at in [mia_first, nik_first] {
+        assert_eq!(cal.local(at).format("%a").to_string(), "Mon");
+    }
+}
+
 crate::on_both_databases!(
+    a_contract_sets_its_organisations_deadlines,
     admins_keep_organisations_and_members_by_admin_and_by_code,
     bad_organisation_commands_are_explained_and_change_nothing,
 );
