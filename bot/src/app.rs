@@ -75,6 +75,11 @@ pub fn routes_of(config: &Config) -> Vec<Route> {
                     .filter_map(|l| frontline_core::Lang::parse(l).ok())
                     .collect(),
                 categories: r.categories.clone(),
+                orgs: r
+                    .orgs
+                    .iter()
+                    .filter_map(|o| frontline_core::org::OrgKey::parse(o).ok())
+                    .collect(),
                 chats,
             })
         })

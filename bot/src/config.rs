@@ -388,6 +388,9 @@ pub struct RouteConfig {
     pub langs: Vec<String>,
     #[serde(default)]
     pub categories: Vec<String>,
+    /// Organisation keys (`[[org]]` or added from chat).
+    #[serde(default)]
+    pub orgs: Vec<String>,
     pub console: Option<String>,
     pub telegram: Option<i64>,
     pub discord: Option<String>,

@@ -34,6 +34,8 @@ pub struct Route {
     pub kinds: Vec<TicketKind>,
     pub langs: Vec<Lang>,
     pub categories: Vec<String>,
+    /// Client organisations (empty: any, and none).
+    pub orgs: Vec<crate::org::OrgKey>,
     pub chats: Vec<ChatRef>,
 }
 
@@ -46,6 +48,7 @@ impl Route {
                 || t.category
                     .as_ref()
                     .is_some_and(|c| self.categories.contains(c)))
+            && (self.orgs.is_empty() || t.org.as_ref().is_some_and(|o| self.orgs.contains(o)))
     }
 }
 

@@ -204,6 +204,7 @@ impl Desk {
                 ],
                 langs: Vec::new(),
                 categories: Vec::new(),
+                orgs: Vec::new(),
                 chats: vec![ChatRef::new(ChannelKind::Console, "#access")],
             }],
             line_chats: vec![

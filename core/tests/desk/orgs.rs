@@ -229,7 +229,35 @@ async fn a_contract_sets_its_organisations_deadlines(db: Db) {
     }
 }
 
+/// A routing rule with `orgs` sends that organisation's tickets to its own channel.
+async fn routes_can_match_organisations(db: Db) {
+    use frontline_core::{ChannelKind, ChatRef};
+    let desk = Desk::adjusted(&db, crate::harness::staff(), Vec::new(), |c| {
+        c.routes.insert(
+            0,
+            frontline_core::engine::Route {
+                line: frontline_core::domain::Line::AGENTS,
+                kinds: Vec::new(),
+                langs: Vec::new(),
+                categories: Vec::new(),
+                orgs: vec![frontline_core::org::OrgKey::parse("acme").expect("key")],
+                chats: vec![ChatRef::new(ChannelKind::Console, "#acme-desk")],
+            },
+        );
+    })
+    .await;
+    desk.say("root", "/org add acme ACME Corp").await;
+    desk.say("root", "/org member add acme console:mia").await;
+    let out = desk.question_ticket("mia").await;
+    assert_eq!(to(&out, "#acme-desk").len(), 1, "{out:?}");
+    assert!(to(&out, AGENTS).is_empty());
+    let out = desk.question_ticket("nik").await;
+    assert!(to(&out, "#acme-desk").is_empty());
+    assert_eq!(to(&out, AGENTS).len(), 1);
+}
+
 crate::on_both_databases!(
+    routes_can_match_organisations,
     a_contract_sets_its_organisations_deadlines,
     admins_keep_organisations_and_members_by_admin_and_by_code,
     bad_organisation_commands_are_explained_and_change_nothing,
