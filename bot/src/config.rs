@@ -1286,8 +1286,7 @@ mod tests {
              [[org.policy]]\npriority = \"urgent\"\nfirst_response = \"soon\"\nresolution = \"1d\"\n\
              [[org]]\nkey = \"ACME\"\nname = \"Again\"\n",
         )
-        .err()
-        .expect("problems");
+        .expect_err("problems");
         let keys: Vec<String> = problems.into_iter().map(|p| p.key).collect();
         for k in [
             "org[0].key",

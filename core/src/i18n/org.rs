@@ -86,7 +86,7 @@ impl OrgAck<'_> {
                     format!("Organisation added: {}", line(o, lang))
                 }
             }
-            OrgAck::List(orgs) if orgs.is_empty() => {
+            OrgAck::List([]) => {
                 if ru {
                     "Организаций нет. /org add KEY NAME добавит.".into()
                 } else {
