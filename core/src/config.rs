@@ -55,6 +55,14 @@ impl Route {
 impl EngineConfig {
     /// Where a ticket's line hears about it: the first route that matches its line, type,
     /// language and category; else the line's default channels.
+    /// The chats of the first route that matches `t`, if one does.
+    pub fn route_chats(&self, t: &Ticket) -> Option<Vec<ChatRef>> {
+        self.routes
+            .iter()
+            .find(|r| r.matches(t))
+            .map(|r| r.chats.clone())
+    }
+
     pub fn chats_for(&self, t: &Ticket) -> Vec<ChatRef> {
         let c = self;
         if let Some(route) = c.routes.iter().find(|r| r.matches(t)) {

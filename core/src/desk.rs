@@ -278,7 +278,19 @@ impl Desk<'_> {
         text: String,
         buttons: Vec<Button>,
     ) {
-        for chat in self.config.chats_for(ticket) {
+        self.to_chats_with(turn, ticket, self.config.chats_for(ticket), text, buttons);
+    }
+
+    /// [`Self::to_agents_with`] to the chats given.
+    pub(crate) fn to_chats_with(
+        &self,
+        turn: &mut Turn<'_>,
+        ticket: &Ticket,
+        chats: Vec<crate::domain::ChatRef>,
+        text: String,
+        buttons: Vec<Button>,
+    ) {
+        for chat in chats {
             turn.out.push(Outbound {
                 to: chat,
                 text: text.clone(),

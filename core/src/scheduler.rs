@@ -262,6 +262,8 @@ impl Engine {
         for chat in to {
             out.push(Outbound::text(chat, body.clone()));
         }
+        // Once per breach, as the breach itself: its timer fires once.
+        out.extend(crate::cmd::org::manager_notice(conn, self.config(), t, &body).await?);
         Ok(())
     }
 

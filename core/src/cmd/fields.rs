@@ -42,6 +42,15 @@ pub(crate) async fn priority(
         msg.push_str(&format!("\n{promise}"));
     }
     a.turn.tell_requester(&t, msg, Vec::new());
+    if priority == Priority::Critical && t.priority != Priority::Critical {
+        // Its organisation's manager hears when one of its tickets becomes critical.
+        let note = format!(
+            "{} {}: {} -> {priority}: {reason}",
+            t.id, t.subject, t.priority
+        );
+        let notes = super::org::manager_notice(a.desk.conn, a.desk.config, &moved, &note).await?;
+        a.turn.out.extend(notes);
+    }
     a.turn.ack(Ack::PriorityChanged {
         ticket: id,
         from: t.priority,

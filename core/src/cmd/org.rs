@@ -215,6 +215,58 @@ pub(crate) async fn run(a: &mut Acting<'_, '_, '_>, cmd: OrgCommand) -> Done {
     Ok(())
 }
 
+/// Where `org`'s manager is told of what concerns it: their own chat when the desk knows
+/// it, else the ticket's channels naming them.
+pub(crate) async fn manager_notice(
+    conn: &mut sqlx::AnyConnection,
+    config: &crate::config::EngineConfig,
+    t: &crate::domain::Ticket,
+    text: &str,
+) -> crate::error::CoreResult<Vec<crate::message::Outbound>> {
+    let Some(key) = &t.org else {
+        return Ok(Vec::new());
+    };
+    let Some(org) = Store::org(conn, key).await? else {
+        return Ok(Vec::new());
+    };
+    let Some(manager) = &org.manager else {
+        return Ok(Vec::new());
+    };
+    let body = crate::i18n::staff::Card::ManagerNotice {
+        org: &org.name,
+        text,
+    }
+    .text(config.default_lang);
+    Ok(match config.staff.chat_of(manager) {
+        Some(chat) => vec![crate::message::Outbound::text(chat, body).about(t)],
+        None => config
+            .chats_for(t)
+            .into_iter()
+            .map(|chat| crate::message::Outbound::text(chat, format!("{manager}: {body}")))
+            .collect(),
+    })
+}
+
+/// The partner that serves `t`'s consultation, when its organisation's contract says so.
+pub(crate) async fn partner_for(
+    conn: &mut sqlx::AnyConnection,
+    t: &crate::domain::Ticket,
+) -> crate::error::CoreResult<Option<(Org, Org)>> {
+    if t.kind != crate::domain::TicketKind::Consultation {
+        return Ok(None);
+    }
+    let Some(key) = &t.org else {
+        return Ok(None);
+    };
+    let Some(org) = Store::org(conn, key).await? else {
+        return Ok(None);
+    };
+    let (Consultations::Partner, Some(partner)) = (org.consultations, &org.partner) else {
+        return Ok(None);
+    };
+    Ok(Store::org(conn, partner).await?.map(|p| (org, p)))
+}
+
 /// A user's `/join CODE` (or `?start=org-CODE`): they belong to the code's organisation.
 pub(crate) async fn join(desk: &mut Desk<'_>, turn: &mut Turn<'_>, code: &str) -> Done {
     let code = crate::org::normalise_code(code);

@@ -78,12 +78,23 @@ pub(crate) async fn register(
     let opens = desk.config.sla.calendar.next_open(turn.now);
     let opens = (duty.is_none() && opens > turn.now)
         .then(|| desk.config.sla.when(opens, turn.now, turn.person.lang));
-    let told = Msg::Registered {
+    let referral = super::org::partner_for(desk.conn, &ticket).await?;
+    let mut told = Msg::Registered {
         ticket: &ticket,
         answer_by: answer_by.as_deref(),
         opens: opens.as_deref(),
     }
     .text(turn.person.lang);
+    if let Some((org, partner)) = &referral {
+        told.push_str("\n\n");
+        told.push_str(
+            &Msg::PartnerReferral {
+                org: &org.name,
+                partner: &partner.name,
+            }
+            .text(turn.person.lang),
+        );
+    }
     // What the user was told is part of the thread too.
     Store::add_event(
         desk.conn,
@@ -95,7 +106,18 @@ pub(crate) async fn register(
     )
     .await?;
     turn.reply(told);
-    tell_agents(desk, turn, &ticket, q);
+    let card = tell_agents(
+        desk,
+        turn,
+        &ticket,
+        q,
+        referral.as_ref().map(|(_, p)| &p.key),
+    );
+    if ticket.priority == crate::domain::Priority::Critical {
+        // The organisation's manager hears of its critical tickets at once.
+        let notes = super::org::manager_notice(desk.conn, desk.config, &ticket, &card).await?;
+        turn.out.extend(notes);
+    }
     // The line's agent on duty hears of it directly; where the desk has no chat of theirs,
     // by name in the line's channels.
     if let Some(d) = duty {
@@ -159,8 +181,15 @@ async fn record_opening(
     Ok(())
 }
 
-/// Line 2's card of the new ticket, with what the knowledge base did and the deadline.
-fn tell_agents(desk: &Desk<'_>, turn: &mut Turn<'_>, ticket: &Ticket, q: &crate::store::Question) {
+/// Line 2's card of the new ticket, with what the knowledge base did and the deadline; to
+/// the partner's channel instead when a partner serves it and has one. The card's text.
+fn tell_agents(
+    desk: &Desk<'_>,
+    turn: &mut Turn<'_>,
+    ticket: &Ticket,
+    q: &crate::store::Question,
+    partner: Option<&crate::org::OrgKey>,
+) -> String {
     let kb = match (&q.article, q.suggested.is_empty()) {
         (Some(a), _) => KbNote::Answered(a),
         (None, false) => KbNote::Suggested(&q.suggested),
@@ -180,7 +209,15 @@ fn tell_agents(desk: &Desk<'_>, turn: &mut Turn<'_>, ticket: &Ticket, q: &crate:
     }
     .text(lang);
     let claim = crate::cmd::claim_button(ticket.id, lang);
-    desk.to_agents_with(turn, ticket, card, vec![claim]);
+    let partners = partner.and_then(|p| {
+        desk.config.route_chats(&Ticket {
+            org: Some(p.clone()),
+            ..ticket.clone()
+        })
+    });
+    let chats = partners.unwrap_or_else(|| desk.config.chats_for(ticket));
+    desk.to_chats_with(turn, ticket, chats, card.clone(), vec![claim]);
+    card
 }
 
 /// The kind buttons, the guess first and marked, so one tap confirms it.

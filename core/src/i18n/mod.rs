@@ -86,6 +86,11 @@ pub const OPERATOR_PHRASES: &[&str] = &[
 #[derive(Debug)]
 pub enum Msg<'a> {
     Welcome,
+    /// A partner's client asked for a consultation: the partner serves those.
+    PartnerReferral {
+        org: &'a str,
+        partner: &'a str,
+    },
     /// `/start kb-SLUG`: they read this article in the help centre and still need help.
     CameFromArticle {
         title: &'a str,
@@ -318,6 +323,11 @@ impl Msg<'_> {
                 "Здравствуйте! Я бот поддержки. Опишите вопрос своими словами — я поищу ответ в базе знаний, а если не найду, оформлю заявку.\n\n".to_string() + &Msg::Help.text(lang)
             } else {
                 "Hello! I am the support bot. Describe your question in your own words: I will look for an answer in the knowledge base, and if there is none, register a ticket.\n\n".to_string() + &Msg::Help.text(lang)
+            },
+            Msg::PartnerReferral { org, partner } => if ru {
+                format!("Консультации для {org} оказывает ваш партнёр — {partner}. Обратитесь к нему: заявка передана и ему.")
+            } else {
+                format!("Consultations for {org} are given by your partner, {partner}. Please contact them: the ticket has been passed to them too.")
             },
             Msg::CameFromArticle { title } => if ru {
                 format!("Здравствуйте! Вы пришли из центра поддержки, со статьи «{title}». Напишите, на что она не ответила: я поищу ещё, а если не найду, оформлю заявку, и агент будет знать, что вы уже прочли.")

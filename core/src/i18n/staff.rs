@@ -814,6 +814,11 @@ pub enum Card<'a> {
         who: &'a str,
         tickets: &'a [Ticket],
     },
+    /// To an organisation's manager: what concerns it (a critical ticket, a breach).
+    ManagerNotice {
+        org: &'a str,
+        text: &'a str,
+    },
     /// To the agent on duty: a new ticket of their line.
     OnDutyNew {
         ticket: TicketId,
@@ -924,6 +929,10 @@ impl Card<'_> {
                 lines.extend(tickets.iter().map(|t| ticket_line(t, lang)));
                 lines.join("\n")
             }
+            Card::ManagerNotice { org, text } => pick(
+                format!("👔 {org} (вы её менеджер): {text}"),
+                format!("👔 {org} (you manage it): {text}"),
+            ),
             Card::OnDutyNew {
                 ticket,
                 who,

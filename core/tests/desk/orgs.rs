@@ -256,7 +256,111 @@ async fn routes_can_match_organisations(db: Db) {
     assert_eq!(to(&out, AGENTS).len(), 1);
 }
 
+/// Past what the knowledge base offered (an answer, or articles), to the choice of kind.
+async fn to_kind_choice(desk: &Desk, who: &str, out: &[frontline_core::Outbound]) {
+    let Some(last) = out.iter().rev().find(|m| !m.buttons.is_empty()) else {
+        return;
+    };
+    if let Some(n) = last
+        .buttons
+        .iter()
+        .position(|b| b.label == "Not helped" || b.label == "None of these")
+    {
+        desk.press(who, n + 1).await;
+    }
+}
+
+/// A partner's client asking for a consultation is referred to the partner (named) and the
+/// ticket goes to the partner's channel; the manager hears of a critical ticket and of each
+/// breach, once.
+async fn partners_serve_consultations_and_managers_hear_of_critical_tickets(db: Db) {
+    use frontline_core::{ChannelKind, ChatRef};
+    let desk = Desk::adjusted(&db, crate::harness::staff(), Vec::new(), |c| {
+        c.routes.insert(
+            0,
+            frontline_core::engine::Route {
+                line: frontline_core::domain::Line::AGENTS,
+                kinds: Vec::new(),
+                langs: Vec::new(),
+                categories: Vec::new(),
+                orgs: vec![frontline_core::org::OrgKey::parse("intpartner").expect("key")],
+                chats: vec![ChatRef::new(ChannelKind::Console, "#partner")],
+            },
+        );
+    })
+    .await;
+    for cmd in [
+        "/org add intpartner Integrator LLC",
+        "/org add acme ACME Corp",
+        "/org set acme partner intpartner",
+        "/org set acme consultations partner",
+        "/org set acme manager anna",
+        "/org member add acme console:mia",
+    ] {
+        desk.say("root", cmd).await;
+    }
+    let out = desk
+        .say(
+            "mia",
+            "I need a consultation on setting up our accounting export",
+        )
+        .await;
+    to_kind_choice(&desk, "mia", &out).await;
+    let consultation = (1..=8)
+        .find(|&n| desk.button("mia", n).label.contains("consultation"))
+        .expect("a consultation button");
+    let out = desk.press("mia", consultation).await;
+    let told = to(&out, "mia");
+    assert!(
+        told[0].contains("Consultations for ACME Corp are given by your partner, Integrator LLC"),
+        "{told:?}"
+    );
+    assert_eq!(to(&out, "#partner").len(), 1, "{out:?}");
+    assert!(to(&out, AGENTS).is_empty());
+
+    // An incident of hers made critical: anna, who manages ACME, hears of it, once.
+    desk.say("mia", "/new").await;
+    let out = desk
+        .say("mia", "Our whole office lost the network, nobody can work")
+        .await;
+    to_kind_choice(&desk, "mia", &out).await;
+    desk.press("mia", 1).await;
+    let out = desk
+        .say("boris", "/priority 2 critical the whole office is down")
+        .await;
+    let to_anna = to(&out, "anna");
+    assert_eq!(to_anna.len(), 1, "{out:?}");
+    assert!(
+        to_anna[0].starts_with("👔 ACME Corp (you manage it): #2"),
+        "{}",
+        to_anna[0]
+    );
+    let out = desk.say("boris", "/priority 2 critical still").await;
+    assert!(to(&out, "anna").is_empty(), "already critical: not again");
+    // Its first response is missed: the manager hears of the breach, once.
+    desk.clock.advance(2 * 3_600_000);
+    desk.engine.tick().await.expect("tick");
+    desk.dispatcher.drain().await.expect("sent");
+    let sent = desk.new_messages();
+    let breaches: Vec<&str> = to(&sent, "anna")
+        .into_iter()
+        .filter(|t| t.contains("#2"))
+        .collect();
+    assert_eq!(breaches.len(), 1, "{sent:?}");
+    desk.clock.advance(30 * 60_000);
+    desk.engine.tick().await.expect("tick");
+    desk.dispatcher.drain().await.expect("sent");
+    let sent = desk.new_messages();
+    assert!(
+        to(&sent, "anna")
+            .iter()
+            .all(|t| !t.contains("first response")),
+        "{sent:?}"
+    );
+}
+
 crate::on_both_databases!(
+    partners_serve_consultations_and_managers_hear_of_critical_tickets,
     routes_can_match_organisations,
     a_contract_sets_its_organisations_deadlines,
     admins_keep_organisations_and_members_by_admin_and_by_code,
