@@ -12,6 +12,13 @@ use frontline_core::SystemClock;
 use crate::app::App;
 use crate::config::Config;
 
+/// What a report groups by besides its own breakdowns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    /// Client organisations (tickets without one are "(no organisation)").
+    Org,
+}
+
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub enum Format {
     #[default]
@@ -46,6 +53,9 @@ pub enum ReportCommand {
         period: Period,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        /// Tickets per organisation instead.
+        #[arg(long, value_enum)]
+        by: Option<By>,
     },
     /// Per agent: tickets taken and resolved, median first response and resolution in
     /// business time, SLA met, CSAT, billable hours.
@@ -61,6 +71,9 @@ pub enum ReportCommand {
         period: Period,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        /// Hours per organisation instead of per requester and agent.
+        #[arg(long, value_enum)]
+        by: Option<By>,
     },
     /// Service levels per priority: the share of tickets that met their first-response and
     /// resolution targets, and the breaches.
@@ -109,11 +122,31 @@ pub async fn run(command: ReportCommand, config: Config, data_dir: &Path) -> any
     let store = &app.store;
     let mut out = std::io::stdout().lock();
     match command {
-        ReportCommand::Tickets { period, format } => {
+        ReportCommand::Tickets {
+            period,
+            format,
+            by: Some(By::Org),
+        } => {
+            let (f, t) = period.millis()?;
+            let rows = store.tickets_by_org(f, t).await?;
+            by_org(&rows, format, "tickets", |n| n.to_string(), &mut out)
+        }
+        ReportCommand::Hours {
+            period,
+            format,
+            by: Some(By::Org),
+        } => {
+            let (f, t) = period.millis()?;
+            let rows = store.hours_by_org(f, t).await?;
+            by_org(&rows, format, "hours", |h| format!("{h:.2}"), &mut out)
+        }
+        ReportCommand::Tickets { period, format, .. } => {
             let calendar = &app.engine.config().sla.calendar;
             tickets(store, calendar, &period, format, &mut out).await
         }
-        ReportCommand::Hours { period, format } => hours(store, &period, format, &mut out).await,
+        ReportCommand::Hours { period, format, .. } => {
+            hours(store, &period, format, &mut out).await
+        }
         ReportCommand::Agents { period, format } => {
             let calendar = &app.engine.config().sla.calendar;
             agents(store, calendar, &period, format, &mut out).await
@@ -290,6 +323,43 @@ async fn agents(
                 )?;
             }
             writeln!(out, "(times are business time, in the desk's calendar)")?;
+        }
+    }
+    Ok(())
+}
+
+/// A figure per organisation, as a table or CSV.
+fn by_org<T>(
+    rows: &[(String, T)],
+    format: Format,
+    what: &str,
+    shown: impl Fn(&T) -> String,
+    out: impl Write,
+) -> anyhow::Result<()> {
+    let name = |o: &str| {
+        if o.is_empty() {
+            "(no organisation)".to_string()
+        } else {
+            o.to_string()
+        }
+    };
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(["org", what])?;
+            for (o, v) in rows {
+                w.write_record([name(o), shown(v)])?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            let mut out = out;
+            if rows.is_empty() {
+                writeln!(out, "no {what} in the period")?;
+            }
+            for (o, v) in rows {
+                writeln!(out, "{:<32} {:>10} {what}", name(o), shown(v))?;
+            }
         }
     }
     Ok(())

@@ -204,6 +204,47 @@ impl Store {
             .collect()
     }
 
+    /// Billable hours recorded in `[from_ms, to_ms)` per client organisation (`""`: none), by
+    /// name.
+    pub async fn hours_by_org(&self, from_ms: i64, to_ms: i64) -> CoreResult<Vec<(String, f64)>> {
+        let rows = sqlx::query(
+            "SELECT COALESCE(o.name, '') AS org, CAST(SUM(e.minutes) AS BIGINT) AS minutes \
+             FROM time_entries e JOIN tickets t ON t.id = e.ticket_id \
+             LEFT JOIN orgs o ON o.org_key = t.org_key \
+             WHERE e.billable = 1 AND e.at_ms >= $1 AND e.at_ms < $2 \
+             GROUP BY COALESCE(o.name, '') ORDER BY 1",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("org")?,
+                    r.try_get::<i64, _>("minutes")? as f64 / 60.0,
+                ))
+            })
+            .collect()
+    }
+
+    /// Tickets created in `[from_ms, to_ms)` per client organisation (`""`: none), by name.
+    pub async fn tickets_by_org(&self, from_ms: i64, to_ms: i64) -> CoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT COALESCE(o.name, '') AS org, COUNT(*) AS n FROM tickets t \
+             LEFT JOIN orgs o ON o.org_key = t.org_key \
+             WHERE t.created_ms >= $1 AND t.created_ms < $2 \
+             GROUP BY COALESCE(o.name, '') ORDER BY 1",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("org")?, r.try_get::<i64, _>("n")?)))
+            .collect()
+    }
+
     /// How the questions asked in `[from_ms, to_ms)` ended.
     pub async fn deflection_report(
         &self,

@@ -254,6 +254,19 @@ async fn routes_can_match_organisations(db: Db) {
     let out = desk.question_ticket("nik").await;
     assert!(to(&out, "#acme-desk").is_empty());
     assert_eq!(to(&out, AGENTS).len(), 1);
+    // `report tickets --by org` and `report hours --by org`.
+    let by_org = desk
+        .store
+        .tickets_by_org(0, i64::MAX)
+        .await
+        .expect("report");
+    assert_eq!(by_org, [(String::new(), 1), ("ACME Corp".to_string(), 1)]);
+    desk.say("anna", "/claim 1").await;
+    desk.say("anna", "/type 1 consultation").await;
+    let out = desk.say("anna", "/hours 1 1.5 setup").await;
+    assert!(!to(&out, "anna").is_empty());
+    let hours = desk.store.hours_by_org(0, i64::MAX).await.expect("report");
+    assert_eq!(hours, [("ACME Corp".to_string(), 1.5)]);
 }
 
 /// Past what the knowledge base offered (an answer, or articles), to the choice of kind.
