@@ -405,6 +405,15 @@ fn unavailable(e: &frontline_core::CoreError) -> Response {
         .into_response()
 }
 
+/// A page's language (else the 404 page) and the catalogue (else 503).
+async fn open(site: &Site, lang: &str) -> Result<(Lang, Arc<Catalogue>), Response> {
+    let Some(lang) = lang_of(lang) else {
+        return Err(not_found_in(site, site.settings.default_lang));
+    };
+    let cat = site.catalogue().await.map_err(|e| unavailable(&e))?;
+    Ok((lang, cat))
+}
+
 async fn root(State(site): State<Arc<Site>>, headers: HeaderMap) -> Response {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
@@ -428,12 +437,9 @@ async fn home(
     Path(lang): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(lang) = lang_of(&lang) else {
-        return not_found_in(&site, site.settings.default_lang);
-    };
-    let cat = match site.catalogue().await {
-        Ok(c) => c,
-        Err(e) => return unavailable(&e),
+    let (lang, cat) = match open(&site, &lang).await {
+        Ok(open) => open,
+        Err(r) => return r,
     };
     let body = pages::home(&site.settings, lang, &cat).into_string();
     page(&headers, HTML, body, Catalogue::newest(cat.in_lang(lang)))
@@ -444,12 +450,9 @@ async fn category(
     Path((lang, key)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(lang) = lang_of(&lang) else {
-        return not_found_in(&site, site.settings.default_lang);
-    };
-    let cat = match site.catalogue().await {
-        Ok(c) => c,
-        Err(e) => return unavailable(&e),
+    let (lang, cat) = match open(&site, &lang).await {
+        Ok(open) => open,
+        Err(r) => return r,
     };
     let of = |l: Lang| -> Vec<&Arc<Entry>> {
         let mut v: Vec<_> = cat
@@ -482,12 +485,9 @@ async fn article(
     Path((lang, slug)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(lang) = lang_of(&lang) else {
-        return not_found_in(&site, site.settings.default_lang);
-    };
-    let cat = match site.catalogue().await {
-        Ok(c) => c,
-        Err(e) => return unavailable(&e),
+    let (lang, cat) = match open(&site, &lang).await {
+        Ok(open) => open,
+        Err(r) => return r,
     };
     let Some(entry) = cat.get(lang, &slug) else {
         return not_found_in(&site, lang);
@@ -526,12 +526,9 @@ async fn search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let Some(lang) = lang_of(&lang) else {
-        return not_found_in(&site, site.settings.default_lang);
-    };
-    let cat = match site.catalogue().await {
-        Ok(c) => c,
-        Err(e) => return unavailable(&e),
+    let (lang, cat) = match open(&site, &lang).await {
+        Ok(open) => open,
+        Err(r) => return r,
     };
     let (q, cut) = query_of(raw.as_deref());
     let body = match results(&site.kb, &cat, &q, lang) {

@@ -229,10 +229,10 @@ async fn a_contract_sets_its_organisations_deadlines(db: Db) {
     }
 }
 
-/// A routing rule with `orgs` sends that organisation's tickets to its own channel.
-async fn routes_can_match_organisations(db: Db) {
-    use frontline_core::{ChannelKind, ChatRef};
-    let desk = Desk::adjusted(&db, crate::harness::staff(), Vec::new(), |c| {
+/// A desk whose first routing rule sends organisation `org`'s tickets to `chat`.
+async fn routed(db: &Db, org: &str, chat: &str) -> Desk {
+    let (org, chat) = (org.to_string(), chat.to_string());
+    Desk::adjusted(db, crate::harness::staff(), Vec::new(), move |c| {
         c.routes.insert(
             0,
             frontline_core::engine::Route {
@@ -240,12 +240,20 @@ async fn routes_can_match_organisations(db: Db) {
                 kinds: Vec::new(),
                 langs: Vec::new(),
                 categories: Vec::new(),
-                orgs: vec![frontline_core::org::OrgKey::parse("acme").expect("key")],
-                chats: vec![ChatRef::new(ChannelKind::Console, "#acme-desk")],
+                orgs: vec![frontline_core::org::OrgKey::parse(&org).expect("key")],
+                chats: vec![frontline_core::ChatRef::new(
+                    frontline_core::ChannelKind::Console,
+                    chat,
+                )],
             },
         );
     })
-    .await;
+    .await
+}
+
+/// A routing rule with `orgs` sends that organisation's tickets to its own channel.
+async fn routes_can_match_organisations(db: Db) {
+    let desk = routed(&db, "acme", "#acme-desk").await;
     desk.say("root", "/org add acme ACME Corp").await;
     desk.say("root", "/org member add acme console:mia").await;
     let out = desk.question_ticket("mia").await;
@@ -287,21 +295,7 @@ async fn to_kind_choice(desk: &Desk, who: &str, out: &[frontline_core::Outbound]
 /// ticket goes to the partner's channel; the manager hears of a critical ticket and of each
 /// breach, once.
 async fn partners_serve_consultations_and_managers_hear_of_critical_tickets(db: Db) {
-    use frontline_core::{ChannelKind, ChatRef};
-    let desk = Desk::adjusted(&db, crate::harness::staff(), Vec::new(), |c| {
-        c.routes.insert(
-            0,
-            frontline_core::engine::Route {
-                line: frontline_core::domain::Line::AGENTS,
-                kinds: Vec::new(),
-                langs: Vec::new(),
-                categories: Vec::new(),
-                orgs: vec![frontline_core::org::OrgKey::parse("intpartner").expect("key")],
-                chats: vec![ChatRef::new(ChannelKind::Console, "#partner")],
-            },
-        );
-    })
-    .await;
+    let desk = routed(&db, "intpartner", "#partner").await;
     for cmd in [
         "/org add intpartner Integrator LLC",
         "/org add acme ACME Corp",
