@@ -141,11 +141,7 @@ pub(crate) async fn run(a: &mut Acting<'_, '_, '_>, cmd: OrgCommand) -> Done {
         OrgCommand::Show(key) => {
             let org = existing(a, &key).await?;
             let members = Store::org_members(a.desk.conn, &key, SHOW_MEMBERS).await?;
-            let count = Store::orgs(a.desk.conn)
-                .await?
-                .into_iter()
-                .find(|(o, _)| o.key == key)
-                .map_or(0, |(_, n)| n);
+            let count = Store::org_member_count(a.desk.conn, &key).await?;
             OrgAck::Show {
                 org: &org,
                 members: &members,

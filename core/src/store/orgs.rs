@@ -166,7 +166,9 @@ impl Store {
         actor: &Actor,
         now: i64,
     ) -> CoreResult<Option<OrgKey>> {
-        let before = Store::org_of_identity(conn, channel, id).await?;
+        let before = Store::org_ref_of_identity(conn, channel, id)
+            .await?
+            .map(|o| o.key);
         sqlx::query(
             "INSERT INTO org_members (channel, external_id, org_key, added_by, at_ms) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, external_id) DO UPDATE SET \
@@ -208,24 +210,6 @@ impl Store {
             Store::staff_audit(conn, actor, "org member remove", key.as_str(), &who, now).await?;
         }
         Ok(done)
-    }
-
-    /// The organisation `channel:id` belongs to.
-    pub async fn org_of_identity(
-        conn: &mut AnyConnection,
-        channel: ChannelKind,
-        id: &str,
-    ) -> CoreResult<Option<OrgKey>> {
-        let row =
-            sqlx::query("SELECT org_key FROM org_members WHERE channel = $1 AND external_id = $2")
-                .bind(channel.code())
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await?;
-        Ok(row
-            .map(|r| r.try_get::<String, _>("org_key"))
-            .transpose()?
-            .map(OrgKey::from_db))
     }
 
     /// The organisation `channel:id` belongs to, with its name.
@@ -278,6 +262,16 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// How many identities belong to `key`.
+    pub async fn org_member_count(conn: &mut AnyConnection, key: &OrgKey) -> CoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM org_members WHERE org_key = $1")
+                .bind(key.as_str())
+                .fetch_one(&mut *conn)
+                .await?,
+        )
     }
 
     /// A new invite code for `key`.
