@@ -201,11 +201,25 @@ fn background(app: &App, channel: Arc<ConsoleChannel>) -> tokio::task::JoinHandl
         loop {
             every.tick().await;
             engine.scheduler_round().await;
+            if let Err(e) = engine.announce_round(&[ChannelKind::Console]).await {
+                tracing::error!(error = %e, "announcement round failed");
+            }
             if let Err(e) = dispatcher.drain().await {
                 tracing::error!(error = %e, "sending failed");
             }
         }
     })
+}
+
+/// Sends what is queued, and any announcement being sent to its end (the console has no
+/// platform limits to wait for, so its pump runs round after round at once).
+async fn deliver(app: &App, dispatcher: &Dispatcher) -> anyhow::Result<()> {
+    dispatcher.drain().await?;
+    while app.engine.announce_round(&[ChannelKind::Console]).await? {
+        dispatcher.drain().await?;
+    }
+    dispatcher.drain().await?;
+    Ok(())
 }
 
 /// Runs the console over `input` until it ends.
@@ -357,7 +371,7 @@ pub async fn run(
         app.engine.handle(inbound).await?;
         // Whatever came due in the meantime (on real time, a script takes no time at all).
         app.engine.tick().await?;
-        dispatcher.drain().await?;
+        deliver(app, &dispatcher).await?;
     }
     if let Some(task) = background {
         task.abort();

@@ -122,8 +122,11 @@ fn send_error(e: serenity::Error) -> SendError {
                     after_ms: None,
                     reason: format!("Discord answered {status}"),
                 }
+            } else if r.error.code == 50007 {
+                // "Cannot send messages to this user": DMs closed, or no server in common.
+                SendError::Unreachable(format!("Discord refused ({status}): {}", r.error.message))
             } else {
-                // 403 (no access, DMs closed), 404 (no such channel), 400: it will not change.
+                // 403 (no access), 404 (no such channel), 400: it will not change.
                 SendError::Permanent(format!("Discord refused ({status}): {}", r.error.message))
             }
         }

@@ -83,6 +83,14 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Per announcement drafted in the period: its audience, state, and how many were sent,
+    /// failed, blocked the bot, had muted announcements, or are still to be sent.
+    Announcements {
+        #[command(flatten)]
+        period: Period,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// The share of questions the knowledge base answered without a ticket, and the questions
     /// that most often ended in a ticket (what to write next).
     Deflection {
@@ -153,7 +161,96 @@ pub async fn run(command: ReportCommand, config: Config, data_dir: &Path) -> any
         }
         ReportCommand::Sla { period, format } => sla(store, &period, format, &mut out).await,
         ReportCommand::Deflection { period } => deflection(store, &period, &mut out).await,
+        ReportCommand::Announcements { period, format } => {
+            announcements(store, &period, format, &mut out).await
+        }
     }
+}
+
+/// Per announcement: audience, sent, failed, blocked, muted.
+async fn announcements(
+    store: &frontline_core::Store,
+    period: &Period,
+    format: Format,
+    mut out: impl Write,
+) -> anyhow::Result<()> {
+    let (f, t) = period.millis()?;
+    let rows = store.announcement_report(f, t).await?;
+    let day = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let header = [
+        "id",
+        "created",
+        "author",
+        "audience",
+        "state",
+        "recipients",
+        "sent",
+        "failed",
+        "blocked",
+        "muted",
+        "unsent",
+    ];
+    let fields = |a: &frontline_core::announce::Announcement,
+                  c: &frontline_core::announce::Counts| {
+        [
+            a.id.to_string(),
+            day(a.created_ms),
+            a.author.clone(),
+            a.audience.code(),
+            a.state.code().to_string(),
+            c.total.to_string(),
+            c.sent.to_string(),
+            c.failed.to_string(),
+            c.blocked.to_string(),
+            c.muted.to_string(),
+            (c.pending + c.queued).to_string(),
+        ]
+    };
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(header)?;
+            for (a, c) in &rows {
+                w.write_record(fields(a, c))?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            if rows.is_empty() {
+                writeln!(out, "no announcements in the period")?;
+                return Ok(());
+            }
+            let cells: Vec<[String; 11]> = rows.iter().map(|(a, c)| fields(a, c)).collect();
+            let widths: Vec<usize> = (0..header.len())
+                .map(|i| {
+                    cells
+                        .iter()
+                        .map(|r| r[i].chars().count())
+                        .chain([header[i].len()])
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |cols: Vec<&str>| {
+                cols.iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_string()
+            };
+            writeln!(out, "{}", line(header.to_vec()))?;
+            for r in &cells {
+                writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Tickets by type, priority, line and status, with the medians and CSAT.

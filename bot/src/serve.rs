@@ -75,6 +75,7 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
     } else if p.shared_webhook.is_some() {
         bail!("telegram.webhook_url needs telegram.webhook_listen or [http] listen");
     }
+    let kinds: Vec<_> = p.channels.iter().map(|c| c.kind()).collect();
     let dispatcher = Dispatcher::new(app.store.clone(), app.engine.clock().clone(), p.channels)
         .with_holder(instance_name(app));
     tracing::info!(holder = dispatcher.holder(), "outbox dispatcher starting");
@@ -86,6 +87,7 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
     tokio::select! {
         () = &mut sending => return Ok(()),
         () = app.engine.run_scheduler(SCHEDULER_EVERY) => return Ok(()),
+        () = app.engine.run_announcer(kinds) => return Ok(()),
         r = &mut taking => return r.map(|_| ()),
         () = shutdown_signal() => {}
     }

@@ -90,13 +90,15 @@ fn send_error(e: RequestError) -> SendError {
             after_ms: Some(i64::from(s.seconds()) * 1000),
             reason: "Telegram asked to slow down".into(),
         },
+        // The person blocked the bot, deleted their account or never started it.
         RequestError::Api(
             api @ (ApiError::BotBlocked
-            | ApiError::ChatNotFound
             | ApiError::UserDeactivated
-            | ApiError::BotKicked
-            | ApiError::BotKickedFromSupergroup
             | ApiError::CantInitiateConversation),
+        ) => SendError::Unreachable(api.to_string()),
+        RequestError::Api(
+            api
+            @ (ApiError::ChatNotFound | ApiError::BotKicked | ApiError::BotKickedFromSupergroup),
         ) => SendError::Permanent(api.to_string()),
         // Unknown API errors include Telegram's own 5xx: worth another try.
         RequestError::Api(ApiError::Unknown(reason)) => SendError::Retry {

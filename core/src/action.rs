@@ -59,6 +59,11 @@ pub enum Action {
     Forget {
         person: i64,
     },
+    /// [Send] or [Cancel] under an announcement's preview: an admin's `/announce send|cancel N`.
+    Announce {
+        id: i64,
+        send: bool,
+    },
 }
 
 impl Action {
@@ -79,6 +84,7 @@ impl Action {
             Action::Resolve { ticket } => format!("1s{ticket}"),
             Action::Forget { person } => format!("1f{person}"),
             Action::JoinProblem { question } => format!("1j{question}"),
+            Action::Announce { id, send } => format!("1b{id}.{}", if send { "y" } else { "n" }),
         }
     }
 
@@ -109,6 +115,14 @@ impl Action {
             ('k', Some(k)) => Action::Kind {
                 question,
                 kind: TicketKind::from_code(k)?,
+            },
+            ('b', Some(yes)) => Action::Announce {
+                id: question,
+                send: match yes {
+                    "y" => true,
+                    "n" => false,
+                    _ => return None,
+                },
             },
             ('c', Some("y")) => Action::Confirm {
                 ticket: question,

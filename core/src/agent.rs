@@ -48,6 +48,7 @@ pub enum AgentCommand {
     Staff(StaffCommand),
     /// Client organisations (admins).
     Org(crate::cmd::org::OrgCommand),
+    Announce(crate::cmd::announce::AnnounceCommand),
     /// Knowledge-base articles.
     Kb(crate::cmd::kb::KbCommand),
     /// An admin's: the sender's updates are no longer answered (channel, id, reason).
@@ -88,6 +89,7 @@ impl AgentCommand {
             | AgentCommand::AgentStats
             | AgentCommand::Staff(_)
             | AgentCommand::Org(_)
+            | AgentCommand::Announce(_)
             | AgentCommand::Kb(_)
             | AgentCommand::Block(..)
             | AgentCommand::Unblock(..)
@@ -257,6 +259,7 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
                 crate::cmd::org::ParseError::Usage(u) => missing(u),
                 crate::cmd::org::ParseError::Bad(e) => e,
             })?),
+            Name::Announce => AgentCommand::Announce(crate::cmd::announce::parse(args)?),
             Name::Hours => {
                 let id = ticket()?;
                 let (minutes, note) = fields::parse_hours(rest).map_err(missing)?;
@@ -286,6 +289,8 @@ pub fn parse_in(text: &str, thread: Option<TicketId>) -> Option<Result<AgentComm
             | Name::Lang
             | Name::Cancel
             | Name::Join
+            | Name::Mute
+            | Name::Unmute
             | Name::Forget => return Err(UserError::UnknownCommand(command.into())),
         })
     })())

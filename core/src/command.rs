@@ -20,6 +20,8 @@ pub enum Command {
     Forget,
     /// Join an organisation with its invite code.
     Join(String),
+    /// No more announcements, or (`false`) announcements again.
+    Mute(bool),
 }
 
 /// Where a deep link (`https://t.me/BOT?start=…`) says the person came from.
@@ -91,6 +93,8 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
         Name::Close => ticket("close").map(Command::Close),
         Name::Cancel => Ok(Command::Cancel),
         Name::Forget => Ok(Command::Forget),
+        Name::Mute => Ok(Command::Mute(true)),
+        Name::Unmute => Ok(Command::Mute(false)),
         Name::Join => arg
             .map(|c| Command::Join(c.chars().take(40).collect()))
             .ok_or(UserError::MissingArgument {
@@ -134,7 +138,8 @@ pub fn parse(text: &str) -> Option<Result<Command, UserError>> {
         | Name::Block
         | Name::Unblock
         | Name::ForgetPerson
-        | Name::Org) => Err(UserError::StaffOnly(staff.spec().name.into())),
+        | Name::Org
+        | Name::Announce) => Err(UserError::StaffOnly(staff.spec().name.into())),
     })
 }
 

@@ -128,6 +128,10 @@ commands! {
         "erase my data", "удалить мои данные";
     Join: "join", User, No, Required, "CODE",
         "join your organisation with its code", "вступить в свою организацию по её коду";
+    Mute: "mute", User, No, No, "",
+        "stop the desk's announcements", "не получать объявления";
+    Unmute: "unmute", User, No, No, "",
+        "get the desk's announcements again", "снова получать объявления";
     // Staff.
     Queue: "queue", Staff, No, Optional, "[2|3|4] [all]",
         "unclaimed tickets of your lines, most urgent first (all: claimed too)",
@@ -169,7 +173,7 @@ commands! {
         "на линию 3 (разработчики), 4 (поставщик) или обратно на 2";
     Macro: "macro", Staff, No, Required, "NAME N | add NAME [ru|en] text | list | remove NAME",
         "saved replies", "сохранённые ответы";
-    Problem: "problem", Staff, No, Required, "new TITLE | update P text | resolve P text | list | show P",
+    Problem: "problem", Staff, No, Required, "new TITLE | update P text | announce P AUDIENCE + text | resolve P text | list | show P",
         "known issues behind many tickets", "известные проблемы за многими заявками";
     Link: "link", Staff, Implied, Required, "N P",
         "link ticket N to known issue P", "привязать заявку N к известной проблеме P";
@@ -183,6 +187,9 @@ commands! {
         "staff from chat (admins)", "сотрудники из чата (администраторы)";
     Org: "org", Staff, No, Required, "add|list|show|set|member|code|revoke",
         "client organisations (admins)", "организации клиентов (администраторы)";
+    Announce: "announce", Staff, No, Required, "AUDIENCE + text | stop | resume N | list",
+        "tell users something (admins): all, org KEY, lang, platform, active 30d",
+        "объявление пользователям (администраторы): all, org КЛЮЧ, lang, platform, active 30d";
     Kb: "kb", Staff, No, Required, "list|show|add|edit|…",
         "knowledge-base articles", "статьи базы знаний";
     Block: "block", Staff, No, Required, "CHANNEL:ID reason",

@@ -250,6 +250,32 @@ coded_enum!(
     }
 );
 
+coded_enum!(
+    /// Where an announcement stands: a draft awaiting [Send], being sent, paused by
+    /// `/announce stop`, sent to everyone it could be, or cancelled before it went.
+    AnnounceState {
+        Draft = "draft",
+        Sending = "sending",
+        Stopped = "stopped",
+        Done = "done",
+        Cancelled = "cancelled",
+    }
+);
+
+coded_enum!(
+    /// One recipient of an announcement: waiting its turn, in the outbox, sent, refused for
+    /// good (`failed`), refused because they blocked the bot or left, or skipped because
+    /// they muted announcements.
+    RecipientState {
+        Pending = "pending",
+        Queued = "queued",
+        Sent = "sent",
+        Failed = "failed",
+        Blocked = "blocked",
+        Muted = "muted",
+    }
+);
+
 /// Somewhere messages can be sent: a user's private chat or an agents' channel.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ChatRef {

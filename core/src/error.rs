@@ -113,6 +113,16 @@ pub enum UserError {
     BadOrgCode,
     #[error("{0} is not a member of {1}")]
     NotOrgMember(String, String),
+    #[error("`{0}` is not an audience")]
+    BadAudience(String),
+    #[error("the announcement's text: {0:?}")]
+    BadAnnouncementText(crate::announce::TextProblem),
+    #[error("no announcement {0}")]
+    NoAnnouncement(i64),
+    #[error("announcement {0} is {1}")]
+    AnnouncementIs(i64, crate::domain::AnnounceState),
+    #[error("no announcement is being sent")]
+    NothingSending,
 }
 
 impl UserError {
@@ -163,6 +173,7 @@ pub type CoreResult<T> = Result<T, CoreError>;
 pub enum AdminTask {
     ManageStaff,
     ManageOrgs,
+    Announce,
     Block,
     Unblock,
     Forget,

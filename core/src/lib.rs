@@ -21,6 +21,7 @@
 
 pub mod action;
 pub mod agent;
+pub mod announce;
 pub mod articles;
 pub mod calendar;
 pub mod classify;

@@ -58,8 +58,12 @@ pub enum SendError {
         after_ms: Option<i64>,
         reason: String,
     },
-    /// Will never succeed (the user blocked the bot, the chat is gone): parked, not retried.
+    /// Will never succeed (the chat is gone, the request is wrong): parked, not retried.
     Permanent(String),
+    /// Will never succeed because of the person: they blocked the bot, left the platform,
+    /// or never started a chat with it. Parked like [`SendError::Permanent`], and marked so
+    /// an announcement counts them as blocked.
+    Unreachable(String),
 }
 
 /// The desk's own storage failing while a message is sent (recording a thread, say): worth
@@ -591,6 +595,10 @@ impl ChatWorker {
                     tracing::warn!(rows = ?ids, %reason, "send failed for good; parked");
                     self.store.mark_failed(&ids, PARKED, &reason).await?;
                 }
+                Err(SendError::Unreachable(reason)) => {
+                    tracing::info!(rows = ?ids, %reason, "the recipient cannot be reached; parked");
+                    self.store.mark_unreachable(&ids, &reason).await?;
+                }
             }
             rows.retain(|r| !ids.contains(&r.id));
         }
@@ -659,6 +667,7 @@ fn count_send(channel: ChannelKind, result: &Result<(), SendError>) {
         }
         Err(SendError::Retry { .. }) => "retry",
         Err(SendError::Permanent(_)) => "failed",
+        Err(SendError::Unreachable(_)) => "unreachable",
     };
     metrics::counter!("frontline_sends_total", "channel" => kind, "result" => label).increment(1);
 }

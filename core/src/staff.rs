@@ -15,6 +15,12 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// The identities staff are known by (not the platform roles): announcements to users
+    /// leave them out.
+    pub fn identities(&self) -> impl Iterator<Item = &(ChannelKind, String)> {
+        self.by_identity.keys()
+    }
+
     /// Recognises `id` on `channel` as `member`.
     pub fn add(&mut self, channel: ChannelKind, id: impl Into<String>, member: StaffMember) {
         self.by_identity.insert((channel, id.into()), member);

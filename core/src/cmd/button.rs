@@ -32,6 +32,15 @@ pub(crate) async fn button(desk: &mut Desk<'_>, turn: &mut Turn<'_>, data: &str)
             let id = TicketId::from_db_checked(ticket)?;
             as_staff(desk, turn, "resolve", AgentCommand::Resolve(id)).await
         }
+        Action::Announce { id, send } => {
+            use crate::cmd::announce::AnnounceCommand;
+            let cmd = if send {
+                AnnounceCommand::Send(id)
+            } else {
+                AnnounceCommand::Cancel(id)
+            };
+            as_staff(desk, turn, "announce", AgentCommand::Announce(cmd)).await
+        }
         Action::Helped { question }
         | Action::JoinProblem { question }
         | Action::NotHelped { question }
@@ -116,7 +125,8 @@ async fn on_question(desk: &mut Desk<'_>, turn: &mut Turn<'_>, action: Action, i
         | Action::NoComment { .. }
         | Action::Claim { .. }
         | Action::Resolve { .. }
-        | Action::Forget { .. } => return Err(UserError::StaleChoice.into()),
+        | Action::Forget { .. }
+        | Action::Announce { .. } => return Err(UserError::StaleChoice.into()),
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! here. The commands' names, arguments, roles and help live in [`crate::commands`].
 
 pub(crate) mod admin;
+pub(crate) mod announce;
 pub mod ask;
 mod button;
 mod claim;
@@ -75,6 +76,7 @@ pub(crate) async fn staff(
         C::Transcript(id) => transcript::transcript(a, id).await,
         C::Staff(cmd) => admin::staff(a, cmd).await,
         C::Org(cmd) => org::run(a, cmd).await,
+        C::Announce(cmd) => announce::run(a, cmd).await,
         C::Block(channel, id, reason) => admin::block(a, channel, &id, &reason).await,
         C::Unblock(channel, id) => admin::unblock(a, channel, &id).await,
         C::Forget(channel, id) => admin::forget(a, channel, &id).await,

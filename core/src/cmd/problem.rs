@@ -5,11 +5,13 @@
 
 use frontline_kb::{Article, Slug};
 
+use crate::announce::Texts;
 use crate::articles::ArticleState;
 use crate::desk::{Acting, Done};
 use crate::domain::{EventKind, Lang, ProblemId, Status, TicketId};
 use crate::error::UserError;
 use crate::i18n::Msg;
+use crate::i18n::announce::AnnounceAck;
 use crate::i18n::staff::Ack;
 use crate::store::{Problem, Store};
 
@@ -26,6 +28,9 @@ pub enum ProblemCommand {
     Show(ProblemId),
     /// The knowledge-base article with the workaround, sent to linked requesters.
     Article(ProblemId, String),
+    /// An update told to the linked requesters and drafted as an announcement: the
+    /// audience and text, as `/announce` takes them.
+    Announce(ProblemId, String),
 }
 
 pub(crate) fn parse(args: &str) -> Result<ProblemCommand, &'static str> {
@@ -53,6 +58,14 @@ pub(crate) fn parse(args: &str) -> Result<ProblemCommand, &'static str> {
                 ProblemCommand::Resolve(p, text)
             }
         }
+        "announce" => {
+            let (p, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+            let p = ProblemId::parse(p).map_err(|_| "a known issue's number, such as P3")?;
+            if rest.trim().is_empty() {
+                return Err("P, the audience and the text: announce P3 all, then the text");
+            }
+            ProblemCommand::Announce(p, rest.trim().to_string())
+        }
         "list" | "" => ProblemCommand::List,
         "show" => ProblemCommand::Show(numbered(rest)?.0),
         "article" => match numbered(rest)? {
@@ -61,7 +74,7 @@ pub(crate) fn parse(args: &str) -> Result<ProblemCommand, &'static str> {
             }
             (p, slug) => ProblemCommand::Article(p, slug),
         },
-        _ => return Err("new, update, resolve, list, show or article"),
+        _ => return Err("new, update, announce, resolve, list, show or article"),
     })
 }
 
@@ -100,8 +113,9 @@ pub(crate) async fn run(a: &mut Acting<'_, '_, '_>, cmd: ProblemCommand) -> Done
                 slug: &slug,
             });
         }
-        ProblemCommand::Update(id, text) => tell(a, id, &text, false).await?,
-        ProblemCommand::Resolve(id, text) => tell(a, id, &text, true).await?,
+        ProblemCommand::Update(id, text) => tell_all(a, id, text, false).await?,
+        ProblemCommand::Resolve(id, text) => tell_all(a, id, text, true).await?,
+        ProblemCommand::Announce(id, args) => announce(a, id, &args).await?,
     }
     Ok(())
 }
@@ -214,7 +228,13 @@ fn workaround(
 
 /// News of known issue `id` to the requesters of its open tickets; with `fixed`, each of
 /// those tickets is resolved and its requester asked to confirm, and the issue closes.
-async fn tell(a: &mut Acting<'_, '_, '_>, id: ProblemId, text: &str, fixed: bool) -> Done {
+/// Tells every linked requester with an open ticket, in their language; returns how many.
+async fn tell(
+    a: &mut Acting<'_, '_, '_>,
+    id: ProblemId,
+    texts: &Texts,
+    fixed: bool,
+) -> Result<usize, crate::desk::Stop> {
     let p = problem(a, id).await?;
     if !p.open {
         return Err(UserError::ProblemClosed(id).into());
@@ -227,6 +247,7 @@ async fn tell(a: &mut Acting<'_, '_, '_>, id: ProblemId, text: &str, fixed: bool
             continue;
         }
         a.turn.touched.insert(t.id);
+        let text = texts.for_lang(t.lang);
         let note = format!("known issue {id}: {text}");
         Store::add_event(a.desk.conn, t.id, now, &actor, EventKind::MessageOut, &note).await?;
         if !fixed {
@@ -258,12 +279,41 @@ async fn tell(a: &mut Acting<'_, '_, '_>, id: ProblemId, text: &str, fixed: bool
         Store::problem_resolve(a.desk.conn, id, now).await?;
         withdraw(a, id).await?;
     }
+    Ok(told)
+}
+
+/// `/problem update|resolve P text`: the linked requesters are told, and the admin how many.
+async fn tell_all(a: &mut Acting<'_, '_, '_>, id: ProblemId, text: String, fixed: bool) -> Done {
+    let told = tell(a, id, &Texts::one(text), fixed).await?;
     a.turn.ack(Ack::ProblemTold {
         problem: id,
         tickets: told,
         fixed,
     });
     Ok(())
+}
+
+/// `/problem announce P AUDIENCE` + text: the update goes to the linked requesters in their
+/// tickets, and an announcement of it to the audience is drafted in the same step (its
+/// preview leaves out those already told).
+async fn announce(a: &mut Acting<'_, '_, '_>, id: ProblemId, args: &str) -> Done {
+    let (audience, texts) = crate::cmd::announce::parse_draft(args)?;
+    let p = problem(a, id).await?;
+    let told = tell(a, id, &texts, false).await?;
+    let news = |lang: Lang, t: &Option<String>| {
+        t.as_ref().map(|text| {
+            AnnounceAck::ProblemNews {
+                title: &p.title,
+                text,
+            }
+            .text(lang)
+        })
+    };
+    let headed = Texts {
+        en: news(Lang::En, &texts.en),
+        ru: news(Lang::Ru, &texts.ru),
+    };
+    crate::cmd::announce::draft(a, &audience, &headed, Some((id, told))).await
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ pub(crate) async fn run(desk: &mut Desk<'_>, turn: &mut Turn<'_>, cmd: Command) 
                 None => turn.reply(Msg::Welcome.text(lang)),
             }
         }
+        Command::Mute(muted) => super::announce::mute(desk, turn, muted).await?,
         Command::Help => {
             let text = if turn.staff.is_some() {
                 crate::commands::staff_help(lang)

@@ -6,6 +6,7 @@
 use crate::domain::{Lang, Priority, Status, Ticket, TicketId, TicketKind};
 use crate::error::UserError;
 
+pub mod announce;
 pub mod kb;
 pub mod org;
 pub mod staff;
@@ -586,6 +587,8 @@ fn admin_only(task: crate::error::AdminTask, lang: Lang) -> String {
         (ManageStaff, Lang::En) => "manage staff",
         (ManageOrgs, Lang::En) => "manage organisations",
         (ManageOrgs, Lang::Ru) => "управлять организациями",
+        (Announce, Lang::En) => "send announcements",
+        (Announce, Lang::Ru) => "рассылать объявления",
         (Block, Lang::En) => "block senders",
         (Unblock, Lang::En) => "unblock senders",
         (Forget, Lang::En) => "erase a person's data",
@@ -828,6 +831,11 @@ fn user_error(e: &UserError, lang: Lang) -> String {
             format!("{who} не состоит в {k}."),
             format!("{who} is not a member of {k}."),
         ),
+        UserError::BadAudience(_)
+        | UserError::BadAnnouncementText(_)
+        | UserError::NoAnnouncement(_)
+        | UserError::AnnouncementIs(..)
+        | UserError::NothingSending => announce::refusal(e, lang),
         UserError::StaleChoice => if ru {
             "Этот выбор уже не действует. Напишите вопрос заново."
         } else {

@@ -18,6 +18,7 @@ use sqlx::{AnyConnection, AnyPool, Executor};
 use crate::domain::ChannelKind;
 use crate::error::{CoreError, CoreResult};
 
+mod announcements;
 mod duty;
 mod events;
 mod macros;
@@ -32,6 +33,7 @@ mod staff;
 mod threads;
 mod tickets;
 pub use crate::domain::{Person, Question, QuestionState};
+pub use announcements::NewAnnouncement;
 pub use macros::Macro;
 pub use orgs::{OrgField, OrgMember};
 pub use outbox::{LeasedChat, PARKED, PendingRow, ReleasedChat};

@@ -369,6 +369,24 @@ impl Store {
         Ok(())
     }
 
+    /// Parks messages whose recipient cannot be reached (blocked the bot, gone), marked so.
+    pub async fn mark_unreachable(&self, ids: &[i64], error: &str) -> CoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        sqlx::query(&format!(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = $1, last_error = $2, \
+             unreachable = 1 WHERE id IN ({})",
+            list.join(", ")
+        ))
+        .bind(PARKED)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// PostgreSQL's plans (`EXPLAIN ANALYZE`, as text) of the two reads a dispatcher
     /// makes per round — the due chats, and one chat's pending rows — for checking that
     /// they read a bounded number of rows whatever the backlog. `None` on SQLite.

@@ -258,6 +258,14 @@ impl Store {
             .execute(&mut *conn)
             .await?;
         Self::org_memberships_forget(conn, person).await?;
+        // Where announcements went to them, or were about to.
+        sqlx::query(
+            "DELETE FROM announcement_recipients WHERE (channel, external_id) IN \
+             (SELECT channel, external_id FROM identities WHERE person_id = $1)",
+        )
+        .bind(person)
+        .execute(&mut *conn)
+        .await?;
         sqlx::query("DELETE FROM conversations WHERE person_id = $1")
             .bind(person)
             .execute(&mut *conn)

@@ -10,6 +10,9 @@ use super::staff::staff_from;
 use super::{COMMENT_WINDOW_MS, Store, corrupt};
 use crate::domain::Person;
 
+/// How stale an identity's `seen_ms` may get before a message writes it again.
+const SEEN_EVERY_MS: i64 = 3_600_000;
+
 /// The ticket references a conversation row keeps.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum ConversationField {
@@ -33,7 +36,7 @@ impl Store {
         lang: Lang,
         now: i64,
     ) -> CoreResult<Person> {
-        if let Some(found) = Self::person_of_identity(conn, user, chat).await? {
+        if let Some(found) = Self::person_of_identity(conn, user, chat, now).await? {
             return Ok(found);
         }
         let id: i64 = sqlx::query_scalar(
@@ -45,13 +48,14 @@ impl Store {
         .fetch_one(&mut *conn)
         .await?;
         let inserted = sqlx::query(
-            "INSERT INTO identities (channel, external_id, person_id, chat) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (channel, external_id) DO NOTHING",
+            "INSERT INTO identities (channel, external_id, person_id, chat, seen_ms) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, external_id) DO NOTHING",
         )
         .bind(user.channel.code())
         .bind(&user.id)
         .bind(id)
         .bind(chat.unwrap_or(""))
+        .bind(now)
         .execute(&mut *conn)
         .await?
         .rows_affected();
@@ -62,7 +66,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
-            return Self::person_of_identity(conn, user, chat)
+            return Self::person_of_identity(conn, user, chat, now)
                 .await?
                 .ok_or_else(|| corrupt("identity", &user.id));
         }
@@ -84,15 +88,18 @@ impl Store {
         })
     }
 
-    /// The person an identity belongs to, if it is known; their chat follows `chat`.
+    /// The person an identity belongs to, if it is known; their chat follows `chat`, and
+    /// they are seen now: at most hourly written (`active 30d` needs no finer), and a person
+    /// known to have blocked the bot who writes has evidently unblocked it.
     async fn person_of_identity(
         conn: &mut AnyConnection,
         user: &UserRef,
         chat: Option<&str>,
+        now: i64,
     ) -> CoreResult<Option<Person>> {
         // One query for the person and the ticket they talk in: every event needs both.
         let found = sqlx::query(
-            "SELECT p.id, p.lang, p.display, i.chat, c.current_ticket, c.comment_for, \
+            "SELECT p.id, p.lang, p.display, i.chat, i.seen_ms, i.unreachable_ms, c.current_ticket, c.comment_for, \
              c.comment_until_ms, c.came_from, \
              s.name AS staff_name, s.role AS staff_role, s.lines AS staff_lines, \
              b.reason AS blocked, o.org_key AS org_key, o.name AS org_name FROM identities i \
@@ -114,15 +121,20 @@ impl Store {
         let id = PersonId(r.try_get("id")?);
         let lang_code: String = r.try_get("lang")?;
         let old_chat: String = r.try_get("chat")?;
-        if let Some(chat) = chat
-            && old_chat != chat
-        {
-            sqlx::query("UPDATE identities SET chat = $1 WHERE channel = $2 AND external_id = $3")
-                .bind(chat)
-                .bind(user.channel.code())
-                .bind(&user.id)
-                .execute(&mut *conn)
-                .await?;
+        let seen: i64 = r.try_get("seen_ms")?;
+        let unreachable: Option<i64> = r.try_get("unreachable_ms")?;
+        let new_chat = chat.filter(|c| *c != old_chat);
+        if new_chat.is_some() || unreachable.is_some() || now - seen >= SEEN_EVERY_MS {
+            sqlx::query(
+                "UPDATE identities SET chat = $1, seen_ms = $2, unreachable_ms = NULL \
+                 WHERE channel = $3 AND external_id = $4",
+            )
+            .bind(new_chat.unwrap_or(&old_chat))
+            .bind(now.max(seen))
+            .bind(user.channel.code())
+            .bind(&user.id)
+            .execute(&mut *conn)
+            .await?;
         }
         Ok(Some(Person {
             id,

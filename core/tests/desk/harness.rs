@@ -101,6 +101,10 @@ pub struct Recorder {
     pub sent: Mutex<Vec<Outbound>>,
     /// Sends to fail before succeeding, with the error to give.
     pub failures: Mutex<Vec<SendError>>,
+    /// Chats whose person blocked the bot: every send to them is refused as such.
+    pub unreachable: Mutex<std::collections::HashSet<String>>,
+    /// Refused sends, by chat.
+    pub refused: Mutex<std::collections::HashMap<String, usize>>,
 }
 
 #[async_trait]
@@ -112,6 +116,20 @@ impl Channel for Recorder {
     async fn send(&self, message: &Outbound) -> Result<(), SendError> {
         if let Some(e) = self.failures.lock().expect("lock").pop() {
             return Err(e);
+        }
+        if self
+            .unreachable
+            .lock()
+            .expect("lock")
+            .contains(&message.to.chat)
+        {
+            *self
+                .refused
+                .lock()
+                .expect("lock")
+                .entry(message.to.chat.clone())
+                .or_default() += 1;
+            return Err(SendError::Unreachable("bot was blocked by the user".into()));
         }
         self.sent.lock().expect("lock").push(message.clone());
         Ok(())
@@ -309,6 +327,17 @@ impl Desk {
         let new = sent[*seen..].to_vec();
         *seen = sent.len();
         new
+    }
+
+    /// Runs the announcement pump and delivers until nothing is being sent; returns the
+    /// messages sent meanwhile.
+    pub async fn pump_announcements(&self) -> Vec<Outbound> {
+        let kinds = [ChannelKind::Console];
+        while self.engine.announce_round(&kinds).await.expect("pump") {
+            self.dispatcher.drain().await.expect("delivered");
+        }
+        self.dispatcher.drain().await.expect("delivered");
+        self.new_messages()
     }
 
     pub async fn count(&self, table: &str) -> i64 {

@@ -181,6 +181,7 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
         "/stats",
         "/staff add mallory admin console:mallory",
         "/org add evil Evil Corp",
+        "/announce all\nFree money",
         "/kb add en Free money\nClick here.",
         "/kb draft 1",
         "/block console:uma spam",
@@ -202,10 +203,11 @@ async fn users_are_refused_staff_commands_and_nothing_changes(db: Db) {
     assert_eq!(t.priority.code(), "normal");
     assert_eq!(desk.count("staff_members").await, 0);
     assert_eq!(desk.count("orgs").await, 0);
+    assert_eq!(desk.count("announcements").await, 0);
     assert_eq!(desk.count("article_versions").await, 60, "the sample only");
     assert_eq!(
         frontline_core::commands::of(frontline_core::commands::Who::Staff).count(),
-        28,
+        29,
         "a new staff command needs a refusal case above"
     );
 }

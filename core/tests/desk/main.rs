@@ -1,6 +1,7 @@
 //! The desk through its engine, on SQLite always and on PostgreSQL whenever
 //! `FRONTLINE_TEST_POSTGRES_URL` is set: every test here runs once per database.
 
+mod announce;
 mod bad_input;
 mod harness;
 mod kb_admin;
