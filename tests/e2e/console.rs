@@ -415,3 +415,80 @@ anna: /queue all
     );
     assert!(csv.lines().any(|l| l.starts_with("bob,1,")), "{csv}");
 }
+
+#[test]
+fn organisations_and_an_announcement_walked_through_the_console() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let script = "\
+uma: hello
+ivan: /lang ru
+vera: hello
+vera: /mute
+root: /org add acme ACME Corp
+root: /org member add acme console:uma
+uma: /my
+root: /announce everyone\\
+hi
+root: /announce org acme\\
+en: ACME: the portal moves to a new address tonight.\\
+ru: ACME: портал вечером переезжает.
+root: 1
+root: /announce all\\
+en: Version 2.0 is out.\\
+ru: Вышла версия 2.0.
+root: 1
+";
+    let out = frontline_with_input(
+        data.path(),
+        &["console", "--admin", "root", "--clock", "2026-12-01T11:00"],
+        script,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for want in [
+        "→ uma: Organisation: ACME Corp",
+        "→ root: “everyone” is not an audience.",
+        "→ root: Announcement #1 — audience “org acme”: 1 people.",
+        "→ uma: ACME: the portal moves to a new address tonight.",
+        "→ root: Announcement #1 is done: sent 1 of 1.",
+        "→ root: Announcement #2 — audience “all”: 2 people. Not sent to: 1 who muted announcements, 0 who blocked the bot.",
+        "→ ivan: Вышла версия 2.0.",
+        "→ root: Announcement #2 is done: sent 2 of 2; 1 muted announcements.",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    assert_eq!(
+        text.matches("Version 2.0 is out.").count(),
+        2,
+        "uma once, and root's preview:\n{text}"
+    );
+    assert!(
+        !text.contains("→ vera: Version 2.0"),
+        "vera muted them:\n{text}"
+    );
+    assert!(
+        !text.contains("→ ivan: ACME"),
+        "not ivan's organisation:\n{text}"
+    );
+
+    let out = crate::frontline(data.path(), &["report", "announcements", "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = stdout(&out);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "id,created,author,audience,state,recipients,sent,failed,blocked,muted,unsent"
+    );
+    assert!(rows[1].starts_with("1,2026-12-01 "), "{csv}");
+    assert!(
+        rows[1].ends_with(",root,org acme,done,1,1,0,0,0,0"),
+        "{csv}"
+    );
+    assert!(rows[2].ends_with(",root,all,done,3,2,0,0,1,0"), "{csv}");
+    let table = crate::frontline(data.path(), &["report", "announcements"]);
+    assert!(
+        stdout(&table).starts_with("id  created"),
+        "{}",
+        stdout(&table)
+    );
+}

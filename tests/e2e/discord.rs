@@ -759,7 +759,8 @@ async fn the_desk_works_in_discord_with_the_real_client() {
     assert_eq!(
         names,
         [
-            "ask", "help", "new", "my", "status", "close", "lang", "cancel", "forget", "join"
+            "ask", "help", "new", "my", "status", "close", "lang", "cancel", "forget", "join",
+            "mute", "unmute"
         ]
     );
     let staff_cmds = fake

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -54,6 +54,10 @@ struct Sim {
     double_press: bool,
     /// Answer every ticket card with two agents' [Claim] at once.
     claim_race: bool,
+    /// Users who blocked the bot: their messages are refused with 403, and counted.
+    blocked: std::sync::Mutex<HashMap<i64, usize>>,
+    /// When each accepted sendMessage came, to which chat.
+    sent_at: std::sync::Mutex<Vec<(i64, Instant)>>,
 }
 
 impl Sim {
@@ -70,6 +74,8 @@ impl Sim {
             claimed: Mutex::default(),
             double_press,
             claim_race,
+            blocked: Default::default(),
+            sent_at: Default::default(),
         })
     }
 
@@ -260,6 +266,24 @@ async fn api(
         }
         "sendmessage" => {
             let chat = body["chat_id"].as_i64().unwrap_or(0);
+            if let Some(refused) = sim
+                .blocked
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_mut(&chat)
+            {
+                *refused += 1;
+                return (
+                    axum::http::StatusCode::FORBIDDEN,
+                    axum::Json(json!({"ok": false, "error_code": 403,
+                        "description": "Forbidden: bot was blocked by the user"})),
+                )
+                    .into_response();
+            }
+            sim.sent_at
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((chat, Instant::now()));
             let text = body["text"].as_str().unwrap_or("").to_string();
             let buttons: Vec<String> = body["reply_markup"]["inline_keyboard"]
                 .as_array()
@@ -406,6 +430,16 @@ impl Desk {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Keeps Telegram's rate limits from the next start on (the configuration says so).
+    fn throttle(&mut self) {
+        let toml = std::fs::read_to_string(&self.config).expect("config");
+        std::fs::write(
+            &self.config,
+            toml.replace("throttle = false", "throttle = true"),
+        )
+        .expect("config");
     }
 
     fn alive(&mut self) -> bool {
@@ -907,4 +941,168 @@ async fn sigterm_mid_burst_exits_cleanly_and_the_next_start_sends_the_rest() {
     );
     assert_eq!(o.tickets, USERS);
     assert_eq!(repeated, 0, "a clean stop repeats nothing");
+}
+
+const ADMIN: i64 = 902;
+
+/// An announcement to 1,000 users, with Telegram's limits kept, the process stopped and
+/// started again in the middle: each user gets it once, 10 who blocked the bot are tried
+/// once and counted, no second has more than 30 messages, and the admin hears progress.
+async fn an_announcement_across_a_restart(database: Option<String>) {
+    const USERS: i64 = 1_000;
+    let sim = Sim::new(Delivery::Poll, false, false);
+    let api = listen(sim.clone()).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let admin = format!("[[staff]]\nname = \"root\"\nrole = \"admin\"\ntelegram = {ADMIN}\n");
+    let mut desk = Desk::new(dir.path(), &api, database.as_deref(), None, "a", &admin);
+    // The users first write (without limits, to be quick about it).
+    let user = |u: i64| 20_000 + u;
+    for chunk in (1..=USERS).collect::<Vec<_>>().chunks(100) {
+        let starts = chunk
+            .iter()
+            .map(|&u| sim.message(user(u), "/start"))
+            .collect();
+        sim.deliver(starts).await;
+    }
+    wait_until(120, "not every user was welcomed", &[&desk], || {
+        let sim = sim.clone();
+        async move {
+            sim.sent
+                .lock()
+                .await
+                .iter()
+                .filter(|(c, ..)| *c >= 20_000)
+                .count()
+                >= USERS as usize
+        }
+    })
+    .await;
+    desk.terminate();
+    desk.throttle();
+    desk.start();
+    let blocked: Vec<i64> = (1..=10).map(|k| user(k * 100)).collect();
+    {
+        let mut b = sim.blocked.lock().unwrap_or_else(|p| p.into_inner());
+        b.extend(blocked.iter().map(|&c| (c, 0)));
+    }
+    let text = "/announce all\nen: Version 2.0 is out.\nru: Вышла версия 2.0.";
+    sim.deliver(vec![sim.message(ADMIN, text)]).await;
+    let preview = |sim: Arc<Sim>| async move {
+        sim.sent.lock().await.iter().find_map(|(c, t, b)| {
+            (*c == ADMIN && t.starts_with("Announcement #1 — audience “all”: 1,000 people."))
+                .then(|| b.first().cloned().unwrap_or_default())
+        })
+    };
+    wait_until(60, "no preview with [Send]", &[&desk], || {
+        let sim = sim.clone();
+        async move { preview(sim).await.is_some() }
+    })
+    .await;
+    let send = preview(sim.clone()).await.unwrap_or_default();
+    assert_eq!(send, "1b1.y");
+    let started = Instant::now();
+    sim.deliver(vec![sim.press(ADMIN, ADMIN, &send)]).await;
+    let got = |sim: Arc<Sim>| async move {
+        sim.sent
+            .lock()
+            .await
+            .iter()
+            .filter(|(c, t, _)| *c >= 20_000 && t.starts_with("Version 2.0 is out."))
+            .count()
+    };
+    wait_until(60, "the announcement did not get going", &[&desk], || {
+        let sim = sim.clone();
+        async move { got(sim).await >= 300 }
+    })
+    .await;
+    let (status, _) = desk.terminate();
+    assert!(status.success(), "{}", desk.log());
+    let at_stop = got(sim.clone()).await;
+    desk.start();
+    wait_until(120, "the announcement did not finish", &[&desk], || {
+        let sim = sim.clone();
+        async move {
+            sim.sent_to(ADMIN)
+                .await
+                .iter()
+                .any(|t| t.contains("is done"))
+        }
+    })
+    .await;
+    let took = started.elapsed();
+    // Each user who can be reached, once; the blocked tried once each, across the restart.
+    let sent = sim.sent.lock().await.clone();
+    let mut per_user: HashMap<i64, usize> = HashMap::new();
+    for (c, t, _) in &sent {
+        if *c >= 20_000 && t.starts_with("Version 2.0 is out.") {
+            *per_user.entry(*c).or_default() += 1;
+        }
+    }
+    assert_eq!(per_user.len(), 990, "every reachable user");
+    assert!(per_user.values().all(|&n| n == 1), "nobody twice");
+    let refused = sim
+        .blocked
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    assert!(
+        refused.values().all(|&n| n == 1),
+        "the blocked tried once: {refused:?}"
+    );
+    // Within Telegram's limits: no second with more than 30 messages.
+    let at: Vec<Instant> = sim
+        .sent_at
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .map(|(_, t)| *t)
+        .filter(|t| *t >= started)
+        .collect();
+    let busiest = at
+        .iter()
+        .map(|t0| {
+            at.iter()
+                .filter(|t| **t >= *t0 && t.duration_since(*t0) < Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(busiest <= 30, "{busiest} messages in one second");
+    let admin_said = sim.sent_to(ADMIN).await;
+    assert!(
+        admin_said
+            .iter()
+            .any(|t| t.starts_with("Announcement #1: sent ") && t.contains(" of 1,000")),
+        "progress: {admin_said:?}"
+    );
+    assert!(
+        admin_said
+            .iter()
+            .any(|t| t == "Announcement #1 is done: sent 990 of 1,000; 10 blocked the bot."),
+        "{admin_said:?}"
+    );
+    eprintln!(
+        "announcement to {USERS} users across a restart ({}): {:.1} s, {at_stop} sent before the stop, \
+         busiest second {busiest}",
+        if database.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        },
+        took.as_secs_f64()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announcement_across_a_restart_on_sqlite_arrives_once_within_the_limits() {
+    an_announcement_across_a_restart(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announcement_across_a_restart_on_postgres_arrives_once_within_the_limits() {
+    let Some((base, name)) = postgres_database().await else {
+        eprintln!("FRONTLINE_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    an_announcement_across_a_restart(Some(format!("{base}/{name}"))).await;
 }
