@@ -17,6 +17,10 @@
 //! - `mixed`: the relay burst saturating the agents' group while other users ask answered
 //!   questions; the figures are the answers'.
 //!
+//! - `announce`: `--users` people who once wrote to the bot; an admin sends them an
+//!   announcement (`/announce all`, [Send]); timed from the press to each user's copy
+//!   arriving. With `--limits telegram` the floor is Telegram's 30 messages a second.
+//!
 //! The fake counts requests beyond Telegram's documented limits (1 message a second per
 //! private chat, 20 a minute per group, 30 a second overall) as `over_limit`; with
 //! `--limits telegram` it also refuses them with 429 (`rate_limited`), as Telegram does, and
@@ -44,6 +48,10 @@ use crate::config::Config;
 const GROUP: i64 = -100_777;
 /// Users' Telegram ids start here.
 const FIRST_USER: i64 = 10_000;
+/// The admin who announces (`announce`).
+const ADMIN: i64 = 5;
+/// How the announcement of `announce` starts, as users get it.
+const ANNOUNCEMENT: &str = "Version 2.0 is out";
 /// The longest a run may take before it gives up waiting for what is missing.
 const PATIENCE: Duration = Duration::from_secs(1_200);
 
@@ -54,6 +62,7 @@ pub enum Workload {
     Relay,
     Register,
     Mixed,
+    Announce,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -82,6 +91,9 @@ struct Report {
     peak_rss_mb: f64,
     over_limit: u64,
     rate_limited: u64,
+    /// `announce`: the admin's progress messages.
+    #[serde(skip)]
+    progress: u64,
 }
 
 /// One message the bot sent, as the fake saw it.
@@ -166,6 +178,8 @@ struct Users {
     next_update: i64,
     first_at: Option<Instant>,
     last_at: Option<Instant>,
+    /// Progress messages the admin got (`announce`).
+    progress: u64,
 }
 
 /// A Bot API success reply: what every fake Bot API here (this bench's, the e2e tests') sends.
@@ -219,12 +233,48 @@ impl Fake {
         self.wake.notify_waiters();
     }
 
+    /// `announce`: the admin presses [Send] under the preview (the clock starts then); each
+    /// user's copy is measured from it.
+    fn announced(&self, users: &mut Users, a: &Arrival, now: Instant) {
+        if a.chat == ADMIN {
+            if let Some(send) = a
+                .buttons
+                .iter()
+                .find(|b| b.starts_with("1b") && b.ends_with(".y"))
+            {
+                let press = json!({"callback_query": {
+                    "id": format!("cq{}", users.next_update), "from": user_json(ADMIN),
+                    "chat_instance": "ci", "data": send,
+                    "message": {"message_id": 1, "date": 1_796_112_000, "chat": chat_json(ADMIN), "text": "?"}
+                }});
+                self.push(users, ADMIN, vec![press]);
+                users.first_at = Some(now);
+            } else if a.text.contains(": sent ") {
+                users.progress += 1;
+            }
+        } else if a.text.starts_with(ANNOUNCEMENT)
+            && let Some(at) = users.first_at
+        {
+            users
+                .latencies_ms
+                .push(now.duration_since(at).as_secs_f64() * 1000.0);
+            users.last_at = Some(now);
+        }
+        if users.latencies_ms.len() >= users.expected {
+            self.done.notify_one();
+        }
+    }
+
     /// A message the bot sent: measures it and lets its user go on.
     fn arrived(&self, a: Arrival) {
         let now = Instant::now();
         let mut users = self.users.lock().unwrap_or_else(|p| p.into_inner());
         let users = &mut *users;
         let mut delivered = Vec::new();
+        if users.workload == Workload::Announce {
+            self.announced(users, &a, now);
+            return;
+        }
         if a.chat == GROUP {
             for token in a.text.split_whitespace().filter(|t| t.starts_with("[r")) {
                 let Some(at) = users.relays.remove(token) else {
@@ -250,7 +300,8 @@ impl Fake {
             let answer = match users.workload {
                 Workload::Answers | Workload::Mixed => !a.buttons.is_empty(),
                 Workload::Register => a.text.starts_with("Ticket #"),
-                Workload::Relay => false,
+                // Announcements are measured by `announced`.
+                Workload::Relay | Workload::Announce => false,
             };
             if users.workload == Workload::Register
                 && let Some(kind) = a.buttons.first().filter(|_| a.text.contains("what kind"))
@@ -406,7 +457,7 @@ pub struct Options {
 pub async fn run(mut opts: Options) -> anyhow::Result<()> {
     opts.users = opts.users.max(1);
     opts.messages = match opts.workload {
-        Workload::Register => opts.users,
+        Workload::Register | Workload::Announce => opts.users,
         _ => opts.messages.max(opts.users),
     };
     let dir = tempfile::tempdir().context("a temporary data dir")?;
@@ -457,6 +508,17 @@ pub async fn run(mut opts: Options) -> anyhow::Result<()> {
         "over Telegram's limits: {}; answered 429: {}; peak RSS {:.0} MB",
         report.over_limit, report.rate_limited, report.peak_rss_mb
     )?;
+    if report.workload == Workload::Announce {
+        writeln!(
+            out,
+            "announcement to {} users: the last arrived {:.1} s after [Send] (Telegram's 30/s \
+             makes {:.1} s the floor); {} progress messages to the admin",
+            report.users,
+            report.tail_ms.1 / 1000.0,
+            report.users as f64 / 30.0,
+            report.progress
+        )?;
+    }
     if opts.json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
     }
@@ -497,6 +559,7 @@ async fn bench(
             next_update: 0,
             first_at: None,
             last_at: None,
+            progress: 0,
         }),
         done: tokio::sync::Notify::new(),
         polling: std::sync::atomic::AtomicBool::new(false),
@@ -513,7 +576,8 @@ async fn bench(
     let config = Config::parse(&format!(
         "database_url = \"{url}\"\n[telegram]\ntoken = \"1:BENCH\"\napi_url = \"{api_url}\"\n\
          agent_chat = {GROUP}\nthrottle = {}\ntopics = {topics}\n\
-         [limits]\nmessages_per_minute = 0\n[web]\nenabled = false\n",
+         [limits]\nmessages_per_minute = 0\n[web]\nenabled = false\n\
+         [[staff]]\nname = \"root\"\nrole = \"admin\"\ntelegram = {ADMIN}\n",
         limits == Limits::Telegram
     ))
     .map_err(|problems| {
@@ -529,6 +593,9 @@ async fn bench(
     if relayers > 0 {
         open_tickets(&app, relayers).await?;
     }
+    if workload == Workload::Announce {
+        welcome(&app, users).await?;
+    }
 
     // The scripts: what each user will send.
     let per_user = messages.div_ceil(users);
@@ -539,6 +606,9 @@ async fn bench(
         let mut u = fake.users.lock().unwrap_or_else(|p| p.into_inner());
         for i in 0..users {
             let id = FIRST_USER + i as i64;
+            if workload == Workload::Announce {
+                continue;
+            }
             let relays = i < relayers;
             let count = per_user.min(messages - planned);
             planned += count;
@@ -571,8 +641,25 @@ async fn bench(
                 u.scripts.insert(id, script);
             }
         }
-        u.expected = expected;
+        u.expected = if workload == Workload::Announce {
+            users
+        } else {
+            expected
+        };
     }
+    let expected = if workload == Workload::Announce {
+        first.push((
+            ADMIN,
+            json!({"message": {
+                "message_id": 1, "date": 1_796_112_000, "chat": chat_json(ADMIN),
+                "from": user_json(ADMIN),
+                "text": format!("/announce all\n{ANNOUNCEMENT}: see what is new in the release notes.")
+            }}),
+        ));
+        users
+    } else {
+        expected
+    };
 
     let serving = {
         let app = Arc::new(app);
@@ -647,7 +734,47 @@ async fn bench(
         peak_rss_mb: crate::bench_cmd::peak_rss_mb().unwrap_or(0.0),
         over_limit: fake.over_limit.load(Ordering::Relaxed),
         rate_limited: fake.rate_limited.load(Ordering::Relaxed),
+        progress: u.progress,
     })
+}
+
+/// The first `n` users write `/start` once, through the engine, before the desk serves (the
+/// welcomes are marked sent: they are not what is measured).
+async fn welcome(app: &App, n: usize) -> anyhow::Result<()> {
+    for i in 0..n {
+        let id = FIRST_USER + i as i64;
+        app.engine
+            .handle(Inbound {
+                update_id: format!("setup-{id}"),
+                from: UserRef {
+                    channel: ChannelKind::Telegram,
+                    id: id.to_string(),
+                    display: format!("User{id}"),
+                },
+                chat: ChatRef::new(ChannelKind::Telegram, id.to_string()),
+                private: true,
+                lang_hint: Some(Lang::En),
+                roles: Vec::new(),
+                message: None,
+                thread: None,
+                payload: Payload::Text("/start".into()),
+            })
+            .await?;
+    }
+    mark_all_sent(app).await
+}
+
+/// Marks everything queued so far as sent.
+async fn mark_all_sent(app: &App) -> anyhow::Result<()> {
+    let now = frontline_core::Clock::now_ms(&frontline_core::SystemClock);
+    sqlx::query("UPDATE outbox SET sent_ms = $1 WHERE sent_ms IS NULL")
+        .bind(now)
+        .execute(app.store.pool())
+        .await?;
+    sqlx::query("UPDATE outbox_chats SET next_due_ms = NULL")
+        .execute(app.store.pool())
+        .await?;
+    Ok(())
 }
 
 /// Gives the first `n` users an open ticket each, through the engine, before the desk
@@ -677,13 +804,5 @@ async fn open_tickets(app: &App, n: usize) -> anyhow::Result<()> {
             crate::bench_engine::kind_button_of(&app.store, "telegram", &id.to_string()).await?;
         app.engine.handle(who("k", Payload::Button(data))).await?;
     }
-    let now = frontline_core::Clock::now_ms(&frontline_core::SystemClock);
-    sqlx::query("UPDATE outbox SET sent_ms = $1 WHERE sent_ms IS NULL")
-        .bind(now)
-        .execute(app.store.pool())
-        .await?;
-    sqlx::query("UPDATE outbox_chats SET next_due_ms = NULL")
-        .execute(app.store.pool())
-        .await?;
-    Ok(())
+    mark_all_sent(app).await
 }
