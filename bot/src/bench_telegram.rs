@@ -94,6 +94,9 @@ struct Report {
     /// `announce`: the admin's progress messages.
     #[serde(skip)]
     progress: u64,
+    /// `announce --askers`: answers during it, their p50 and p99 (ms).
+    #[serde(skip)]
+    answers: (usize, f64, f64),
 }
 
 /// One message the bot sent, as the fake saw it.
@@ -180,6 +183,9 @@ struct Users {
     last_at: Option<Instant>,
     /// Progress messages the admin got (`announce`).
     progress: u64,
+    /// `announce`: the users who ask while it goes, and their answers' times.
+    askers: std::ops::Range<i64>,
+    answer_ms: Vec<f64>,
 }
 
 /// A Bot API success reply: what every fake Bot API here (this bench's, the e2e tests') sends.
@@ -249,8 +255,28 @@ impl Fake {
                 }});
                 self.push(users, ADMIN, vec![press]);
                 users.first_at = Some(now);
+                // The askers start asking as the announcement starts going.
+                for id in users.askers.clone() {
+                    if let Some(next) = users.scripts.get_mut(&id).and_then(VecDeque::pop_front) {
+                        self.push(users, id, vec![next]);
+                    }
+                }
             } else if a.text.contains(": sent ") {
                 users.progress += 1;
+            }
+        } else if users.askers.contains(&a.chat) && !a.buttons.is_empty() {
+            // An answer to an asker: timed from their question, and their next goes.
+            if let Some(at) = users
+                .outstanding
+                .get_mut(&a.chat)
+                .and_then(VecDeque::pop_front)
+            {
+                users
+                    .answer_ms
+                    .push(now.duration_since(at).as_secs_f64() * 1000.0);
+            }
+            if let Some(next) = users.scripts.get_mut(&a.chat).and_then(VecDeque::pop_front) {
+                self.push(users, a.chat, vec![next]);
             }
         } else if a.text.starts_with(ANNOUNCEMENT)
             && let Some(at) = users.first_at
@@ -442,6 +468,10 @@ pub struct Options {
     /// answered.
     #[arg(long)]
     pub burst: bool,
+    /// `announce`: this many more users ask questions (10 each, one after another) while
+    /// the announcement goes; their answers are timed apart.
+    #[arg(long, default_value_t = 0)]
+    pub askers: usize,
     /// Run on this PostgreSQL server (a fresh database is created on it).
     #[arg(long)]
     pub postgres: Option<String>,
@@ -518,6 +548,13 @@ pub async fn run(mut opts: Options) -> anyhow::Result<()> {
             report.users as f64 / 30.0,
             report.progress
         )?;
+        if report.answers.0 > 0 {
+            writeln!(
+                out,
+                "meanwhile {} questions answered: p50 {:.0} ms, p99 {:.0} ms",
+                report.answers.0, report.answers.1, report.answers.2
+            )?;
+        }
     }
     if opts.json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
@@ -539,6 +576,7 @@ async fn bench(
         limits,
         topics,
         burst,
+        askers,
         ..
     } = *opts;
     let fake = Arc::new(Fake {
@@ -560,6 +598,8 @@ async fn bench(
             first_at: None,
             last_at: None,
             progress: 0,
+            askers: 0..0,
+            answer_ms: Vec::new(),
         }),
         done: tokio::sync::Notify::new(),
         polling: std::sync::atomic::AtomicBool::new(false),
@@ -594,7 +634,21 @@ async fn bench(
         open_tickets(&app, relayers).await?;
     }
     if workload == Workload::Announce {
-        welcome(&app, users).await?;
+        welcome(&app, users + askers).await?;
+        let mut u = fake.users.lock().unwrap_or_else(|p| p.into_inner());
+        let first = FIRST_USER + users as i64;
+        u.askers = first..first + askers as i64;
+        for (i, id) in u.askers.clone().enumerate() {
+            let script: VecDeque<Value> = (0..10)
+                .map(|k| {
+                    json!({"message": {
+                        "message_id": 100 + k, "date": 1_796_112_000, "chat": chat_json(id),
+                        "from": user_json(id), "text": ANSWERED[(i + k) % ANSWERED.len()]
+                    }})
+                })
+                .collect();
+            u.scripts.insert(id, script);
+        }
     }
 
     // The scripts: what each user will send.
@@ -642,7 +696,7 @@ async fn bench(
             }
         }
         u.expected = if workload == Workload::Announce {
-            users
+            users + askers
         } else {
             expected
         };
@@ -656,7 +710,7 @@ async fn bench(
                 "text": format!("/announce all\n{ANNOUNCEMENT}: see what is new in the release notes.")
             }}),
         ));
-        users
+        users + askers
     } else {
         expected
     };
@@ -735,6 +789,15 @@ async fn bench(
         over_limit: fake.over_limit.load(Ordering::Relaxed),
         rate_limited: fake.rate_limited.load(Ordering::Relaxed),
         progress: u.progress,
+        answers: {
+            let mut a = u.answer_ms.clone();
+            a.sort_by(f64::total_cmp);
+            let pct = |p: f64| {
+                a.get(((a.len() as f64 - 1.0) * p).round() as usize)
+                    .copied()
+            };
+            (a.len(), pct(0.5).unwrap_or(0.0), pct(0.99).unwrap_or(0.0))
+        },
     })
 }
 
