@@ -416,6 +416,7 @@ mod tests {
             forward: None,
             delivery: None,
             reaction: None,
+            bulk: false,
         };
         assert_eq!(
             render(&m),

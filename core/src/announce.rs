@@ -21,8 +21,9 @@ use crate::message::Outbound;
 use crate::org::OrgKey;
 use crate::store::Store;
 
-/// Recipients in the outbox at once, per announcement.
-pub const WINDOW: i64 = 48;
+/// Recipients in the outbox at once, per announcement: about a second of Telegram's rate,
+/// and half the chats a dispatcher works at once (the other half stay free for users).
+pub const WINDOW: i64 = 32;
 /// How often the pump looks while something is being sent.
 pub const PUMP_EVERY: Duration = Duration::from_millis(300);
 /// How often progress is posted to the admin who sent it.
@@ -346,7 +347,8 @@ impl Engine {
                 .into_iter()
                 .map(|r| {
                     let text = format!("{}\n\n{}", a.texts.for_lang(r.lang), footer(r.lang));
-                    let m = Outbound::text(r.to.clone(), text);
+                    let mut m = Outbound::text(r.to.clone(), text);
+                    m.bulk = true;
                     serde_json::to_string(&m)
                         .map(|p| (r.to, p))
                         .map_err(|e| crate::error::CoreError::Corrupt(e.to_string()))

@@ -84,6 +84,7 @@ impl Turn<'_> {
             forward: None,
             delivery: None,
             reaction: None,
+            bulk: false,
         });
     }
 
@@ -97,6 +98,7 @@ impl Turn<'_> {
             forward: None,
             delivery: None,
             reaction: None,
+            bulk: false,
         });
     }
 
@@ -112,6 +114,7 @@ impl Turn<'_> {
             forward: self.media.clone(),
             delivery: None,
             reaction: None,
+            bulk: false,
         });
     }
 
@@ -300,6 +303,7 @@ impl Desk<'_> {
                 forward: turn.media.clone(),
                 delivery: None,
                 reaction: None,
+                bulk: false,
             });
         }
     }

@@ -131,6 +131,10 @@ pub struct Outbound {
     /// their ticket), which says "got it" without another message in their chat.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reaction: Option<Reaction>,
+    /// One of many of the same (an announcement): sent after whatever else waits for the
+    /// platform's overall limit, so it never holds up an answer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bulk: bool,
 }
 
 /// A reaction on a person's own message.
@@ -173,6 +177,7 @@ impl Outbound {
             forward: None,
             delivery: None,
             reaction: None,
+            bulk: false,
         }
     }
 

@@ -132,7 +132,7 @@ pub struct Queued {
 }
 
 /// Whether a message may be merged with others: plain text only. A message with buttons,
-/// a file, a forwarded photo or a reaction is sent as it is; so is one that closes a
+/// a file, a forwarded photo, a reaction or an announcement's copy is sent as it is; so is one that closes a
 /// ticket's thread, and one that failed before (a retry sends what was tried).
 fn mergeable(q: &Queued) -> bool {
     let m = &q.message;
@@ -141,6 +141,7 @@ fn mergeable(q: &Queued) -> bool {
         && m.attachment.is_none()
         && m.forward.is_none()
         && m.reaction.is_none()
+        && !m.bulk
         && m.about.as_ref().is_none_or(|t| t.open)
 }
 

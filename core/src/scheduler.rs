@@ -165,6 +165,7 @@ impl Engine {
                 forward: None,
                 delivery: None,
                 reaction: None,
+                bulk: false,
             });
             let closed = Ticket {
                 status: Status::Closed,
