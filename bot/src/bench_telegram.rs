@@ -806,25 +806,29 @@ async fn bench(
 async fn welcome(app: &App, n: usize) -> anyhow::Result<()> {
     for i in 0..n {
         let id = FIRST_USER + i as i64;
-        app.engine
-            .handle(Inbound {
-                update_id: format!("setup-{id}"),
-                from: UserRef {
-                    channel: ChannelKind::Telegram,
-                    id: id.to_string(),
-                    display: format!("User{id}"),
-                },
-                chat: ChatRef::new(ChannelKind::Telegram, id.to_string()),
-                private: true,
-                lang_hint: Some(Lang::En),
-                roles: Vec::new(),
-                message: None,
-                thread: None,
-                payload: Payload::Text("/start".into()),
-            })
-            .await?;
+        let start = Payload::Text("/start".into());
+        app.engine.handle(setup_update(id, "s", start)).await?;
     }
     mark_all_sent(app).await
+}
+
+/// User `id`'s update `k` of the set-up, from their private chat.
+fn setup_update(id: i64, k: &str, payload: Payload) -> Inbound {
+    Inbound {
+        update_id: format!("setup-{id}-{k}"),
+        from: UserRef {
+            channel: ChannelKind::Telegram,
+            id: id.to_string(),
+            display: format!("User{id}"),
+        },
+        chat: ChatRef::new(ChannelKind::Telegram, id.to_string()),
+        private: true,
+        lang_hint: Some(Lang::En),
+        roles: Vec::new(),
+        message: None,
+        thread: None,
+        payload,
+    }
 }
 
 /// Marks everything queued so far as sent.
@@ -845,27 +849,13 @@ async fn mark_all_sent(app: &App) -> anyhow::Result<()> {
 async fn open_tickets(app: &App, n: usize) -> anyhow::Result<()> {
     for i in 0..n {
         let id = FIRST_USER + i as i64;
-        let who = |k: &str, payload| Inbound {
-            update_id: format!("setup-{id}-{k}"),
-            from: UserRef {
-                channel: ChannelKind::Telegram,
-                id: id.to_string(),
-                display: format!("User{id}"),
-            },
-            chat: ChatRef::new(ChannelKind::Telegram, id.to_string()),
-            private: true,
-            lang_hint: Some(Lang::En),
-            roles: Vec::new(),
-            message: None,
-            thread: None,
-            payload,
-        };
-        app.engine
-            .handle(who("q", Payload::Text(format!("{UNANSWERED} ({id})"))))
-            .await?;
+        let question = Payload::Text(format!("{UNANSWERED} ({id})"));
+        app.engine.handle(setup_update(id, "q", question)).await?;
         let data =
             crate::bench_engine::kind_button_of(&app.store, "telegram", &id.to_string()).await?;
-        app.engine.handle(who("k", Payload::Button(data))).await?;
+        app.engine
+            .handle(setup_update(id, "k", Payload::Button(data)))
+            .await?;
     }
     mark_all_sent(app).await
 }

@@ -144,16 +144,6 @@ fn announcement_from(r: &AnyRow) -> CoreResult<Announcement> {
     })
 }
 
-/// `channel IN ('telegram', …)` for the channels a process delivers to (their codes are
-/// fixed words, never input).
-fn channels_in(kinds: &[ChannelKind]) -> String {
-    if kinds.is_empty() {
-        return "1 = 0".into();
-    }
-    let codes: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.code())).collect();
-    format!("channel IN ({})", codes.join(", "))
-}
-
 impl Store {
     /// Drafts an announcement; returns its number.
     pub async fn announcement_add(
@@ -442,12 +432,12 @@ impl Store {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let only = channels_in(kinds);
+        let only = super::outbox::channel_filter(kinds);
         // The pick is materialized: as a plain `IN (SELECT … LIMIT n)`, PostgreSQL may run
         // the subquery more than once and take more than `n` (it took 56 of a window of 48).
         let rows = sqlx::query(&format!(
             "WITH picked AS MATERIALIZED (SELECT channel, chat FROM announcement_recipients \
-             WHERE announcement_id = $1 AND state = 'pending' AND {only} \
+             WHERE announcement_id = $1 AND state = 'pending' {only} \
              ORDER BY channel, chat LIMIT $2{skip}) \
              UPDATE announcement_recipients SET state = 'queued' \
              WHERE announcement_id = $1 AND state = 'pending' \
@@ -521,10 +511,10 @@ impl Store {
         id: i64,
         kinds: &[ChannelKind],
     ) -> CoreResult<bool> {
-        let only = channels_in(kinds);
+        let only = super::outbox::channel_filter(kinds);
         Ok(sqlx::query(&format!(
             "SELECT 1 FROM announcement_recipients WHERE announcement_id = $1 \
-             AND state = 'pending' AND {only} LIMIT 1"
+             AND state = 'pending' {only} LIMIT 1"
         ))
         .bind(id)
         .fetch_optional(&mut *conn)

@@ -82,7 +82,7 @@ fn chat_of(r: &AnyRow) -> CoreResult<ChatRef> {
 
 /// `AND channel IN ('telegram', …)` for the channels a process can send on (codes are the
 /// enum's own constants, never user text).
-fn channel_filter(channels: &[ChannelKind]) -> String {
+pub(super) fn channel_filter(channels: &[ChannelKind]) -> String {
     if channels.is_empty() {
         return "AND 1 = 0".to_string();
     }
