@@ -343,18 +343,18 @@ impl Engine {
             let backend = self.store().backend();
             let taken = Store::announcement_claim(&mut tx, a.id, room, kinds, backend).await?;
             let footer = |lang| AnnounceAck::Footer.text(lang);
-            let rows: Vec<(ChatRef, String)> = taken
-                .into_iter()
+            let rows: Vec<(&ChatRef, String)> = taken
+                .iter()
                 .map(|r| {
                     let text = format!("{}\n\n{}", a.texts.for_lang(r.lang), footer(r.lang));
                     let mut m = Outbound::text(r.to.clone(), text);
                     m.bulk = true;
                     serde_json::to_string(&m)
-                        .map(|p| (r.to, p))
+                        .map(|p| (&r.to, p))
                         .map_err(|e| crate::error::CoreError::Corrupt(e.to_string()))
                 })
                 .collect::<CoreResult<_>>()?;
-            Store::announcement_enqueue(&mut tx, a.id, &rows, now).await?;
+            Store::enqueue_for(&mut tx, &rows, now, Some(a.id)).await?;
         }
         let counts = Store::announcement_counts(&mut tx, a.id).await?;
         let waiting_here = counts.queued > 0

@@ -464,47 +464,6 @@ impl Store {
             .collect()
     }
 
-    /// Puts the window's messages in the outbox, marked as announcement `id`'s, in chat
-    /// byte order as [`Store::enqueue`] does (so transactions lock chats in one order).
-    pub async fn announcement_enqueue(
-        conn: &mut AnyConnection,
-        id: i64,
-        rows: &[(ChatRef, String)],
-        now: i64,
-    ) -> CoreResult<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let mut rows: Vec<&(ChatRef, String)> = rows.iter().collect();
-        rows.sort_by(|(a, _), (b, _)| {
-            (a.channel.code(), &a.chat).cmp(&(b.channel.code(), &b.chat))
-        });
-        let values: Vec<String> = (0..rows.len())
-            .map(|i| {
-                format!(
-                    "(${}, ${}, ${}, $1, $1, $2)",
-                    3 * i + 3,
-                    3 * i + 4,
-                    3 * i + 5
-                )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO outbox (channel, chat, payload, created_ms, next_attempt_ms, announcement) \
-             VALUES {}",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(&sql).bind(now).bind(id);
-        for (to, payload) in rows {
-            q = q
-                .bind(to.channel.code())
-                .bind(to.chat.as_str())
-                .bind(payload.as_str());
-        }
-        q.execute(&mut *conn).await?;
-        Ok(())
-    }
-
     /// Whether announcement `id` has recipients on `kinds` still to send to.
     pub async fn announcement_has_pending(
         conn: &mut AnyConnection,

@@ -99,6 +99,17 @@ impl Store {
         messages: &[(&ChatRef, String)],
         now: i64,
     ) -> CoreResult<()> {
+        Self::enqueue_for(conn, messages, now, None).await
+    }
+
+    /// [`Store::enqueue`], the rows marked as announcement `announcement`'s (its pump
+    /// settles its recipients from them).
+    pub async fn enqueue_for(
+        conn: &mut AnyConnection,
+        messages: &[(&ChatRef, String)],
+        now: i64,
+        announcement: Option<i64>,
+    ) -> CoreResult<()> {
         if messages.is_empty() {
             return Ok(());
         }
@@ -110,13 +121,21 @@ impl Store {
             (a.channel.code(), &a.chat).cmp(&(b.channel.code(), &b.chat))
         });
         let values: Vec<String> = (0..messages.len())
-            .map(|i| format!("(${}, ${}, ${}, $1, $1)", 3 * i + 2, 3 * i + 3, 3 * i + 4))
+            .map(|i| {
+                format!(
+                    "(${}, ${}, ${}, $1, $1, $2)",
+                    3 * i + 3,
+                    3 * i + 4,
+                    3 * i + 5
+                )
+            })
             .collect();
         let sql = format!(
-            "INSERT INTO outbox (channel, chat, payload, created_ms, next_attempt_ms) VALUES {}",
+            "INSERT INTO outbox (channel, chat, payload, created_ms, next_attempt_ms, announcement) \
+             VALUES {}",
             values.join(", ")
         );
-        let mut q = sqlx::query(&sql).bind(now);
+        let mut q = sqlx::query(&sql).bind(now).bind(announcement);
         for (to, payload) in messages {
             q = q
                 .bind(to.channel.code())
