@@ -328,6 +328,17 @@ impl Engine {
         for a in sending {
             busy |= self.pump(&a, kinds).await?;
         }
+        // A paused one's window in flight still goes out: its counts follow it (an index
+        // read when nothing is queued).
+        for a in self
+            .store()
+            .announcements_in(AnnounceState::Stopped)
+            .await?
+        {
+            let mut tx = self.store().begin().await?;
+            Store::announcement_settle(&mut tx, a.id, self.clock().now_ms()).await?;
+            tx.commit().await?;
+        }
         Ok(busy)
     }
 
