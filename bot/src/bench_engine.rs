@@ -112,15 +112,33 @@ pub(crate) async fn drop_postgres(admin: &str, name: &str) {
 }
 
 fn inbound(name: &str, n: usize, payload: Payload) -> Inbound {
-    let name = name.to_string();
+    let update = format!("bench-{name}-{n}");
+    private_update(
+        ChannelKind::Console,
+        name,
+        name.to_string(),
+        update,
+        payload,
+    )
+}
+
+/// An update from user `id` in their private chat on `channel` (English), as the benches'
+/// simulated users send them.
+pub(crate) fn private_update(
+    channel: ChannelKind,
+    id: &str,
+    display: String,
+    update_id: String,
+    payload: Payload,
+) -> Inbound {
     Inbound {
-        update_id: format!("bench-{name}-{n}"),
+        update_id,
         from: UserRef {
-            channel: ChannelKind::Console,
-            id: name.clone(),
-            display: name.clone(),
+            channel,
+            id: id.to_string(),
+            display,
         },
-        chat: ChatRef::new(ChannelKind::Console, name),
+        chat: ChatRef::new(channel, id),
         private: true,
         lang_hint: Some(Lang::En),
         roles: Vec::new(),

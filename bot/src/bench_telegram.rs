@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use frontline_core::{ChannelKind, ChatRef, Inbound, Lang, Payload, UserRef};
+use frontline_core::{ChannelKind, Inbound, Payload};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -814,21 +814,13 @@ async fn welcome(app: &App, n: usize) -> anyhow::Result<()> {
 
 /// User `id`'s update `k` of the set-up, from their private chat.
 fn setup_update(id: i64, k: &str, payload: Payload) -> Inbound {
-    Inbound {
-        update_id: format!("setup-{id}-{k}"),
-        from: UserRef {
-            channel: ChannelKind::Telegram,
-            id: id.to_string(),
-            display: format!("User{id}"),
-        },
-        chat: ChatRef::new(ChannelKind::Telegram, id.to_string()),
-        private: true,
-        lang_hint: Some(Lang::En),
-        roles: Vec::new(),
-        message: None,
-        thread: None,
+    crate::bench_engine::private_update(
+        ChannelKind::Telegram,
+        &id.to_string(),
+        format!("User{id}"),
+        format!("setup-{id}-{k}"),
         payload,
-    }
+    )
 }
 
 /// Marks everything queued so far as sent.
